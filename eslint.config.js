@@ -1,0 +1,118 @@
+// ESLint flat config. Besides style, it enforces the import direction of DESIGN.md §2:
+//   element → flow → protocol, phone → flow/protocol, verify → protocol, server → protocol;
+//   protocol imports nothing of ours; the browser layers and protocol import no `node:*`;
+//   demo uses only the published entry points (`dualpay`, `dualpay/…`).
+import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { importX } from 'eslint-plugin-import-x';
+import lit from 'eslint-plugin-lit';
+import wc from 'eslint-plugin-wc';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const LAYERS = ['protocol', 'flow', 'element', 'phone', 'verify', 'server'];
+/** What each layer under src/ may import from src/, besides itself. */
+const ALLOWED = {
+  protocol: [],
+  flow: ['protocol'],
+  element: ['flow', 'protocol'],
+  phone: ['flow', 'protocol'],
+  verify: ['protocol'],
+  server: ['protocol'],
+};
+
+const layerZones = LAYERS.map((layer) => ({
+  target: `./src/${layer}`,
+  from: './src',
+  except: [`./${layer}`, ...ALLOWED[layer].map((allowed) => `./${allowed}`)],
+  message: `src/${layer} may import only ${['itself', ...ALLOWED[layer].map((a) => `src/${a}`)].join(', ')} (DESIGN.md §2).`,
+}));
+
+const NODE_BUILTINS = {
+  patterns: [
+    { group: ['node:*'], message: 'Browser layers and protocol must not use Node built-ins.' },
+  ],
+};
+
+export default tseslint.config(
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      '.test-results/',
+      'test-results/',
+      'playwright-report/',
+      'bench/results/',
+      'test/fixtures/',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: 'module',
+      globals: { ...globals.browser, ...globals.node },
+    },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            ...layerZones,
+            {
+              target: './demo',
+              from: './src',
+              message: 'demo/ uses only the published entry points (dualpay, dualpay/…).',
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['src/protocol/**', 'src/flow/**', 'src/element/**', 'src/phone/**'],
+    rules: { 'no-restricted-imports': ['error', NODE_BUILTINS] },
+  },
+  {
+    files: ['src/element/**', 'src/phone/**'],
+    ...lit.configs['flat/recommended'],
+  },
+  {
+    files: ['src/element/**', 'src/phone/**'],
+    ...wc.configs['flat/recommended'],
+  },
+  {
+    // No TypeScript-only runtime syntax (CONVENTIONS.md): no enum, namespace or parameter properties.
+    files: ['**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'TSEnumDeclaration',
+          message: 'Use an `as const` object and a union instead of enum.',
+        },
+        { selector: 'TSModuleDeclaration[kind="namespace"]', message: 'No namespaces.' },
+        { selector: 'TSParameterProperty', message: 'No parameter properties.' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.test.ts', '**/*.spec.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // chai's property assertions (`expect(x).to.exist`) are expressions.
+      '@typescript-eslint/no-unused-expressions': 'off',
+    },
+  },
+);

@@ -1,0 +1,173 @@
+/**
+ * Wire types of the issuer HTTP API (DESIGN.md §4–§8). JSON, camelCase; money is an integer in the
+ * currency's minor unit; timestamps are ISO 8601 UTC strings.
+ */
+import type { ErrorCode } from './errors.js';
+import type { SETTLEMENT_AMR } from './constants.js';
+import type { SessionStatus } from './status.js';
+
+/** An ISO 8601 UTC timestamp, such as `2026-11-21T09:30:00.000Z`. */
+export type IsoTimestamp = string;
+
+/** Merchant mode: test merchants accept simulated cards, live merchants never do. */
+export type MerchantMode = 'test' | 'live';
+
+/** `POST /v1/merchants` body. */
+export interface CreateMerchantRequest {
+  name: string;
+  allowedOrigins: string[];
+  mode?: MerchantMode;
+}
+
+/** `POST /v1/merchants` answer; `secretKey` is shown only here. */
+export interface CreateMerchantResponse {
+  id: string;
+  name: string;
+  mode: MerchantMode;
+  secretKey: string;
+}
+
+/** `POST /v1/accounts` body; `monthlyLimit` is in minor units of `currency`. */
+export interface CreateAccountRequest {
+  displayName: string;
+  monthlyLimit?: number;
+  currency?: string;
+}
+
+/** `POST /v1/accounts` answer. */
+export interface CreateAccountResponse {
+  id: string;
+}
+
+/** `POST /v1/accounts/:id/enrollments` answer: a one-time enrolment code for a phone. */
+export interface CreateEnrollmentResponse {
+  code: string;
+  url: string;
+  expiresAt: IsoTimestamp;
+}
+
+/** `POST /v1/enrollments/:code/verify` answer. */
+export interface VerifyEnrollmentResponse {
+  cardId: string;
+}
+
+/** `POST /v1/checkout-sessions` body (with an `Idempotency-Key` header). */
+export interface CreateCheckoutSessionRequest {
+  amount: number;
+  currency: string;
+  orderId: string;
+  description?: string;
+  metadata?: Record<string, string>;
+}
+
+/** A checkout session as the merchant's server sees it. */
+export interface Session {
+  id: string;
+  status: SessionStatus;
+  amount: number;
+  currency: string;
+  orderId: string;
+  description: string;
+  merchantId: string;
+  clientSecret: string;
+  expiresAt: IsoTimestamp;
+  createdAt: IsoTimestamp;
+  settlementToken?: string;
+}
+
+/** A checkout session as the merchant page sees it (the poll endpoint and SSE snapshots). */
+export interface PublicSession {
+  id: string;
+  status: SessionStatus;
+  amount: number;
+  currency: string;
+  merchantName: string;
+  description: string;
+  expiresAt: IsoTimestamp;
+  /** Two digits the merchant page shows for number matching, such as `"07"`. */
+  bindingCode: string;
+  /** Poll interval in seconds that the client must respect. */
+  interval: number;
+  settlementToken?: string;
+  error?: { code: ErrorCode; message: string };
+}
+
+/** `POST /v1/checkout-sessions/:id/handoffs` answer. */
+export interface Handoff {
+  /** ≥128-bit base64url code; claimable once; dies when a newer hand-off is made. */
+  code: string;
+  /** `<issuer>/h/<code>`: what the QR encodes. */
+  url: string;
+  /** 8 letters for typing at `<issuer>/h`, stored without the dash. */
+  userCode: string;
+  expiresAt: IsoTimestamp;
+}
+
+/** `POST /v1/handoffs/:code/claim` answer: what the phone shows before approval. */
+export interface ClaimResponse {
+  sessionId: string;
+  status: SessionStatus;
+  merchantName: string;
+  amount: number;
+  currency: string;
+  description: string;
+  expiresAt: IsoTimestamp;
+  /** Three two-digit numbers, one of which is the merchant page's `bindingCode`. */
+  bindingChoices: [string, string, string];
+  /** Whether the merchant is in test mode (simulated cards allowed). */
+  testMode: boolean;
+}
+
+/** `POST /v1/handoffs/:code/authentication-options` body. */
+export interface AuthenticationOptionsRequest {
+  bindingCode: string;
+}
+
+/** `POST /v1/handoffs/:code/confirm` answer. */
+export interface ConfirmResponse {
+  status: 'settled';
+  settlementId: string;
+  settledAt: IsoTimestamp;
+}
+
+/** `POST /v1/handoffs/:code/decline` answer. */
+export interface DeclineResponse {
+  status: 'declined';
+}
+
+/** Claims of a settlement token (DESIGN.md §6). */
+export interface SettlementClaims {
+  /** Issuer origin. */
+  iss: string;
+  /** Merchant id. */
+  aud: string;
+  /** Session id. */
+  sub: string;
+  /** Settlement id. */
+  jti: string;
+  /** Issued at, seconds since the epoch. */
+  iat: number;
+  /** `iat` + 900. */
+  exp: number;
+  orderId: string;
+  amount: number;
+  currency: string;
+  /** Unpadded base64url SHA-256 of the canonical transaction. */
+  txn: string;
+  amr: typeof SETTLEMENT_AMR extends readonly (infer T)[] ? T[] : never;
+}
+
+/** What `start()` resolves with and `dualpay-settled` carries. */
+export interface Settlement {
+  token: string;
+  sessionId: string;
+  orderId: string;
+  amount: number;
+  currency: string;
+}
+
+/** What a merchant's session endpoint returns to the element. */
+export interface SessionCredentials {
+  id: string;
+  clientSecret: string;
+}

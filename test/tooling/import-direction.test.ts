@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ESLint } from 'eslint';
+
+const eslint = new ESLint();
+
+/** Lints `code` as if it were the file at `filePath` and returns the rules that fired. */
+async function rulesFiredFor(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).map((message) => message.ruleId ?? message.message);
+}
+
+describe('import direction (eslint import-x/no-restricted-paths, DESIGN.md §2)', () => {
+  it('rejects an import from src/element into src/protocol', async () => {
+    const rules = await rulesFiredFor(
+      'src/protocol/layering-probe.ts',
+      "export { DualpayCheckout } from '../element/index.js';\n",
+    );
+
+    assert.deepEqual(rules, ['import-x/no-restricted-paths']);
+  });
+
+  it('allows src/element to import src/protocol', async () => {
+    const rules = await rulesFiredFor(
+      'src/element/layering-probe.ts',
+      "export { CheckoutError } from '../protocol/index.js';\n",
+    );
+
+    assert.deepEqual(rules, []);
+  });
+
+  it('rejects an import of src/element from src/server', async () => {
+    const rules = await rulesFiredFor(
+      'src/server/layering-probe.ts',
+      "export { DualpayCheckout } from '../element/index.js';\n",
+    );
+
+    assert.deepEqual(rules, ['import-x/no-restricted-paths']);
+  });
+
+  it('rejects an import of src/ from demo/, which uses the published entry points', async () => {
+    const rules = await rulesFiredFor(
+      'demo/layering-probe.ts',
+      "export { CheckoutError } from '../src/protocol/index.js';\n",
+    );
+
+    assert.deepEqual(rules, ['import-x/no-restricted-paths']);
+  });
+
+  it('rejects node: built-ins in src/protocol', async () => {
+    const rules = await rulesFiredFor(
+      'src/protocol/layering-probe.ts',
+      "export { createHash } from 'node:crypto';\n",
+    );
+
+    assert.deepEqual(rules, ['no-restricted-imports']);
+  });
+});
