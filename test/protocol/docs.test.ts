@@ -7,7 +7,7 @@ const protocolDoc = readFileSync('docs/protocol.md', 'utf8');
 
 /** Rows of the "Error codes" table: code → documented status. */
 function documentedErrorCodes(): Map<string, string> {
-  const rows = protocolDoc.matchAll(/^\| `([a-z_]+)` \| (\d{3}|client only) \|/gm);
+  const rows = protocolDoc.matchAll(/^\|\s*`([a-z_]+)`\s*\|\s*(\d{3}|client only)\s*\|/gm);
   return new Map([...rows].map(([, code = '', status = '']) => [code, status]));
 }
 
