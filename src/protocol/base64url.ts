@@ -26,7 +26,7 @@ export function base64urlEncode(bytes: Uint8Array): string {
  * @throws {TypeError} when the text holds a character outside the base64url alphabet or has an
  *   impossible length.
  */
-export function base64urlDecode(text: string): Uint8Array {
+export function base64urlDecode(text: string): Uint8Array<ArrayBuffer> {
   if (text.length % 4 === 1) throw new TypeError('Invalid base64url length');
   const out = new Uint8Array(Math.floor((text.length * 3) / 4));
   let bits = 0;

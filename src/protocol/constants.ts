@@ -22,3 +22,8 @@ export const SLOW_DOWN_INCREMENT_SEC = 5;
 export const SSE_RETRY_MS = 2000;
 /** SSE comment heartbeat period. */
 export const SSE_HEARTBEAT_MS = 15_000;
+/**
+ * AAGUID of dualpay's simulated (software) card. The issuer marks credentials carrying it as test
+ * credentials and refuses them for live merchants.
+ */
+export const SIMULATED_AAGUID = 'd0a1b2c3-5e6f-4a7b-8c9d-0e1f2a3b4c5d';

@@ -19,7 +19,6 @@ export const ERROR_CODES = {
   idempotency_key_required: { status: 400, summary: 'The Idempotency-Key header is missing.' },
   payload_too_large: { status: 413, summary: 'The body exceeds the size limit.' },
   unsupported_media_type: { status: 415, summary: 'The body is not application/json.' },
-  method_not_allowed: { status: 405, summary: 'The path does not accept this method.' },
   // Authentication and authorisation
   unauthorized: { status: 401, summary: 'Credentials are missing or not valid.' },
   forbidden: { status: 403, summary: 'These credentials may not do this.' },

@@ -4,7 +4,7 @@
  */
 
 /** Returns `length` bytes from the platform CSPRNG. */
-export function randomBytes(length: number): Uint8Array {
+export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(length);
   globalThis.crypto.getRandomValues(bytes);
   return bytes;

@@ -1,0 +1,114 @@
+/**
+ * `dualpay-issuer --port P --db FILE [--seed-demo] [--public-url URL]`: runs the reference issuer.
+ */
+import { parseArgs } from 'node:util';
+import { generateSecret } from '../protocol/index.js';
+import { DEMO, demoShopOrigins, startIssuer } from './index.js';
+
+const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
+
+  --port P               port to listen on (default 4010)
+  --db FILE              SQLite database file (created if missing)
+  --seed-demo            seed merchant m_demo (sk_test_demo), admin key ak_test_demo, payer acct_demo
+  --shop-origin ORIGIN   allowed origin of the demo shop (repeatable; default localhost/127.0.0.1:4000)
+  --public-url URL       public origin (iss, WebAuthn origin, hand-off URLs); default http://localhost:P
+  --host HOST            interface to listen on (default localhost; 0.0.0.0 for phones on the LAN)
+  --admin-key KEY        add this admin key (ak_…)
+  --rotate-signing-key   make a new signing key at start (old tokens keep verifying)
+  --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
+  --help                 this text
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`dualpay-issuer: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      port: { type: 'string', default: process.env.ISSUER_PORT ?? '4010' },
+      db: { type: 'string' },
+      'seed-demo': { type: 'boolean', default: false },
+      'shop-origin': { type: 'string', multiple: true },
+      'public-url': { type: 'string' },
+      host: { type: 'string', default: 'localhost' },
+      'admin-key': { type: 'string' },
+      'rotate-signing-key': { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  }).values;
+} catch (error) {
+  fail((error as Error).message);
+}
+
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const port = Number(args.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  fail(`--port must be 0–65535, got ${args.port}`);
+if (!args.db) fail('--db FILE is required');
+const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+if (!levels.includes(args['log-level'])) fail(`--log-level must be one of ${levels.join(', ')}`);
+if (args['admin-key'] !== undefined && !/^ak_[A-Za-z0-9_-]{8,200}$/.test(args['admin-key'])) {
+  fail('--admin-key must look like ak_ followed by at least 8 letters, digits, - or _');
+}
+let publicUrl: string | undefined;
+if (args['public-url'] !== undefined) {
+  try {
+    publicUrl = new URL(args['public-url']).origin;
+  } catch {
+    fail(`--public-url is not a URL: ${args['public-url']}`);
+  }
+}
+
+const running = await startIssuer({
+  db: args.db,
+  port,
+  host: args.host,
+  ...(publicUrl ? { publicUrl } : {}),
+  seedDemo: args['seed-demo'] ? { shopOrigins: args['shop-origin'] ?? demoShopOrigins() } : false,
+  logger: {
+    level: args['log-level'],
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+  },
+}).catch((error: unknown) => {
+  process.stderr.write(`dualpay-issuer: could not start: ${(error as Error).message}\n`);
+  process.exit(1);
+});
+
+const { issuer } = running;
+if (args['admin-key']) await issuer.addAdminKey(args['admin-key']);
+if (args['rotate-signing-key']) {
+  const kid = await issuer.rotateSigningKey();
+  process.stdout.write(`signing key rotated; new kid ${kid}\n`);
+}
+if ((await issuer.store.countAdminKeys()) === 0) {
+  const adminKey = generateSecret('ak');
+  await issuer.addAdminKey(adminKey);
+  process.stdout.write(`no admin key existed; created one (shown once): ${adminKey}\n`);
+}
+process.stdout.write(`dualpay issuer listening on ${issuer.publicUrl} (db ${args.db})\n`);
+if (args['seed-demo']) {
+  process.stdout.write(
+    `demo: merchant ${DEMO.merchantId} (secret key ${DEMO.secretKey}), admin key ${DEMO.adminKey}, payer ${DEMO.accountId}\n`,
+  );
+}
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`dualpay issuer: ${signal}, stopping\n`);
+  running.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));

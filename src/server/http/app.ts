@@ -1,0 +1,115 @@
+/**
+ * The issuer's HTTP app (Fastify): one JSON body parser, one error mapping, security headers,
+ * and the routes grouped by who calls them.
+ */
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { HttpError } from '../errors.js';
+import type { Issuer } from '../issuer.js';
+import { parseJsonBody } from './body.js';
+import { defaultPhoneAssetsDir } from './pages.js';
+import { adminRoutes } from './routes/admin.js';
+import { merchantRoutes } from './routes/merchant.js';
+import { pageRoutes } from './routes/page.js';
+import { phoneRoutes } from './routes/phone.js';
+import { wellKnownRoutes } from './routes/well-known.js';
+import { SseStreams } from './sse.js';
+
+export interface AppOptions {
+  /** Fastify logger options; `false` (default) for none. */
+  logger?: FastifyServerOptions['logger'];
+  /** Trust X-Forwarded-For (only behind a proxy you run). */
+  trustProxy?: boolean;
+  /** Largest accepted body in bytes. */
+  bodyLimit?: number;
+  /** Directory of the built phone-page bundles. */
+  phoneAssetsDir?: string;
+}
+
+const FASTIFY_ERRORS: Record<string, HttpError['code']> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media_type',
+  FST_ERR_BAD_URL: 'invalid_request',
+};
+
+/** Turns any failure into the documented error answer; only genuine faults are 500. */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
+  const mapped = code ? FASTIFY_ERRORS[code] : undefined;
+  if (mapped) return new HttpError(mapped, undefined, { cause: error });
+  if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+    return new HttpError('invalid_request', undefined, { cause: error });
+  }
+  return new HttpError('internal_error', 'Something went wrong; nothing was changed', {
+    cause: error,
+  });
+}
+
+/** Builds the issuer's Fastify app over `issuer`; the caller listens and closes. */
+export function buildApp(
+  issuer: Issuer,
+  options: AppOptions = {},
+): FastifyInstance & { streams: SseStreams } {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    // Our own access log below leaves out query strings (SSE carries the client secret there).
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  const streams = new SseStreams();
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
+
+  app.addHook('onRequest', async (_request, reply) => {
+    reply
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
+      .header('x-frame-options', 'DENY');
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    // Structured access log without query strings (client secrets travel there for SSE).
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const http = toHttpError(error);
+    if (http.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    reply.code(http.status).headers(http.headers).send(http.toJSON());
+  });
+
+  app.setNotFoundHandler((_request, reply) => {
+    const error = new HttpError('not_found', 'No such endpoint');
+    reply.code(error.status).send(error.toJSON());
+  });
+
+  wellKnownRoutes(app, issuer);
+  adminRoutes(app, issuer);
+  merchantRoutes(app, issuer);
+  pageRoutes(app, issuer, streams);
+  phoneRoutes(app, issuer, options.phoneAssetsDir ?? defaultPhoneAssetsDir());
+
+  app.addHook('onClose', async () => {
+    streams.closeAll();
+  });
+
+  return Object.assign(app, { streams });
+}

@@ -1,0 +1,84 @@
+/**
+ * The HTML shells of the phone pages (`/h/:code`, `/h`, `/e/:code`) and their scripts. Pages carry
+ * a strict CSP (no inline script or style), cannot be framed, and send no referrer.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { FastifyReply } from 'fastify';
+
+export const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers on every page the issuer serves. */
+export function pageHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', PAGE_CSP)
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store')
+    .header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+}
+
+const escapeHtml = (value: string): string =>
+  value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export interface PageShell {
+  title: string;
+  /** Bundle under /assets/phone/. */
+  script: string;
+  /** Custom element that renders the page. */
+  tag: string;
+  attributes: Record<string, string>;
+}
+
+/** A minimal HTML document that loads the page's module and renders its element. */
+export function renderPage(shell: PageShell): string {
+  const attributes = Object.entries(shell.attributes)
+    .map(([name, value]) => ` ${name}="${escapeHtml(value)}"`)
+    .join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(shell.title)}</title>
+<script type="module" src="/assets/phone/${escapeHtml(shell.script)}"></script>
+</head>
+<body>
+<${shell.tag}${attributes}></${shell.tag}>
+<noscript>This page needs JavaScript to talk to your card.</noscript>
+</body>
+</html>
+`;
+}
+
+/** Where the built phone bundles are: dist/phone beside dist/server, or from src via dist/. */
+export function defaultPhoneAssetsDir(): string {
+  const candidates = ['../../phone/', '../../../dist/phone/'].map((relative) =>
+    fileURLToPath(new URL(relative, import.meta.url)),
+  );
+  return candidates.find((dir) => existsSync(dir)) ?? candidates[0] ?? '';
+}
+
+const ASSET_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(js|css)$/;
+
+/** Reads a phone bundle file, or null when the name is not a served asset or it is missing. */
+export async function readPhoneAsset(dir: string, name: string): Promise<Buffer | null> {
+  if (!ASSET_NAME.test(name)) return null;
+  try {
+    return await readFile(`${dir}/${name}`);
+  } catch {
+    return null;
+  }
+}

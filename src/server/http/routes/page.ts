@@ -1,0 +1,84 @@
+/**
+ * Merchant-page endpoints (client secret, CORS by the merchant's allowedOrigins): poll, hand-offs,
+ * events, cancel. Cancel also takes the merchant's secret key.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../../errors.js';
+import type { Issuer } from '../../issuer.js';
+import type { SessionRecord } from '../../store/types.js';
+import { actorOf, bearer, clientSecretOf, requireMerchant } from '../auth.js';
+import { answerPreflight, applyPageCors } from '../cors.js';
+import { streamSessionEvents, type SseStreams } from '../sse.js';
+
+type WithId = FastifyRequest<{ Params: { id: string } }>;
+
+/** Authenticates the page by client secret, then applies CORS for the session's merchant. */
+async function pageSession(
+  issuer: Issuer,
+  request: WithId,
+  reply: FastifyReply,
+): Promise<SessionRecord> {
+  const secret = clientSecretOf(request);
+  if (!secret) {
+    // Without credentials we cannot know the merchant; refuse cross-origin callers outright.
+    throw new HttpError(
+      'unauthorized',
+      'Send the client secret as Authorization: Bearer or ?client_secret=',
+    );
+  }
+  const session = await issuer.clientSession(secret, request.params.id);
+  await applyPageCors(issuer, request, reply, session);
+  return session;
+}
+
+export function pageRoutes(app: FastifyInstance, issuer: Issuer, streams: SseStreams): void {
+  app.options<{ Params: { id: string; action: string } }>(
+    '/v1/checkout-sessions/:id/:action',
+    async (request, reply) => {
+      const session = await issuer.store.getSession(request.params.id);
+      await answerPreflight(issuer, request, reply, session);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/checkout-sessions/:id/public',
+    async (request, reply) => {
+      const session = await pageSession(issuer, request, reply);
+      return issuer.pollPublicSession(session);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/checkout-sessions/:id/handoffs',
+    async (request, reply) => {
+      const session = await pageSession(issuer, request, reply);
+      const handoff = await issuer.createHandoff(session);
+      reply.code(201);
+      return handoff;
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/checkout-sessions/:id/events',
+    async (request, reply) => {
+      const session = await pageSession(issuer, request, reply);
+      await streamSessionEvents(issuer, streams, request, reply, session);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/checkout-sessions/:id/cancel',
+    async (request, reply) => {
+      const token = bearer(request);
+      if (token?.startsWith('sk_')) {
+        const merchant = await requireMerchant(issuer, request);
+        const session = await issuer.merchantSession(merchant, request.params.id);
+        return issuer.cancel(session, actorOf(request, `merchant:${merchant.id}`));
+      }
+      const session = await pageSession(issuer, request, reply);
+      const cancelled = await issuer.cancel(session, actorOf(request, 'page'));
+      // The page learns the status; the client secret it already has is all it gets back.
+      return { id: cancelled.id, status: cancelled.status };
+    },
+  );
+}

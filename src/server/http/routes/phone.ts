@@ -1,0 +1,107 @@
+/**
+ * Phone endpoints and pages (issuer origin only): the confirmation page and its API (claim,
+ * authentication options, confirm, decline), the enrolment page and its API.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isHandoffCode, parseUserCode } from '../../../protocol/index.js';
+import { HttpError } from '../../errors.js';
+import type { Issuer } from '../../issuer.js';
+import { actorOf, issuePhoneToken, phoneTokenOf, requireIssuerOrigin } from '../auth.js';
+import { pageHeaders, readPhoneAsset, renderPage } from '../pages.js';
+
+type WithCode = FastifyRequest<{ Params: { code: string } }>;
+
+function handoffCode(request: WithCode): string {
+  const { code } = request.params;
+  if (!isHandoffCode(code)) throw new HttpError('not_found', 'No such code');
+  return code;
+}
+
+async function claimedSession(issuer: Issuer, request: WithCode) {
+  requireIssuerOrigin(issuer, request);
+  return issuer.phoneSession(handoffCode(request), phoneTokenOf(issuer, request));
+}
+
+export function phoneRoutes(app: FastifyInstance, issuer: Issuer, assetsDir: string): void {
+  const confirmPage = (reply: FastifyReply, code: string) =>
+    pageHeaders(reply).send(
+      renderPage({
+        title: 'Confirm payment — dualpay',
+        script: 'confirm.js',
+        tag: 'dualpay-confirm-page',
+        attributes: code ? { code } : {},
+      }),
+    );
+
+  app.get<{ Params: { code: string } }>('/h/:code', async (request, reply) => {
+    // An unknown or malformed code still gets the page, which explains and offers the code field.
+    return confirmPage(reply, isHandoffCode(request.params.code) ? request.params.code : '');
+  });
+
+  app.get('/h', async (_request, reply) => confirmPage(reply, ''));
+
+  app.get<{ Params: { code: string } }>('/e/:code', async (request, reply) =>
+    pageHeaders(reply).send(
+      renderPage({
+        title: 'Add your card — dualpay',
+        script: 'enroll.js',
+        tag: 'dualpay-enroll-page',
+        attributes: isHandoffCode(request.params.code) ? { code: request.params.code } : {},
+      }),
+    ),
+  );
+
+  app.get<{ Params: { file: string } }>('/assets/phone/:file', async (request, reply) => {
+    const body = await readPhoneAsset(assetsDir, request.params.file);
+    if (!body) throw new HttpError('not_found', 'No such asset');
+    const type = request.params.file.endsWith('.css') ? 'text/css' : 'text/javascript';
+    return reply
+      .header('content-type', `${type}; charset=utf-8`)
+      .header('cache-control', 'no-cache')
+      .send(body);
+  });
+
+  app.post<{ Params: { code: string } }>('/v1/handoffs/:code/claim', async (request, reply) => {
+    requireIssuerOrigin(issuer, request);
+    const { code } = request.params;
+    const userCode = isHandoffCode(code) ? null : parseUserCode(code);
+    if (userCode) issuer.rateLimit('userCodeClaim', request.ip);
+    else issuer.rateLimit('claim', request.ip);
+    if (!userCode && !isHandoffCode(code)) throw new HttpError('not_found', 'No such code');
+    const token = issuePhoneToken(issuer, request, reply);
+    return issuer.claim(userCode ?? code, userCode !== null, token, actorOf(request, 'phone'));
+  });
+
+  app.post<{ Params: { code: string } }>(
+    '/v1/handoffs/:code/authentication-options',
+    async (request) => {
+      const session = await claimedSession(issuer, request);
+      return issuer.authenticationOptions(session, request.body, actorOf(request, 'phone'));
+    },
+  );
+
+  app.post<{ Params: { code: string } }>('/v1/handoffs/:code/confirm', async (request) => {
+    const session = await claimedSession(issuer, request);
+    return issuer.confirm(session, request.body, actorOf(request, 'phone'));
+  });
+
+  app.post<{ Params: { code: string } }>('/v1/handoffs/:code/decline', async (request) => {
+    const session = await claimedSession(issuer, request);
+    return issuer.decline(session, actorOf(request, 'phone'));
+  });
+
+  app.post<{ Params: { code: string } }>(
+    '/v1/enrollments/:code/registration-options',
+    async (request) => {
+      requireIssuerOrigin(issuer, request);
+      issuer.rateLimit('enrollment', request.ip);
+      return issuer.registrationOptions(handoffCode(request));
+    },
+  );
+
+  app.post<{ Params: { code: string } }>('/v1/enrollments/:code/verify', async (request) => {
+    requireIssuerOrigin(issuer, request);
+    issuer.rateLimit('enrollment', request.ip);
+    return issuer.verifyEnrollment(handoffCode(request), request.body, actorOf(request, 'phone'));
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * Server-Sent Events for the merchant page (DESIGN.md §7): `retry: 2000`; on a fresh connect one
+ * `session` event with the current PublicSession; on a reconnect with `Last-Event-ID` only the
+ * events after that id, replayed from the store; then one event per change with the session's
+ * increasing sequence number as `id:`; a `:` comment every 15 s; the stream ends after a terminal
+ * state. Subscribing before reading the store, and dropping ids already sent, means no event is
+ * lost or sent twice across that gap.
+ */
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  SSE_HEARTBEAT_MS,
+  SSE_RETRY_MS,
+  isTerminalSessionStatus,
+  type SessionStatus,
+  type ErrorCode,
+} from '../../protocol/index.js';
+import type { Issuer } from '../issuer.js';
+import type { SessionEventRecord, SessionRecord } from '../store/types.js';
+
+/** All open streams of this process, sharing one heartbeat timer. */
+export class SseStreams {
+  private readonly open = new Set<ServerResponse>();
+  private timer: NodeJS.Timeout | undefined;
+
+  add(response: ServerResponse): void {
+    this.open.add(response);
+    if (!this.timer) {
+      this.timer = setInterval(() => {
+        for (const stream of this.open) stream.write(':\n\n');
+      }, SSE_HEARTBEAT_MS);
+      this.timer.unref();
+    }
+  }
+
+  delete(response: ServerResponse): void {
+    this.open.delete(response);
+    if (this.open.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Ends every stream (shutdown). */
+  closeAll(): void {
+    for (const stream of this.open) stream.end();
+    this.open.clear();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** `Last-Event-ID` header (or `?lastEventId=` for clients that cannot set it), if a sequence number. */
+function lastEventIdOf(request: FastifyRequest): number | null {
+  const query = request.query as Record<string, unknown> | undefined;
+  const raw = request.headers['last-event-id'] ?? query?.lastEventId;
+  if (typeof raw !== 'string' || !/^[0-9]{1,9}$/.test(raw)) return null;
+  return Number(raw);
+}
+
+export async function streamSessionEvents(
+  issuer: Issuer,
+  streams: SseStreams,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  session: SessionRecord,
+): Promise<void> {
+  const lastEventId = lastEventIdOf(request);
+  reply.hijack();
+  const response = reply.raw;
+  response.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string>),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  response.write(`retry: ${SSE_RETRY_MS}\n\n`);
+
+  let lastSent = lastEventId ?? 0;
+  let ended = false;
+  let ready = false;
+  const pending: SessionEventRecord[] = [];
+
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    unsubscribe();
+    streams.delete(response);
+    response.end();
+  };
+
+  const send = async (
+    seq: number,
+    state: { status: SessionStatus; errorCode: ErrorCode | null },
+  ) => {
+    if (ended || seq <= lastSent) return;
+    lastSent = seq;
+    const current = (await issuer.store.getSession(session.id)) ?? session;
+    const data = await issuer.toPublicSession(current, state);
+    if (ended) return;
+    response.write(`id: ${seq}\nevent: session\ndata: ${JSON.stringify(data)}\n\n`);
+    if (isTerminalSessionStatus(state.status)) end();
+  };
+
+  let chain = Promise.resolve();
+  const enqueue = (event: SessionEventRecord): void => {
+    chain = chain.then(() => send(event.seq, event)).catch(() => end());
+  };
+
+  const unsubscribe = issuer.hub.subscribe(session.id, (event) => {
+    if (ready) enqueue(event);
+    else pending.push(event);
+  });
+  request.raw.on('close', end);
+  streams.add(response);
+
+  if (lastEventId === null) {
+    const current = (await issuer.loadSession(session.id)) ?? session;
+    chain = chain.then(() => send(current.eventSeq, current));
+  } else {
+    for (const event of await issuer.eventsAfter(session.id, lastEventId)) enqueue(event);
+  }
+  ready = true;
+  for (const event of pending) enqueue(event);
+  await chain;
+  // A client resuming after the terminal event has nothing more to receive.
+  const latest = await issuer.store.getSession(session.id);
+  if (latest && isTerminalSessionStatus(latest.status) && lastSent >= latest.eventSeq) end();
+}

@@ -1,0 +1,158 @@
+/**
+ * Versioned schema migrations for the SQLite store. Append a new entry to change the schema; never
+ * edit an applied one. Times are epoch milliseconds.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const SESSION_STATUS_CHECK =
+  "status IN ('open','claimed','settled','declined','failed','expired','cancelled')";
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE merchants (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('test', 'live')),
+        secret_key_hash TEXT NOT NULL UNIQUE,
+        allowed_origins TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE admin_keys (
+        key_hash TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        user_handle TEXT NOT NULL UNIQUE,
+        monthly_limit INTEGER NOT NULL CHECK (monthly_limit >= 0),
+        currency TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE enrollments (
+        code_hash TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        expires_at INTEGER NOT NULL,
+        challenge TEXT,
+        used_at INTEGER,
+        card_id TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE cards (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        credential_id TEXT NOT NULL UNIQUE,
+        public_key BLOB NOT NULL,
+        counter INTEGER NOT NULL CHECK (counter >= 0),
+        transports TEXT NOT NULL,
+        aaguid TEXT NOT NULL,
+        attestation_fmt TEXT NOT NULL,
+        name TEXT NOT NULL,
+        test INTEGER NOT NULL CHECK (test IN (0, 1)),
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      ) STRICT;
+      CREATE INDEX cards_account ON cards(account_id);
+
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        merchant_id TEXT NOT NULL REFERENCES merchants(id),
+        status TEXT NOT NULL CHECK (${SESSION_STATUS_CHECK}),
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        currency TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        description TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        client_secret TEXT NOT NULL UNIQUE,
+        binding_code TEXT NOT NULL,
+        binding_choices TEXT,
+        txn TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        phone_token_hash TEXT,
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        settlement_id TEXT UNIQUE,
+        settlement_token TEXT,
+        error_code TEXT,
+        event_seq INTEGER NOT NULL,
+        UNIQUE (merchant_id, idempotency_key)
+      ) STRICT;
+      CREATE INDEX sessions_live_expiry ON sessions(expires_at) WHERE status IN ('open', 'claimed');
+
+      CREATE TABLE handoffs (
+        code_hash TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        user_code TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        superseded_at INTEGER,
+        claimed_at INTEGER
+      ) STRICT;
+      CREATE INDEX handoffs_session ON handoffs(session_id);
+      CREATE INDEX handoffs_user_code ON handoffs(user_code, expires_at);
+
+      CREATE TABLE challenges (
+        challenge TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        txn TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      ) STRICT;
+      CREATE INDEX challenges_session ON challenges(session_id);
+
+      CREATE TABLE ledger_entries (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL UNIQUE REFERENCES sessions(id),
+        merchant_id TEXT NOT NULL REFERENCES merchants(id),
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        card_id TEXT NOT NULL REFERENCES cards(id),
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        currency TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX ledger_account_month ON ledger_entries(account_id, currency, created_at);
+
+      CREATE TABLE session_events (
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        seq INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (${SESSION_STATUS_CHECK}),
+        error_code TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, seq)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        session_id TEXT,
+        ip TEXT,
+        user_agent TEXT,
+        detail TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_session ON audit_log(session_id);
+
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        private_jwk TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        retired_at INTEGER
+      ) STRICT;
+    `,
+  },
+];
