@@ -53,11 +53,28 @@ function subresourceIntegrity() {
   };
 }
 
+/** Swaps qrcode's mixed-mode segment optimizer for our byte-only one (src/element/qr-segments.ts). */
+export function byteOnlyQrSegments() {
+  return {
+    name: 'byte-only-qr-segments',
+    resolveId(source, importer) {
+      if (
+        source === './segments' &&
+        importer?.replaceAll('\\', '/').endsWith('qrcode/lib/core/qrcode.js')
+      ) {
+        return this.resolve('./src/element/qr-segments.ts', undefined, { skipSelf: true });
+      }
+      return null;
+    },
+  };
+}
+
 const browserPlugins = () => [
+  byteOnlyQrSegments(),
   nodeResolve({ browser: true, extensions: ['.ts', '.js', '.mjs'] }),
   commonjs(),
   esbuild({ target: TARGET, tsconfig, minify: false }),
-  terser({ ecma: 2020, module: false, format: { comments: false } }),
+  terser({ ecma: 2020, module: false, compress: { passes: 2 }, format: { comments: false } }),
 ];
 
 const configs = [

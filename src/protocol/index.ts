@@ -7,6 +7,7 @@ export * from './base64url.js';
 export * from './canonical.js';
 export * from './codes.js';
 export * from './constants.js';
+export * from './error-summaries.js';
 export * from './errors.js';
 export * from './money.js';
 export * from './random.js';

@@ -13,6 +13,7 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
   --shop-origin ORIGIN   allowed origin of the demo shop (repeatable; default localhost/127.0.0.1:4000)
   --public-url URL       public origin (iss, WebAuthn origin, hand-off URLs); default http://localhost:P
   --host HOST            interface to listen on (default localhost; 0.0.0.0 for phones on the LAN)
+  --trust-proxy          take the client IP from X-Forwarded-For (only behind a proxy that sets it)
   --admin-key KEY        add this admin key (ak_…)
   --rotate-signing-key   make a new signing key at start (old tokens keep verifying)
   --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
@@ -34,6 +35,7 @@ try {
       'shop-origin': { type: 'string', multiple: true },
       'public-url': { type: 'string' },
       host: { type: 'string', default: 'localhost' },
+      'trust-proxy': { type: 'boolean', default: false },
       'admin-key': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
@@ -71,6 +73,7 @@ const running = await startIssuer({
   db: args.db,
   port,
   host: args.host,
+  trustProxy: args['trust-proxy'],
   ...(publicUrl ? { publicUrl } : {}),
   seedDemo: args['seed-demo'] ? { shopOrigins: args['shop-origin'] ?? demoShopOrigins() } : false,
   logger: {

@@ -1,5 +1,10 @@
 /** The issuer's error: a protocol error code plus the HTTP details of its answer. */
-import { CheckoutError, httpStatusFor, type ErrorCode } from '../protocol/index.js';
+import {
+  CheckoutError,
+  ERROR_SUMMARIES,
+  httpStatusFor,
+  type ErrorCode,
+} from '../protocol/index.js';
 
 export class HttpError extends CheckoutError {
   /** HTTP status of the answer. */
@@ -12,7 +17,11 @@ export class HttpError extends CheckoutError {
     message?: string,
     options: { headers?: Record<string, string>; cause?: unknown } = {},
   ) {
-    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      code,
+      message ?? ERROR_SUMMARIES[code],
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.status = httpStatusFor(code);
     this.headers = options.headers ?? {};
   }

@@ -4,7 +4,6 @@
  * @packageDocumentation
  */
 import { createServer } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './http/app.js';
 import { Issuer, type IssuerOptions } from './issuer.js';
 import { seedDemo, type SeedDemoOptions } from './seed.js';
@@ -37,7 +36,7 @@ export interface RunningIssuer {
   url: string;
   port: number;
   issuer: Issuer;
-  app: FastifyInstance;
+  app: ReturnType<typeof buildApp>;
   /** Stops listening, ends streams and closes the database. */
   close(): Promise<void>;
 }

@@ -176,7 +176,7 @@ export class Issuer {
     for (const [id, at] of this.lastPollAt) {
       if (now - at > SESSION_TTL_MS) this.lastPollAt.delete(id);
     }
-    await this.keys.refresh(now);
+    this.keys.refresh(now);
     return expired;
   }
 
@@ -652,7 +652,8 @@ export class Issuer {
     const now = this.now();
     const phoneTokenHash = sha256Hex(phoneToken);
     const handoff = viaUserCode
-      ? await this.store.findLiveHandoffByUserCode(code, now)
+      ? ((await this.store.findLiveHandoffByUserCode(code, now)) ??
+        (await this.ownClaimedHandoff(code, phoneTokenHash)))
       : await this.store.getHandoff(sha256Hex(code));
     if (!handoff) {
       if (viaUserCode) {
@@ -682,6 +683,15 @@ export class Issuer {
     if (!result.ok) throw refusalError(result);
     this.publish(result.session);
     return this.claimDetails(result.session, code);
+  }
+
+  /** The hand-off this phone already claimed with `userCode` (a page reload), if any. */
+  private async ownClaimedHandoff(userCode: string, phoneTokenHash: string) {
+    for (const handoff of await this.store.listClaimedHandoffsByUserCode(userCode)) {
+      const session = await this.store.getSession(handoff.sessionId);
+      if (session?.phoneTokenHash === phoneTokenHash) return handoff;
+    }
+    return null;
   }
 
   private refusalReason(session: SessionRecord): ErrorCode {
@@ -715,25 +725,34 @@ export class Issuer {
   }
 
   /**
-   * The claimed session behind a hand-off code, for the phone that claimed it. `unauthorized`
-   * when this phone did not claim it.
+   * The claimed session behind a hand-off code or user code, for the phone that claimed it.
+   * `unauthorized` when this phone did not claim it.
    */
-  async phoneSession(code: string, phoneToken: string | undefined): Promise<SessionRecord> {
-    const handoff = await this.store.getHandoff(sha256Hex(code));
-    if (!handoff) throw new HttpError('not_found', 'No such code');
-    const session = await this.loadSession(handoff.sessionId);
-    if (!session) throw new HttpError('not_found', 'No such code');
-    if (
-      handoff.claimedAt === null ||
-      phoneToken === undefined ||
-      session.phoneTokenHash !== sha256Hex(phoneToken)
-    ) {
-      throw new HttpError('unauthorized', 'Open this payment from the phone that scanned the code');
+  async phoneSession(
+    code: { handoffCode: string } | { userCode: string },
+    phoneToken: string | undefined,
+  ): Promise<SessionRecord> {
+    const denied = new HttpError(
+      'unauthorized',
+      'Open this payment from the phone that scanned the code',
+    );
+    const handoffs =
+      'handoffCode' in code
+        ? [await this.store.getHandoff(sha256Hex(code.handoffCode))].filter((h) => h !== null)
+        : await this.store.listClaimedHandoffsByUserCode(code.userCode);
+    if (handoffs.length === 0) throw new HttpError('not_found', 'No such code');
+    if (phoneToken === undefined) throw denied;
+    const tokenHash = sha256Hex(phoneToken);
+    for (const handoff of handoffs) {
+      if (handoff.claimedAt === null) continue;
+      const session = await this.loadSession(handoff.sessionId);
+      if (!session || session.phoneTokenHash !== tokenHash) continue;
+      if (session.status !== 'claimed') {
+        throw refusalError({ ok: false, session, reason: this.refusalReason(session) });
+      }
+      return session;
     }
-    if (session.status !== 'claimed') {
-      throw refusalError({ ok: false, session, reason: this.refusalReason(session) });
-    }
-    return session;
+    throw denied;
   }
 
   /** Counts a failed approval and throws the error the phone sees. */
@@ -776,15 +795,25 @@ export class Issuer {
     actor: Actor,
   ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const body = v.object(input);
-    v.onlyFields(body, ['bindingCode']);
+    v.onlyFields(body, ['bindingCode', 'credentialIds']);
     const bindingCode = v.text(body.bindingCode, 'bindingCode', { max: 2, pattern: /^[0-9]{2}$/ });
+    const credentialIds = v.credentialIds(body.credentialIds);
     if (bindingCode !== session.bindingCode) {
       return this.failAttempt(session, 'binding_mismatch', actor);
     }
+    // Discoverable credentials need no list; cards with server-side credentials need their ids,
+    // which the phone remembers from enrolment. Unknown ids are dropped, not reported.
+    const cards = (
+      await Promise.all(credentialIds.map((id) => this.store.getCardByCredentialId(id)))
+    ).filter((card) => card !== null);
     const options = await generateAuthenticationOptions({
       rpID: this.rpId,
       userVerification: 'required',
       timeout: 120_000,
+      allowCredentials: cards.map((card) => ({
+        id: card.credentialId,
+        transports: card.transports,
+      })),
     });
     const now = this.now();
     await this.store.storeChallenge({

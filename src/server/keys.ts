@@ -26,6 +26,7 @@ export class SigningKeys {
   private readonly store: Store;
   private current: { kid: string; key: CryptoKey } | null = null;
   private published: JWK[] = [];
+  private records: SigningKeyRecord[] = [];
 
   constructor(store: Store) {
     this.store = store;
@@ -56,14 +57,19 @@ export class SigningKeys {
   }
 
   private async load(now: number): Promise<void> {
-    const keys = await this.store.listSigningKeys();
-    const active = keys.find((key) => key.retiredAt === null);
+    this.records = await this.store.listSigningKeys();
+    const active = this.records.find((key) => key.retiredAt === null);
     if (!active) throw new Error('No current signing key');
     this.current = {
       kid: active.kid,
       key: (await importJWK(active.privateJwk as JWK, 'ES256')) as CryptoKey,
     };
-    this.published = keys
+    this.publish(now);
+  }
+
+  /** Recomputes the JWKS from the loaded keys: current, then retired ones still in grace. */
+  private publish(now: number): void {
+    this.published = this.records
       .filter((key) => key.retiredAt === null || now - key.retiredAt < RETIRED_KEY_GRACE_MS)
       .sort((a, b) => b.createdAt - a.createdAt)
       .map((key) => key.publicJwk as JWK);
@@ -96,7 +102,7 @@ export class SigningKeys {
   }
 
   /** Drops retired keys past their grace period from the JWKS (called by the sweeper). */
-  async refresh(now: number): Promise<void> {
-    await this.load(now);
+  refresh(now: number): void {
+    this.publish(now);
   }
 }

@@ -140,3 +140,14 @@ export function idempotencyKey(value: unknown): string {
   }
   return value;
 }
+
+/** Optional `credentialIds`: at most 10 base64url credential ids the phone remembers. */
+export function credentialIds(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > 10) {
+    throw new HttpError('invalid_request', 'credentialIds must be an array of at most 10 ids');
+  }
+  return value.map((id, i) =>
+    text(id, `credentialIds[${i}]`, { max: 1024, pattern: /^[A-Za-z0-9_-]+$/ }),
+  );
+}

@@ -2,7 +2,12 @@
  * The issuer's HTTP app (Fastify): one JSON body parser, one error mapping, security headers,
  * and the routes grouped by who calls them.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify';
 import { HttpError } from '../errors.js';
 import type { Issuer } from '../issuer.js';
 import { parseJsonBody } from './body.js';
@@ -32,7 +37,21 @@ const FASTIFY_ERRORS: Record<string, HttpError['code']> = {
   FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media_type',
   FST_ERR_BAD_URL: 'invalid_request',
+  FST_ERR_MAX_PARAM_LENGTH: 'not_found',
+  FST_ERR_ASYNC_CONSTRAINT: 'invalid_request',
 };
+
+/** A path fit for logs: no query string, and one-time codes cut to 4 characters. */
+export function redactPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  // Keep 4 characters of a 144-bit code (enough to correlate, 120 bits still secret); a short
+  // user code is dropped whole.
+  return path.replace(
+    /^(\/h\/|\/e\/|\/v1\/handoffs\/|\/v1\/enrollments\/)([^/]*)/,
+    (_match, prefix: string, code: string) =>
+      `${prefix}${code.length >= 20 ? code.slice(0, 4) : ''}…`,
+  );
+}
 
 /** Turns any failure into the documented error answer; only genuine faults are 500. */
 export function toHttpError(error: unknown): HttpError {
@@ -48,25 +67,42 @@ export function toHttpError(error: unknown): HttpError {
   });
 }
 
+/** Answers `error` as `{error: {code, message}}` with its status and headers. */
+function sendError(reply: FastifyReply, error: unknown): void {
+  const http = toHttpError(error);
+  void reply.code(http.status).headers(http.headers).send(http.toJSON());
+}
+
 /** Builds the issuer's Fastify app over `issuer`; the caller listens and closes. */
 export function buildApp(
   issuer: Issuer,
   options: AppOptions = {},
-): FastifyInstance & { streams: SseStreams } {
+): FastifyInstance & { streams: SseStreams; routeList: string[] } {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     trustProxy: options.trustProxy ?? false,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    // No implicit HEAD routes: a HEAD on the SSE endpoint would hold a stream open.
+    exposeHeadRoutes: false,
     forceCloseConnections: true,
     // Our own access log below leaves out query strings (SSE carries the client secret there).
     logController: new LogController({ disableRequestLogging: true }),
+    // Errors Fastify raises before routing (bad percent-encoding, over-long parameters).
+    frameworkErrors: (error, _request, reply) => sendError(reply as FastifyReply, error),
   });
   const streams = new SseStreams();
+  /** `METHOD /path` of every route, for the docs check. */
+  const routeList: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routeList.push(`${method} ${route.url}`);
+    }
+  });
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJsonBody);
 
   app.addHook('onRequest', async (_request, reply) => {
     reply
@@ -78,11 +114,11 @@ export function buildApp(
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    // Structured access log without query strings (client secrets travel there for SSE).
+    // Structured access log: no query strings (client secrets travel there for SSE), no codes.
     request.log.info(
       {
         method: request.method,
-        path: request.url.split('?')[0],
+        path: redactPath(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },
@@ -91,15 +127,13 @@ export function buildApp(
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const http = toHttpError(error);
-    if (http.status >= 500) request.log.error({ err: error }, 'unhandled error');
-    reply.code(http.status).headers(http.headers).send(http.toJSON());
+    if (toHttpError(error).status >= 500) request.log.error({ err: error }, 'unhandled error');
+    sendError(reply, error);
   });
 
-  app.setNotFoundHandler((_request, reply) => {
-    const error = new HttpError('not_found', 'No such endpoint');
-    reply.code(error.status).send(error.toJSON());
-  });
+  app.setNotFoundHandler((_request, reply) =>
+    sendError(reply, new HttpError('not_found', 'No such endpoint')),
+  );
 
   wellKnownRoutes(app, issuer);
   adminRoutes(app, issuer);
@@ -111,5 +145,5 @@ export function buildApp(
     streams.closeAll();
   });
 
-  return Object.assign(app, { streams });
+  return Object.assign(app, { streams, routeList });
 }

@@ -85,17 +85,16 @@ export function phoneTokenOf(issuer: Issuer, request: FastifyRequest): string | 
   return undefined;
 }
 
-/** Reuses this phone's token or makes one, and sets the HttpOnly, SameSite=Strict cookie. */
-export function issuePhoneToken(
-  issuer: Issuer,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): string {
-  const token = phoneTokenOf(issuer, request) ?? base64urlEncode(randomBytes(32));
+/** This phone's token from its cookie, or a fresh one (set it with `setPhoneCookie`). */
+export function phoneTokenFor(issuer: Issuer, request: FastifyRequest): string {
+  return phoneTokenOf(issuer, request) ?? base64urlEncode(randomBytes(32));
+}
+
+/** Sets the phone cookie: HttpOnly, SameSite=Strict, Secure on https. */
+export function setPhoneCookie(issuer: Issuer, reply: FastifyReply, token: string): void {
   const secure = issuer.publicUrl.startsWith('https:') ? '; Secure' : '';
   reply.header(
     'set-cookie',
     `${phoneCookieName(issuer)}=${token}; Path=/; Max-Age=86400; HttpOnly; SameSite=Strict${secure}`,
   );
-  return token;
 }

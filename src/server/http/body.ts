@@ -22,12 +22,26 @@ function check(value: unknown, depth: number): void {
   }
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 export function parseJsonBody(
-  _request: FastifyRequest,
+  request: FastifyRequest,
   body: string | Buffer,
   done: (error: Error | null, value?: unknown) => void,
 ): void {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
+  const charset = /charset=([^;]+)/i.exec(String(request.headers['content-type']))?.[1]?.trim();
+  if (charset && !/^"?utf-8"?$/i.test(charset)) {
+    done(new HttpError('unsupported_media_type', 'JSON bodies must be UTF-8 (RFC 8259 §8.1)'));
+    return;
+  }
+  let text: string;
+  try {
+    // Strict: invalid UTF-8 would otherwise become U+FFFD and change what the client sent.
+    text = typeof body === 'string' ? body : UTF8.decode(body);
+  } catch (cause) {
+    done(new HttpError('invalid_json', 'The body is not valid UTF-8', { cause }));
+    return;
+  }
   if (text.trim() === '') {
     done(null, undefined);
     return;

@@ -69,7 +69,10 @@ export async function streamSessionEvents(
   reply: FastifyReply,
   session: SessionRecord,
 ): Promise<void> {
-  const lastEventId = lastEventIdOf(request);
+  const claimedLastId = lastEventIdOf(request);
+  // An id this session never sent (another session's, or from a lost database) means start over.
+  const lastEventId =
+    claimedLastId !== null && claimedLastId <= session.eventSeq ? claimedLastId : null;
   reply.hijack();
   const response = reply.raw;
   response.writeHead(200, {

@@ -503,6 +503,13 @@ export class SqliteStore implements Store {
     return row ? toHandoff(row) : null;
   }
 
+  async listClaimedHandoffsByUserCode(userCode: string): Promise<HandoffRecord[]> {
+    return this.all(
+      'SELECT * FROM handoffs WHERE user_code = ? AND claimed_at IS NOT NULL ORDER BY claimed_at DESC LIMIT 20',
+      userCode,
+    ).map(toHandoff);
+  }
+
   async findLiveHandoffByUserCode(userCode: string, now: number): Promise<HandoffRecord | null> {
     const row = this.one(
       'SELECT * FROM handoffs WHERE user_code = ? AND expires_at > ? AND superseded_at IS NULL AND claimed_at IS NULL ORDER BY created_at DESC LIMIT 1',

@@ -208,6 +208,8 @@ export interface Store {
   /** Makes a new hand-off and kills earlier ones; the session must be open and unexpired. */
   createHandoff(handoff: HandoffRecord, now: number): Promise<Outcome<{ handoff: HandoffRecord }>>;
   getHandoff(codeHash: string): Promise<HandoffRecord | null>;
+  /** Claimed hand-offs with this user code, newest first (the phone cookie picks the right one). */
+  listClaimedHandoffsByUserCode(userCode: string): Promise<HandoffRecord[]>;
   /** The live (unexpired, unsuperseded, unclaimed) hand-off with this user code. */
   findLiveHandoffByUserCode(userCode: string, now: number): Promise<HandoffRecord | null>;
   /** Binds a phone: hand-off live and unclaimed, session open → claimed. */

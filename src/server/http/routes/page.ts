@@ -12,23 +12,24 @@ import { streamSessionEvents, type SseStreams } from '../sse.js';
 
 type WithId = FastifyRequest<{ Params: { id: string } }>;
 
-/** Authenticates the page by client secret, then applies CORS for the session's merchant. */
+/**
+ * Applies CORS for the merchant of the session in the path first (so the page can read the
+ * error codes that follow), then authenticates the page by its client secret.
+ */
 async function pageSession(
   issuer: Issuer,
   request: WithId,
   reply: FastifyReply,
 ): Promise<SessionRecord> {
+  await applyPageCors(issuer, request, reply, await issuer.store.getSession(request.params.id));
   const secret = clientSecretOf(request);
   if (!secret) {
-    // Without credentials we cannot know the merchant; refuse cross-origin callers outright.
     throw new HttpError(
       'unauthorized',
       'Send the client secret as Authorization: Bearer or ?client_secret=',
     );
   }
-  const session = await issuer.clientSession(secret, request.params.id);
-  await applyPageCors(issuer, request, reply, session);
-  return session;
+  return issuer.clientSession(secret, request.params.id);
 }
 
 export function pageRoutes(app: FastifyInstance, issuer: Issuer, streams: SseStreams): void {

@@ -6,7 +6,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isHandoffCode, parseUserCode } from '../../../protocol/index.js';
 import { HttpError } from '../../errors.js';
 import type { Issuer } from '../../issuer.js';
-import { actorOf, issuePhoneToken, phoneTokenOf, requireIssuerOrigin } from '../auth.js';
+import {
+  actorOf,
+  phoneTokenFor,
+  phoneTokenOf,
+  requireIssuerOrigin,
+  setPhoneCookie,
+} from '../auth.js';
 import { pageHeaders, readPhoneAsset, renderPage } from '../pages.js';
 
 type WithCode = FastifyRequest<{ Params: { code: string } }>;
@@ -17,9 +23,18 @@ function handoffCode(request: WithCode): string {
   return code;
 }
 
+/** The `:code` of a phone endpoint: a hand-off code, or the user code the phone claimed with. */
+function phoneCode(request: WithCode): { handoffCode: string } | { userCode: string } {
+  const { code } = request.params;
+  if (isHandoffCode(code)) return { handoffCode: code };
+  const userCode = parseUserCode(code);
+  if (!userCode) throw new HttpError('not_found', 'No such code');
+  return { userCode };
+}
+
 async function claimedSession(issuer: Issuer, request: WithCode) {
   requireIssuerOrigin(issuer, request);
-  return issuer.phoneSession(handoffCode(request), phoneTokenOf(issuer, request));
+  return issuer.phoneSession(phoneCode(request), phoneTokenOf(issuer, request));
 }
 
 export function phoneRoutes(app: FastifyInstance, issuer: Issuer, assetsDir: string): void {
@@ -68,8 +83,15 @@ export function phoneRoutes(app: FastifyInstance, issuer: Issuer, assetsDir: str
     if (userCode) issuer.rateLimit('userCodeClaim', request.ip);
     else issuer.rateLimit('claim', request.ip);
     if (!userCode && !isHandoffCode(code)) throw new HttpError('not_found', 'No such code');
-    const token = issuePhoneToken(issuer, request, reply);
-    return issuer.claim(userCode ?? code, userCode !== null, token, actorOf(request, 'phone'));
+    const token = phoneTokenFor(issuer, request);
+    const claimed = await issuer.claim(
+      userCode ?? code,
+      userCode !== null,
+      token,
+      actorOf(request, 'phone'),
+    );
+    setPhoneCookie(issuer, reply, token);
+    return claimed;
   });
 
   app.post<{ Params: { code: string } }>(

@@ -1,0 +1,43 @@
+/**
+ * One line per error code saying what it means: the default message of server errors and the
+ * text of docs/protocol.md. Kept apart from `errors.ts` so browser bundles do not carry it.
+ */
+import type { ErrorCode } from './errors.js';
+
+export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
+  invalid_request: 'A field is missing, has the wrong type or is malformed.',
+  invalid_json: 'The body is not valid JSON.',
+  invalid_amount: 'The amount is not a positive safe integer in the minor unit.',
+  unsupported_currency: 'The currency is not a supported ISO 4217 code.',
+  idempotency_key_required: 'The Idempotency-Key header is missing.',
+  payload_too_large: 'The body exceeds the size limit.',
+  unsupported_media_type: 'The body is not application/json.',
+  unauthorized: 'Credentials are missing or not valid.',
+  origin_not_allowed: 'The request Origin is not allowed (CORS or CSRF check).',
+  not_found: 'No such resource for these credentials.',
+  idempotency_conflict: 'The Idempotency-Key was used with a different request body.',
+  session_not_open: 'The session is no longer open for this step.',
+  session_settled: 'The session is already settled.',
+  session_expired: 'The session passed its expiry time.',
+  session_cancelled: 'The session was cancelled.',
+  session_declined: 'The payer declined the session.',
+  session_failed: 'The session failed (too many failed attempts or a limit).',
+  handoff_expired: 'The hand-off code expired or was replaced by a newer one.',
+  handoff_claimed: 'The hand-off code was already claimed by another phone.',
+  binding_mismatch: 'The number chosen does not match the one on the merchant screen.',
+  authentication_failed: 'The card approval could not be verified.',
+  challenge_expired: 'No usable challenge: request new authentication options.',
+  credential_not_allowed:
+    'This card may not be used here (for example a test card with a live merchant).',
+  enrollment_expired: 'The enrolment code expired or was already used.',
+  limit_exceeded: "The payment would exceed the account's monthly limit.",
+  slow_down: 'Polling faster than `interval`; add 5 s (RFC 8628 §3.5).',
+  rate_limited: 'Too many requests; retry after `Retry-After` seconds.',
+  network_error: 'The issuer or the merchant endpoint could not be reached.',
+  invalid_response: 'A server answered with something unexpected.',
+  invalid_configuration: 'The element is missing `issuer` or a way to create a session.',
+  session_creation_failed: "The merchant's session endpoint failed.",
+  nfc_unavailable: 'Web NFC is not available or was not allowed.',
+  aborted: 'The operation was aborted (reset, detach or a newer start).',
+  internal_error: 'An unexpected fault; nothing was changed.',
+};
