@@ -35,7 +35,7 @@ test.describe('script-tag bundle', () => {
 
     await page.goto(server.origin);
 
-    await expect(page.getByRole('button', { name: 'Pay with dualpay' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Pay with your card' })).toBeVisible();
     const defined = await page.evaluate(() => customElements.get('dualpay-checkout') !== undefined);
     const globalExports = await page.evaluate(() =>
       Object.keys((window as never)['dualpay']).sort(),
