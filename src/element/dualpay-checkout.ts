@@ -314,43 +314,43 @@ export class DualpayCheckout extends LitElement {
     </svg>`;
   }
 
-  private renderHandoffMethod(): TemplateResult {
+  /** The hand-off by its method: a title, then [QR | link | NFC prompt] beside the number. */
+  private renderHandoff(): TemplateResult {
     const { handoff } = this.checkout.state;
-    const notice = this.checkout.methodNotice
-      ? html`<p class="notice" role="note">${this.checkout.methodNotice}</p>`
-      : nothing;
-    if (!handoff)
+    if (!handoff) {
       return html`<p part="status">
         <span class="spinner" aria-hidden="true"></span>${this.t('starting')}
       </p>`;
-    switch (this.checkout.method) {
-      case 'link':
-        return html`<div>
-          <h2>${this.t('linkTitle')}</h2>
-          ${notice}
-          <div class="actions">
-            <button part="button" type="button" @click=${() => this.checkout.openHandoff()}>
-              ${this.t('linkButton')}
-            </button>
-          </div>
-        </div>`;
-      case 'nfc':
-        return html`<div>
-          <h2>${this.t('nfcTitle')}</h2>
-          <p class="small">${this.t('nfcHelp')}</p>
-        </div>`;
-      default: {
-        const typeAt = `${new URL(handoff.url).origin}/h`;
-        return html`<figure class="qr-figure">
-          <h2>${this.t('scanTitle')}</h2>
-          ${notice} ${this.renderQr(handoff.url)}
-          <figcaption class="small">
-            ${this.t('scanHelp')} ${this.t('typeCode', { url: typeAt })}
-            <span part="user-code">${formatUserCode(handoff.userCode)}</span>
-          </figcaption>
-        </figure>`;
-      }
     }
+    const notice = this.checkout.methodNotice
+      ? html`<p class="notice" role="note">${this.checkout.methodNotice}</p>`
+      : nothing;
+    const method = this.checkout.method;
+    const title = { qr: 'scanTitle', link: 'linkTitle', nfc: 'nfcTitle' } as const;
+    let main: TemplateResult;
+    let caption: TemplateResult | typeof nothing = nothing;
+    if (method === 'link') {
+      main = html`<button part="button" type="button" @click=${() => this.checkout.openHandoff()}>
+        ${this.t('linkButton')}
+      </button>`;
+    } else if (method === 'nfc') {
+      main = html`<p class="small">${this.t('nfcHelp')}</p>`;
+    } else {
+      main = this.renderQr(handoff.url);
+      caption = html`<p class="small">
+        ${this.t('scanHelp')} ${this.t('typeCode', { url: `${new URL(handoff.url).origin}/h` })}
+        <span part="user-code">${formatUserCode(handoff.userCode)}</span>
+      </p>`;
+    }
+    return html`<div class="handoff">
+      <h2>${this.t(title[method])}</h2>
+      ${notice}
+      <div class="handoff-row">
+        <div class="handoff-main">${main}</div>
+        ${this.renderBinding()}
+      </div>
+      ${caption}
+    </div>`;
   }
 
   private renderCountdown(): TemplateResult | typeof nothing {
@@ -373,8 +373,7 @@ export class DualpayCheckout extends LitElement {
   }
 
   private renderAwaitingHandoff(): TemplateResult {
-    return html`<div class="handoff">${this.renderHandoffMethod()} ${this.renderBinding()}</div>
-      ${this.renderCountdown()}
+    return html`${this.renderHandoff()} ${this.renderCountdown()}
       <div class="actions">${this.renderCancel()}</div>`;
   }
 

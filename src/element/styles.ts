@@ -21,6 +21,9 @@ export const checkoutStyles = css`
     );
     color: var(--_text);
     line-height: 1.45;
+    /* Korean breaks between words, not inside them. */
+    word-break: keep-all;
+    overflow-wrap: anywhere;
   }
   @media (prefers-color-scheme: dark) {
     :host {
@@ -33,6 +36,7 @@ export const checkoutStyles = css`
     display: none;
   }
   [part='container'] {
+    container-type: inline-size;
     background: var(--_bg);
     border: 1px solid color-mix(in srgb, var(--_text) 18%, var(--_bg));
     border-radius: var(--_radius);
@@ -66,9 +70,18 @@ export const checkoutStyles = css`
   }
   .handoff {
     display: grid;
-    grid-template-columns: minmax(0, 1fr) auto;
+    gap: 10px;
+  }
+  .handoff-row {
+    display: grid;
+    grid-template-columns: minmax(0, 220px) minmax(96px, 1fr);
     gap: 16px;
     align-items: center;
+  }
+  .handoff-main {
+    display: grid;
+    gap: 8px;
+    justify-items: start;
   }
   [part='qr'] {
     width: 100%;
@@ -192,8 +205,8 @@ export const checkoutStyles = css`
     white-space: nowrap;
     border: 0;
   }
-  @media (max-width: 360px) {
-    .handoff {
+  @container (max-width: 300px) {
+    .handoff-row {
       grid-template-columns: 1fr;
       justify-items: center;
     }

@@ -221,6 +221,8 @@ export class CheckoutController implements ReactiveController {
     }
     if (!isTerminal(next.status) || isTerminal(previous.status)) return;
     this.stopActivity();
+    // Ends what the run still holds: an NFC scan, a rotation request in flight.
+    this.run?.abort(new DOMException('finished', 'AbortError'));
     const pending = this.pending;
     this.pending = null;
     if (next.status === 'settled' && next.settlement) pending?.resolve(next.settlement);

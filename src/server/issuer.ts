@@ -94,6 +94,8 @@ export interface IssuerOptions {
   now?: () => number;
   /** Poll interval the page must respect, in seconds. */
   pollIntervalSec?: number;
+  /** Life of a hand-off code in ms (default 60 s, DESIGN.md §5); shorter only for tests. */
+  handoffTtlMs?: number;
   rateLimits?: Partial<RateLimits>;
 }
 
@@ -131,6 +133,8 @@ export class Issuer {
   readonly rpId: string;
   readonly rpName: string;
   readonly pollIntervalSec: number;
+  /** Life of a hand-off code in ms. */
+  handoffTtlMs: number;
   readonly rateLimits: RateLimits;
   readonly limiter = new RateLimiter();
   readonly now: () => number;
@@ -146,6 +150,7 @@ export class Issuer {
     this.rpName = options.rpName ?? 'dualpay';
     this.now = options.now ?? Date.now;
     this.pollIntervalSec = options.pollIntervalSec ?? DEFAULT_POLL_INTERVAL_SEC;
+    this.handoffTtlMs = options.handoffTtlMs ?? HANDOFF_TTL_MS;
     this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.keys = new SigningKeys(this.store);
   }
@@ -622,7 +627,7 @@ export class Issuer {
     let userCode = generateUserCode();
     // A live collision (1 in 2^34 per live code) would make the typed code ambiguous: draw again.
     while (await this.store.findLiveHandoffByUserCode(userCode, now)) userCode = generateUserCode();
-    const expiresAt = Math.min(now + HANDOFF_TTL_MS, session.expiresAt);
+    const expiresAt = Math.min(now + this.handoffTtlMs, session.expiresAt);
     const result = await this.store.createHandoff(
       {
         codeHash: sha256Hex(code),
