@@ -46,8 +46,6 @@ export interface ApiResult<T> {
   body: T;
   /** Server time from the `Date` header (epoch ms), or null. */
   serverDate: number | null;
-  /** Local time when the answer arrived (epoch ms). */
-  receivedAt: number;
 }
 
 export interface CallOptions {
@@ -89,7 +87,6 @@ async function call<T>(
   } catch (error) {
     throw toCheckoutError(error);
   }
-  const receivedAt = Date.now();
   const dateHeader = response.headers.get('date');
   const serverDate = dateHeader ? Date.parse(dateHeader) : Number.NaN;
   let body: unknown;
@@ -115,7 +112,7 @@ async function call<T>(
     }
     throw new ApiCallError('invalid_response', `HTTP ${response.status}`, details);
   }
-  return { body: body as T, serverDate: Number.isNaN(serverDate) ? null : serverDate, receivedAt };
+  return { body: body as T, serverDate: Number.isNaN(serverDate) ? null : serverDate };
 }
 
 const json = (body: unknown): RequestInit => ({

@@ -11,6 +11,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
   CheckoutError,
   DEFAULT_POLL_INTERVAL_SEC,
+  SLOW_DOWN_INCREMENT_SEC,
   type PublicSession,
   type SessionCredentials,
   type Settlement,
@@ -24,7 +25,7 @@ import {
   toCheckoutError,
   type ApiResult,
 } from './api-client.js';
-import { systemClock, type Clock } from './clock.js';
+import { sleep, systemClock, type Clock } from './clock.js';
 import {
   chooseHandoffMethod,
   detectEnvironment,
@@ -89,6 +90,7 @@ export class CheckoutController implements ReactiveController {
   private readonly options: CheckoutControllerOptions;
   private readonly clock: Clock;
   private run: AbortController | null = null;
+  private detached = false;
   private tickHandle: unknown = null;
   private runNumber = 0;
   private timers: unknown[] = [];
@@ -108,10 +110,19 @@ export class CheckoutController implements ReactiveController {
   }
 
   hostConnected(): void {
-    // Nothing to resume: a re-attached element starts again with start().
+    // An element moved in the DOM (a framework re-parenting it) picks its checkout up again.
+    if (this.detached && isRunning(this.state.status) && this.state.session) {
+      this.run = new AbortController();
+      const runNumber = ++this.runNumber;
+      void this.followSession(runNumber, this.state.session);
+    }
+    this.detached = false;
   }
 
   hostDisconnected(): void {
+    this.detached = true;
+    // Results of the stopped run are dropped; the pending start() promise stays for a resume.
+    this.runNumber++;
     this.stopActivity();
     this.run?.abort(new DOMException('detached', 'AbortError'));
   }
@@ -229,10 +240,11 @@ export class CheckoutController implements ReactiveController {
     else if (next.error) pending?.reject(new CheckoutError(next.error.code, next.error.message));
   }
 
+  /** Call right after the answer arrives: compares the server's `Date` with our clock now. */
   private learnSkew(result: ApiResult<unknown>): void {
     // The Date header has 1 s resolution: only correct skews that matter.
     if (result.serverDate === null) return;
-    const skew = result.serverDate - result.receivedAt;
+    const skew = result.serverDate - this.clock.now();
     this.skewMs = Math.abs(skew) > 1500 ? skew : 0;
   }
 
@@ -242,20 +254,64 @@ export class CheckoutController implements ReactiveController {
       const session = await this.obtainSession(config, signal);
       if (runNumber !== this.runNumber) return;
       this.dispatch({ type: 'SESSION_CREATED', session });
-      const first = await getPublicSession(config.issuer, session, this.callOptions());
+    } catch (error) {
+      this.failRun(runNumber, error);
+      return;
+    }
+    await this.followSession(runNumber, this.state.session ?? undefined);
+  }
+
+  /** Reads the session, shows a hand-off if it is open, then follows it and ticks. */
+  private async followSession(
+    runNumber: number,
+    session: SessionCredentials | undefined,
+  ): Promise<void> {
+    if (!session) return;
+    try {
+      const first = await this.firstSnapshot(runNumber, session);
       if (runNumber !== this.runNumber) return;
-      this.learnSkew(first);
-      this.dispatch({ type: 'SNAPSHOT', view: first.body });
+      this.dispatch({ type: 'SNAPSHOT', view: first });
       if (this.state.status === 'awaiting-handoff') await this.newHandoff(runNumber);
       if (runNumber !== this.runNumber || isTerminal(this.state.status)) return;
-      this.follow(runNumber, first.body);
+      this.follow(runNumber, first);
       this.startTicking();
     } catch (error) {
-      if (runNumber !== this.runNumber) return;
-      const mapped = toCheckoutError(error);
-      if (mapped.code === 'aborted') return;
-      this.dispatch({ type: 'FAIL', error: { code: mapped.code, message: mapped.message } });
+      this.failRun(runNumber, error);
     }
+  }
+
+  /** The session's view, waiting out `slow_down` (RFC 8628 §3.5) rather than failing on it. */
+  private async firstSnapshot(
+    runNumber: number,
+    session: SessionCredentials,
+  ): Promise<PublicSession> {
+    const issuer = this.options.config().issuer;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await getPublicSession(issuer, session, this.callOptions());
+        this.learnSkew(result);
+        return result.body;
+      } catch (error) {
+        const mapped = toCheckoutError(error);
+        if (
+          !(mapped instanceof ApiCallError && mapped.code === 'slow_down') ||
+          attempt >= 3 ||
+          runNumber !== this.runNumber
+        ) {
+          throw mapped;
+        }
+        const waitSec =
+          (mapped.retryAfterSec ?? DEFAULT_POLL_INTERVAL_SEC) + SLOW_DOWN_INCREMENT_SEC;
+        await sleep(this.clock, waitSec * 1000, this.run?.signal);
+      }
+    }
+  }
+
+  private failRun(runNumber: number, error: unknown): void {
+    if (runNumber !== this.runNumber) return;
+    const mapped = toCheckoutError(error);
+    if (mapped.code === 'aborted') return;
+    this.dispatch({ type: 'FAIL', error: { code: mapped.code, message: mapped.message } });
   }
 
   private async obtainSession(
@@ -305,7 +361,11 @@ export class CheckoutController implements ReactiveController {
     const firstHandoff = this.state.handoff === null;
     this.dispatch({ type: 'HANDOFF', handoff: result.body });
     if (firstHandoff) this.chooseMethod(runNumber);
-    const lifeMs = Date.parse(result.body.expiresAt) - (this.clock.now() + this.skewMs);
+    const expiresAt = Date.parse(result.body.expiresAt);
+    // A code capped at the session's own expiry lives as long as the session: nothing to rotate.
+    const sessionExpiresAt = Date.parse(this.state.view?.expiresAt ?? '');
+    if (expiresAt >= sessionExpiresAt) return;
+    const lifeMs = expiresAt - (this.clock.now() + this.skewMs);
     this.schedule(Math.max(1000, lifeMs - ROTATE_BEFORE_EXPIRY_MS), () => {
       if (runNumber !== this.runNumber || this.state.status !== 'awaiting-handoff') return;
       this.newHandoff(runNumber).catch((error: unknown) => {

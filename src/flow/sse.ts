@@ -124,7 +124,8 @@ export class SessionEventStream {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        arm(delivered ? this.options.heartbeatTimeoutMs : this.options.firstEventTimeoutMs);
+        // Bytes arrived (an event, `retry:` or a heartbeat): from now on only silence counts.
+        arm(this.options.heartbeatTimeoutMs);
         buffer += value;
         let boundary: number;
         while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
