@@ -68,7 +68,8 @@ export function defaultPhoneAssetsDir(): string {
   const candidates = ['../../phone/', '../../../dist/phone/'].map((relative) =>
     fileURLToPath(new URL(relative, import.meta.url)),
   );
-  return candidates.find((dir) => existsSync(dir)) ?? candidates[0] ?? '';
+  // Look for a built bundle, not the folder: from src/, ../../phone is the TypeScript source.
+  return candidates.find((dir) => existsSync(`${dir}confirm.js`)) ?? candidates[1] ?? '';
 }
 
 const ASSET_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(js|css)$/;
