@@ -107,7 +107,7 @@ if (Object.keys(phone).length > 0) {
       dir: 'dist/phone',
       format: 'es',
       entryFileNames: '[name].js',
-      chunkFileNames: '[name]-[hash].js',
+      chunkFileNames: 'shared-[hash].js',
     },
   });
 }

@@ -218,15 +218,19 @@ export function claimHandoff(code: string, options: CallOptions = {}) {
   return call<ClaimResponse & { code: string }>(phonePath(code, 'claim'), samePost(), options);
 }
 
-/** `POST /v1/handoffs/:code/authentication-options` with the number the payer tapped. */
+/**
+ * `POST /v1/handoffs/:code/authentication-options` with the number the payer tapped, and the ids of
+ * cards enrolled from this phone (for cards without discoverable credentials).
+ */
 export function getAuthenticationOptions(
   code: string,
   bindingCode: string,
+  credentialIds: readonly string[] = [],
   options: CallOptions = {},
 ) {
   return call<PublicKeyCredentialRequestOptionsJSON>(
     phonePath(code, 'authentication-options'),
-    samePost({ bindingCode }),
+    samePost(credentialIds.length > 0 ? { bindingCode, credentialIds } : { bindingCode }),
     options,
   );
 }

@@ -56,8 +56,10 @@ export function renderPage(shell: PageShell): string {
 <script type="module" src="/assets/phone/${escapeHtml(shell.script)}"></script>
 </head>
 <body>
+<main>
 <${shell.tag}${attributes}></${shell.tag}>
 <noscript>This page needs JavaScript to talk to your card.</noscript>
+</main>
 </body>
 </html>
 `;

@@ -11,18 +11,21 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifySettlementToken } from '../../../src/verify/index.js';
 import { readCdnBundle } from './static-server.js';
 
 export interface ShopOptions {
   /** The page's HTML body inside <body>; gets `{{integrity}}` and `{{origin}}` filled in. */
   body: string;
   csp?: string;
-  secretKey?: string;
 }
 
 export class Shop {
   private readonly server: Server;
   issuerUrl = '';
+  /** The merchant's secret key (test demo merchant unless set). */
+  secretKey = 'sk_test_demo';
+  merchantId = 'm_demo';
 
   private constructor(options: ShopOptions, bundle: { script: Buffer; integrity: string }) {
     this.server = createServer((req, res) => void this.handle(req, res, options, bundle));
@@ -53,7 +56,7 @@ export class Shop {
     if (path === '/') {
       const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
 <script src="/dualpay.js" integrity="${bundle.integrity}" crossorigin="anonymous"></script></head>
-<body>${options.body.replaceAll('{{origin}}', this.origin)}</body></html>`;
+<body>${options.body.replaceAll('{{origin}}', this.origin).replaceAll('{{issuer}}', this.issuerUrl)}</body></html>`;
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         ...(options.csp ? { 'content-security-policy': options.csp } : {}),
@@ -65,7 +68,7 @@ export class Shop {
       const answer = await fetch(`${this.issuerUrl}/v1/checkout-sessions`, {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${options.secretKey ?? 'sk_test_demo'}`,
+          authorization: `Bearer ${this.secretKey}`,
           'content-type': 'application/json',
           'idempotency-key': `shop-${Date.now()}-${Math.random()}`,
         },
@@ -80,6 +83,24 @@ export class Shop {
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ id: session.id, clientSecret: session.clientSecret }));
+    } else if (path === '/api/orders/confirm' && req.method === 'POST') {
+      // The merchant server's side: verify the token offline against the issuer's JWKS.
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const { token } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { token: string };
+      try {
+        const claims = await verifySettlementToken(token, {
+          issuer: this.issuerUrl,
+          audience: this.merchantId,
+          jwksUrl: `${this.issuerUrl}/.well-known/jwks.json`,
+        });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(claims));
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'unknown';
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code } }));
+      }
     } else if (path.startsWith('/v1/')) {
       this.proxy(req, res);
     } else {

@@ -1,0 +1,170 @@
+/** Every string of the phone pages, in English and Korean; `{name}` is filled in as text. */
+import type { ErrorCode } from '../protocol/index.js';
+
+const en = {
+  brand: 'dualpay',
+  confirmTitle: 'Confirm payment',
+  enterCodeTitle: 'Enter the payment code',
+  enterCodeHelp: 'Type the 8 letters shown under the QR code on the shop’s screen.',
+  codeLabel: 'Payment code',
+  continue: 'Continue',
+  loading: 'Loading…',
+  payTo: 'Pay to',
+  amount: 'Amount',
+  forWhat: 'For',
+  chooseTitle: 'Which number does the shop’s screen show?',
+  chooseHelp: 'Tap the same number. This makes sure you approve the payment you started.',
+  approveTitle: 'Approve with your card',
+  approveHelp:
+    'Hold your card to the phone (or insert your security key), then enter its PIN or use your fingerprint.',
+  approve: 'Approve',
+  decline: 'Decline',
+  useSimulated: 'Approve with the simulated test card',
+  testModeLabel: 'Test mode',
+  testModeHelp: 'This shop is in test mode: you may use a simulated card instead of a real one.',
+  waitingCard: 'Waiting for your card…',
+  approvedTitle: 'Payment approved',
+  approvedHelp: 'You can return to the shop’s screen.',
+  receipt: 'Approved {time} · Reference {id}',
+  declinedTitle: 'Payment declined',
+  declinedHelp: 'Nothing was paid.',
+  expiredTitle: 'This payment has expired',
+  expiredHelp: 'Start again on the shop’s screen.',
+  lockedTitle: 'Payment locked',
+  lockedHelp: 'Too many failed attempts. Nothing was paid. Start again on the shop’s screen.',
+  cancelledTitle: 'The shop cancelled this payment',
+  tryAgain: 'Try again',
+  wrongNumber: 'That number does not match the shop’s screen. Try again.',
+  notVerified: 'Your card could not be verified. Try again.',
+  cardCancelled:
+    'The card did not approve: it was cancelled, timed out, or the PIN or fingerprint was not accepted. Try again.',
+  noCardSupport: 'This browser cannot use security keys here.',
+  noSimulatedCard: 'This phone has no simulated test card yet. Enrol one first.',
+  simulatedNotAllowed: 'Simulated cards work only with test-mode shops. Use a real card.',
+  claimedElsewhere: 'This code was already used on another phone.',
+  badCode: 'This code is not valid. Check it and try again.',
+  tooMany: 'Too many tries. Wait a minute and try again.',
+  network: 'The payment service could not be reached. Check your connection.',
+  limit: 'This payment is over your monthly limit.',
+  settledAlready: 'This payment is already approved.',
+  generic: 'Something went wrong. Try again.',
+  enrolTitle: 'Add your card',
+  enrolIntro:
+    'Register the card you will pay with. You will be asked to touch it to the phone (or insert it) and to set or enter its PIN or fingerprint. Your PIN never leaves the card.',
+  cardNameLabel: 'Name for this card',
+  cardNamePlaceholder: 'My card',
+  register: 'Register my card',
+  registerSimulated: 'Create a simulated test card',
+  simulatedHelp: 'For testing only: a software card kept in this browser. Live shops refuse it.',
+  registering: 'Waiting for your card…',
+  enrolledTitle: 'Card added',
+  enrolledHelp: 'You can now pay with “{name}”.',
+  writeTag: 'Write the payment link to the card’s NFC tag',
+  tagWritten: 'The card’s NFC tag now opens dualpay when tapped.',
+  tagFailed: 'The NFC tag could not be written: {reason}',
+  enrolExpired: 'This enrolment link has expired or was already used. Ask for a new one.',
+  enrolNeedsPin: 'This card cannot check a PIN or fingerprint. Use a card that can.',
+  enrolDuplicate: 'This card is already registered.',
+};
+
+export type PhoneMessageKey = keyof typeof en;
+
+const ko: Record<PhoneMessageKey, string> = {
+  brand: 'dualpay',
+  confirmTitle: '결제 확인',
+  enterCodeTitle: '결제 코드 입력',
+  enterCodeHelp: '상점 화면의 QR 코드 아래에 있는 8자리 글자를 입력하세요.',
+  codeLabel: '결제 코드',
+  continue: '계속',
+  loading: '불러오는 중…',
+  payTo: '받는 곳',
+  amount: '금액',
+  forWhat: '내용',
+  chooseTitle: '상점 화면에 표시된 번호는 무엇인가요?',
+  chooseHelp: '같은 번호를 누르세요. 내가 시작한 결제를 승인하는지 확인합니다.',
+  approveTitle: '카드로 승인하세요',
+  approveHelp: '카드를 휴대폰에 대거나 보안 키를 꽂은 뒤 PIN을 입력하거나 지문을 사용하세요.',
+  approve: '승인',
+  decline: '거절',
+  useSimulated: '가상 테스트 카드로 승인',
+  testModeLabel: '테스트 모드',
+  testModeHelp: '이 상점은 테스트 모드입니다. 실제 카드 대신 가상 카드를 사용할 수 있습니다.',
+  waitingCard: '카드를 기다리는 중…',
+  approvedTitle: '결제 승인됨',
+  approvedHelp: '상점 화면으로 돌아가세요.',
+  receipt: '{time} 승인 · 참조번호 {id}',
+  declinedTitle: '결제 거절됨',
+  declinedHelp: '결제되지 않았습니다.',
+  expiredTitle: '결제 시간이 만료되었습니다',
+  expiredHelp: '상점 화면에서 다시 시작하세요.',
+  lockedTitle: '결제 잠김',
+  lockedHelp: '실패 횟수가 너무 많습니다. 결제되지 않았습니다. 상점 화면에서 다시 시작하세요.',
+  cancelledTitle: '상점에서 결제를 취소했습니다',
+  tryAgain: '다시 시도',
+  wrongNumber: '상점 화면의 번호와 다릅니다. 다시 시도하세요.',
+  notVerified: '카드를 확인하지 못했습니다. 다시 시도하세요.',
+  cardCancelled:
+    '카드가 승인하지 않았습니다. 취소되었거나 시간이 초과되었거나 PIN 또는 지문이 맞지 않습니다. 다시 시도하세요.',
+  noCardSupport: '이 브라우저에서는 보안 키를 사용할 수 없습니다.',
+  noSimulatedCard: '이 휴대폰에는 아직 가상 테스트 카드가 없습니다. 먼저 등록하세요.',
+  simulatedNotAllowed:
+    '가상 카드는 테스트 모드 상점에서만 사용할 수 있습니다. 실제 카드를 사용하세요.',
+  claimedElsewhere: '이 코드는 이미 다른 휴대폰에서 사용되었습니다.',
+  badCode: '유효하지 않은 코드입니다. 확인 후 다시 시도하세요.',
+  tooMany: '시도 횟수가 너무 많습니다. 잠시 후 다시 시도하세요.',
+  network: '결제 서비스에 연결할 수 없습니다. 연결을 확인하세요.',
+  limit: '월 한도를 초과하는 결제입니다.',
+  settledAlready: '이미 승인된 결제입니다.',
+  generic: '문제가 발생했습니다. 다시 시도하세요.',
+  enrolTitle: '카드 등록',
+  enrolIntro:
+    '결제에 사용할 카드를 등록합니다. 카드를 휴대폰에 대거나 꽂은 뒤 PIN 또는 지문을 설정하거나 입력하라는 안내가 나옵니다. PIN은 카드 밖으로 나가지 않습니다.',
+  cardNameLabel: '카드 이름',
+  cardNamePlaceholder: '내 카드',
+  register: '카드 등록',
+  registerSimulated: '가상 테스트 카드 만들기',
+  simulatedHelp:
+    '테스트 전용: 이 브라우저에 보관되는 소프트웨어 카드입니다. 실제 상점에서는 거부됩니다.',
+  registering: '카드를 기다리는 중…',
+  enrolledTitle: '카드 등록 완료',
+  enrolledHelp: '이제 “{name}”(으)로 결제할 수 있습니다.',
+  writeTag: '카드의 NFC 태그에 결제 링크 쓰기',
+  tagWritten: '이제 카드를 대면 dualpay가 열립니다.',
+  tagFailed: 'NFC 태그에 쓰지 못했습니다: {reason}',
+  enrolExpired: '등록 링크가 만료되었거나 이미 사용되었습니다. 새 링크를 요청하세요.',
+  enrolNeedsPin: '이 카드는 PIN이나 지문을 확인할 수 없습니다. 지원하는 카드를 사용하세요.',
+  enrolDuplicate: '이미 등록된 카드입니다.',
+};
+
+export type PhoneLocale = 'en' | 'ko';
+
+/** `ko…` → ko, anything else → en. */
+export function phoneLocale(tag: string | undefined | null): PhoneLocale {
+  return tag?.toLowerCase().startsWith('ko') ? 'ko' : 'en';
+}
+
+export function phoneMessage(
+  locale: PhoneLocale,
+  key: PhoneMessageKey,
+  values: Record<string, string> = {},
+): string {
+  const text = (locale === 'ko' ? ko : en)[key];
+  return text.replace(/\{(\w+)\}/g, (match, name: string) => values[name] ?? match);
+}
+
+/** The message for an error code the confirmation page can meet. */
+export function phoneErrorKey(code: ErrorCode): PhoneMessageKey {
+  const keys: Partial<Record<ErrorCode, PhoneMessageKey>> = {
+    binding_mismatch: 'wrongNumber',
+    authentication_failed: 'notVerified',
+    credential_not_allowed: 'simulatedNotAllowed',
+    handoff_claimed: 'claimedElsewhere',
+    not_found: 'badCode',
+    rate_limited: 'tooMany',
+    network_error: 'network',
+    limit_exceeded: 'limit',
+    session_settled: 'settledAlready',
+    enrollment_expired: 'enrolExpired',
+  };
+  return keys[code] ?? 'generic';
+}
