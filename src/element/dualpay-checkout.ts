@@ -32,6 +32,7 @@ const ANNOUNCE_AT_SEC = [300, 120, 60, 30];
  * @example
  * <dualpay-checkout issuer="https://issuer.example" session-url="/api/checkout"></dualpay-checkout>
  *
+ * @tagname dualpay-checkout
  * @fires dualpay-status-change - `{status, previousStatus}` on every status change.
  * @fires dualpay-settled - `{token, sessionId, orderId, amount, currency}` once, when paid.
  * @fires dualpay-error - `{error: {code, message}}` when the checkout ends unpaid or cannot start.

@@ -52,6 +52,7 @@ export function renderPage(shell: PageShell): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(shell.title)}</title>
 <script type="module" src="/assets/phone/${escapeHtml(shell.script)}"></script>
 </head>
