@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
@@ -49,7 +50,10 @@ const shopUrl = `http://localhost:${shopPort}`;
 const issuerPublicUrl = publicUrl() ?? issuerUrl;
 const logLevel = process.env.DEMO_LOG_LEVEL || 'warn';
 
-mkdirSync(new URL('../.demo/', import.meta.url), { recursive: true });
+// DEMO_DATA_DIR moves the data (tests use a temp folder); default .demo/ beside package.json.
+const dataDir = process.env.DEMO_DATA_DIR || fileURLToPath(new URL('../.demo/', import.meta.url));
+const dbFile = join(dataDir, 'issuer.db');
+mkdirSync(dataDir, { recursive: true });
 
 const children = [
   start('issuer', [
@@ -57,7 +61,7 @@ const children = [
     '--port',
     String(issuerPort),
     '--db',
-    '.demo/issuer.db',
+    dbFile,
     '--seed-demo',
     '--shop-origin',
     `http://localhost:${shopPort}`,
@@ -226,7 +230,7 @@ if (!stopping) {
       '',
       '  test merchant  m_demo, secret key sk_test_demo',
       '  admin key      ak_test_demo (demo payer acct_demo)',
-      '  data           .demo/issuer.db',
+      `  data           ${relative(process.cwd(), dbFile) || dbFile}`,
       '',
       `Open ${shopUrl}, enrol a test card from the integrator panel, then pay.`,
       'Ctrl-C stops both.',
