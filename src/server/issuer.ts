@@ -580,30 +580,36 @@ export class Issuer {
 
   /** Cancels an unsettled session (merchant or page). */
   async cancel(session: SessionRecord, actor: Actor): Promise<Session> {
-    const result = await this.store.finish({
-      sessionId: session.id,
-      from: ['open', 'claimed'],
-      to: 'cancelled',
-      errorCode: 'session_cancelled',
-      now: this.now(),
-      actor,
-    });
+    const result = await this.end(session.id, ['open', 'claimed'], 'cancelled', actor);
     if (!result.ok) throw refusalError(result);
-    this.publish(result.session);
     return this.toSession(result.session);
   }
 
-  private async expire(id: string, now: number): Promise<boolean> {
+  /**
+   * Ends a session in `to` when it is in one of `from` (one transaction), and wakes its streams.
+   * Returns the refusal otherwise.
+   */
+  private async end(
+    sessionId: string,
+    from: readonly SessionStatus[],
+    to: 'cancelled' | 'declined' | 'expired',
+    actor: Actor,
+    now = this.now(),
+  ) {
     const result = await this.store.finish({
-      sessionId: id,
-      from: ['open', 'claimed'],
-      to: 'expired',
-      errorCode: 'session_expired',
+      sessionId,
+      from,
+      to,
+      errorCode: `session_${to}`,
       now,
-      actor: { actor: 'system' },
+      actor,
     });
     if (result.ok) this.publish(result.session);
-    return result.ok;
+    return result;
+  }
+
+  private async expire(id: string, now: number): Promise<boolean> {
+    return (await this.end(id, ['open', 'claimed'], 'expired', { actor: 'system' }, now)).ok;
   }
 
   /** Wakes this process's streams with the session's latest event. */
@@ -942,16 +948,8 @@ export class Issuer {
 
   /** `POST /v1/handoffs/:code/decline`. */
   async decline(session: SessionRecord, actor: Actor): Promise<{ status: 'declined' }> {
-    const result = await this.store.finish({
-      sessionId: session.id,
-      from: ['claimed'],
-      to: 'declined',
-      errorCode: 'session_declined',
-      now: this.now(),
-      actor,
-    });
+    const result = await this.end(session.id, ['claimed'], 'declined', actor);
     if (!result.ok) throw refusalError(result);
-    this.publish(result.session);
     return { status: 'declined' };
   }
 
