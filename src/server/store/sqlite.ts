@@ -176,6 +176,11 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly queue: {
+    work: () => unknown;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
 
   constructor(filename: string) {
     this.db = new Database(filename);
@@ -235,20 +240,65 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.queue.length > 0) this.flush();
     this.db.close();
+  }
+
+  /**
+   * Group commit: runs `work` in the next batch, one transaction for every write queued in this
+   * turn of the event loop (each in its own savepoint, so one failing write does not undo the
+   * others). Resolves only after the batch's COMMIT, so an acknowledged change is durable; a crash
+   * before it loses only unacknowledged writes. Serial as ever: each write's preconditions are
+   * checked inside the transaction, after the writes queued before it.
+   */
+  private write<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue.splice(0);
+    if (batch.length === 0) return;
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const op of batch) {
+            try {
+              outcomes.push({ ok: true, value: this.db.transaction(op.work)() });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      // The commit itself failed (disk full, I/O error): nothing of this batch was written.
+      for (const op of batch) op.reject(error);
+      return;
+    }
+    batch.forEach((op, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok) op.resolve(outcome.value);
+      else op.reject(outcome?.error);
+    });
   }
 
   // ── merchants, admin keys, accounts, enrolments, cards ──
 
   async createMerchant(m: MerchantRecord): Promise<void> {
-    this.run(
-      'INSERT INTO merchants (id, name, mode, secret_key_hash, allowed_origins, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      m.id,
-      m.name,
-      m.mode,
-      m.secretKeyHash,
-      JSON.stringify(m.allowedOrigins),
-      m.createdAt,
+    await this.write(() =>
+      this.run(
+        'INSERT INTO merchants (id, name, mode, secret_key_hash, allowed_origins, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        m.id,
+        m.name,
+        m.mode,
+        m.secretKeyHash,
+        JSON.stringify(m.allowedOrigins),
+        m.createdAt,
+      ),
     );
   }
 
@@ -263,15 +313,19 @@ export class SqliteStore implements Store {
   }
 
   async setMerchantAllowedOrigins(id: string, allowedOrigins: string[]): Promise<void> {
-    this.run(
-      'UPDATE merchants SET allowed_origins = ? WHERE id = ?',
-      JSON.stringify(allowedOrigins),
-      id,
+    await this.write(() =>
+      this.run(
+        'UPDATE merchants SET allowed_origins = ? WHERE id = ?',
+        JSON.stringify(allowedOrigins),
+        id,
+      ),
     );
   }
 
   async addAdminKey(hash: string, now: number): Promise<void> {
-    this.run('INSERT OR IGNORE INTO admin_keys (key_hash, created_at) VALUES (?, ?)', hash, now);
+    await this.write(() =>
+      this.run('INSERT OR IGNORE INTO admin_keys (key_hash, created_at) VALUES (?, ?)', hash, now),
+    );
   }
 
   async hasAdminKey(hash: string): Promise<boolean> {
@@ -283,14 +337,16 @@ export class SqliteStore implements Store {
   }
 
   async createAccount(a: AccountRecord): Promise<void> {
-    this.run(
-      'INSERT INTO accounts (id, display_name, user_handle, monthly_limit, currency, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      a.id,
-      a.displayName,
-      a.userHandle,
-      a.monthlyLimit,
-      a.currency,
-      a.createdAt,
+    await this.write(() =>
+      this.run(
+        'INSERT INTO accounts (id, display_name, user_handle, monthly_limit, currency, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        a.id,
+        a.displayName,
+        a.userHandle,
+        a.monthlyLimit,
+        a.currency,
+        a.createdAt,
+      ),
     );
   }
 
@@ -300,14 +356,16 @@ export class SqliteStore implements Store {
   }
 
   async createEnrollment(e: EnrollmentRecord): Promise<void> {
-    this.run(
-      'INSERT INTO enrollments (code_hash, account_id, expires_at, challenge, used_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      e.codeHash,
-      e.accountId,
-      e.expiresAt,
-      e.challenge,
-      e.usedAt,
-      e.createdAt,
+    await this.write(() =>
+      this.run(
+        'INSERT INTO enrollments (code_hash, account_id, expires_at, challenge, used_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        e.codeHash,
+        e.accountId,
+        e.expiresAt,
+        e.challenge,
+        e.usedAt,
+        e.createdAt,
+      ),
     );
   }
 
@@ -317,43 +375,43 @@ export class SqliteStore implements Store {
   }
 
   async setEnrollmentChallenge(codeHash: string, challenge: string): Promise<void> {
-    this.run(
-      'UPDATE enrollments SET challenge = ? WHERE code_hash = ? AND used_at IS NULL',
-      challenge,
-      codeHash,
+    await this.write(() =>
+      this.run(
+        'UPDATE enrollments SET challenge = ? WHERE code_hash = ? AND used_at IS NULL',
+        challenge,
+        codeHash,
+      ),
     );
   }
 
   async completeEnrollment(codeHash: string, card: CardRecord, now: number): Promise<boolean> {
-    return this.db
-      .transaction(() => {
-        const spent = this.run(
-          'UPDATE enrollments SET used_at = ?, card_id = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?',
-          now,
-          card.id,
-          codeHash,
-          now,
-        );
-        if (spent.changes !== 1) return false;
-        this.run(
-          `INSERT INTO cards (id, account_id, credential_id, public_key, counter, transports, aaguid,
+    return this.write(() => {
+      const spent = this.run(
+        'UPDATE enrollments SET used_at = ?, card_id = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?',
+        now,
+        card.id,
+        codeHash,
+        now,
+      );
+      if (spent.changes !== 1) return false;
+      this.run(
+        `INSERT INTO cards (id, account_id, credential_id, public_key, counter, transports, aaguid,
            attestation_fmt, name, test, created_at, last_used_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-          card.id,
-          card.accountId,
-          card.credentialId,
-          Buffer.from(card.publicKey),
-          card.counter,
-          JSON.stringify(card.transports),
-          card.aaguid,
-          card.attestationFormat,
-          card.name,
-          card.test ? 1 : 0,
-          card.createdAt,
-        );
-        return true;
-      })
-      .immediate();
+        card.id,
+        card.accountId,
+        card.credentialId,
+        Buffer.from(card.publicKey),
+        card.counter,
+        JSON.stringify(card.transports),
+        card.aaguid,
+        card.attestationFormat,
+        card.name,
+        card.test ? 1 : 0,
+        card.createdAt,
+      );
+      return true;
+    });
   }
 
   async listCards(accountId: string): Promise<CardRecord[]> {
@@ -411,49 +469,47 @@ export class SqliteStore implements Store {
   }
 
   async createSession(s: SessionRecord, actor: Actor): Promise<CreateSessionResult> {
-    return this.db
-      .transaction((): CreateSessionResult => {
-        const existing = this.one(
-          'SELECT * FROM sessions WHERE merchant_id = ? AND idempotency_key = ?',
-          s.merchantId,
-          s.idempotencyKey,
-        );
-        if (existing) {
-          const session = toSession(existing);
-          return session.requestHash === s.requestHash
-            ? { outcome: 'repeated', session }
-            : { outcome: 'conflict' };
-        }
-        this.run(
-          `INSERT INTO sessions (id, merchant_id, status, amount, currency, order_id, description, metadata,
+    return this.write((): CreateSessionResult => {
+      const existing = this.one(
+        'SELECT * FROM sessions WHERE merchant_id = ? AND idempotency_key = ?',
+        s.merchantId,
+        s.idempotencyKey,
+      );
+      if (existing) {
+        const session = toSession(existing);
+        return session.requestHash === s.requestHash
+          ? { outcome: 'repeated', session }
+          : { outcome: 'conflict' };
+      }
+      this.run(
+        `INSERT INTO sessions (id, merchant_id, status, amount, currency, order_id, description, metadata,
            client_secret, binding_code, binding_choices, txn, idempotency_key, request_hash,
            phone_token_hash, failed_attempts, created_at, expires_at, settlement_id, settlement_token,
            error_code, event_seq)
          VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, 0, ?, ?, NULL, NULL, NULL, 0)`,
-          s.id,
-          s.merchantId,
-          s.amount,
-          s.currency,
-          s.orderId,
-          s.description,
-          JSON.stringify(s.metadata),
-          s.clientSecret,
-          s.bindingCode,
-          s.txn,
-          s.idempotencyKey,
-          s.requestHash,
-          s.createdAt,
-          s.expiresAt,
-        );
-        this.appendEvent(s.id, 'open', null, s.createdAt);
-        this.audit(actor, s.createdAt, 'session.created', s.id, {
-          amount: s.amount,
-          currency: s.currency,
-          orderId: s.orderId,
-        });
-        return { outcome: 'created', session: { ...s, status: 'open', eventSeq: 1 } };
-      })
-      .immediate();
+        s.id,
+        s.merchantId,
+        s.amount,
+        s.currency,
+        s.orderId,
+        s.description,
+        JSON.stringify(s.metadata),
+        s.clientSecret,
+        s.bindingCode,
+        s.txn,
+        s.idempotencyKey,
+        s.requestHash,
+        s.createdAt,
+        s.expiresAt,
+      );
+      this.appendEvent(s.id, 'open', null, s.createdAt);
+      this.audit(actor, s.createdAt, 'session.created', s.id, {
+        amount: s.amount,
+        currency: s.currency,
+        orderId: s.orderId,
+      });
+      return { outcome: 'created', session: { ...s, status: 'open', eventSeq: 1 } };
+    });
   }
 
   async getSession(id: string): Promise<SessionRecord | null> {
@@ -474,28 +530,26 @@ export class SqliteStore implements Store {
   }
 
   async createHandoff(h: HandoffRecord, now: number): Promise<Outcome<{ handoff: HandoffRecord }>> {
-    return this.db
-      .transaction((): Outcome<{ handoff: HandoffRecord }> => {
-        const session = this.getSessionSync(h.sessionId);
-        if (!session || session.status !== 'open' || now >= session.expiresAt) {
-          return this.refuse(h.sessionId, now);
-        }
-        this.run(
-          'UPDATE handoffs SET superseded_at = ? WHERE session_id = ? AND superseded_at IS NULL',
-          now,
-          h.sessionId,
-        );
-        this.run(
-          'INSERT INTO handoffs (code_hash, session_id, user_code, created_at, expires_at, superseded_at, claimed_at) VALUES (?, ?, ?, ?, ?, NULL, NULL)',
-          h.codeHash,
-          h.sessionId,
-          h.userCode,
-          h.createdAt,
-          h.expiresAt,
-        );
-        return { ok: true, handoff: h };
-      })
-      .immediate();
+    return this.write((): Outcome<{ handoff: HandoffRecord }> => {
+      const session = this.getSessionSync(h.sessionId);
+      if (!session || session.status !== 'open' || now >= session.expiresAt) {
+        return this.refuse(h.sessionId, now);
+      }
+      this.run(
+        'UPDATE handoffs SET superseded_at = ? WHERE session_id = ? AND superseded_at IS NULL',
+        now,
+        h.sessionId,
+      );
+      this.run(
+        'INSERT INTO handoffs (code_hash, session_id, user_code, created_at, expires_at, superseded_at, claimed_at) VALUES (?, ?, ?, ?, ?, NULL, NULL)',
+        h.codeHash,
+        h.sessionId,
+        h.userCode,
+        h.createdAt,
+        h.expiresAt,
+      );
+      return { ok: true, handoff: h };
+    });
   }
 
   async getHandoff(codeHash: string): Promise<HandoffRecord | null> {
@@ -527,50 +581,50 @@ export class SqliteStore implements Store {
     actor: Actor;
   }): Promise<Outcome<{ session: SessionRecord }>> {
     const { codeHash, phoneTokenHash, bindingChoices, now, actor } = input;
-    return this.db
-      .transaction((): Outcome<{ session: SessionRecord }> => {
-        const row = this.one('SELECT * FROM handoffs WHERE code_hash = ?', codeHash);
-        if (!row) return { ok: false, session: null, reason: 'not_found' };
-        const handoff = toHandoff(row);
-        if (handoff.claimedAt !== null) {
-          return {
-            ok: false,
-            session: this.getSessionSync(handoff.sessionId),
-            reason: 'handoff_claimed',
-          };
-        }
-        if (handoff.supersededAt !== null || now >= handoff.expiresAt) {
-          return {
-            ok: false,
-            session: this.getSessionSync(handoff.sessionId),
-            reason: 'handoff_expired',
-          };
-        }
-        const session = this.getSessionSync(handoff.sessionId);
-        if (!session || session.status !== 'open' || now >= session.expiresAt) {
-          return this.refuse(handoff.sessionId, now);
-        }
-        this.run('UPDATE handoffs SET claimed_at = ? WHERE code_hash = ?', now, codeHash);
-        this.run(
-          "UPDATE sessions SET status = 'claimed', phone_token_hash = ?, binding_choices = ? WHERE id = ?",
-          phoneTokenHash,
-          JSON.stringify(bindingChoices),
-          session.id,
-        );
-        this.appendEvent(session.id, 'claimed', null, now);
-        this.audit(actor, now, 'session.claimed', session.id);
-        return { ok: true, session: this.getSessionSync(session.id) ?? session };
-      })
-      .immediate();
+    return this.write((): Outcome<{ session: SessionRecord }> => {
+      const row = this.one('SELECT * FROM handoffs WHERE code_hash = ?', codeHash);
+      if (!row) return { ok: false, session: null, reason: 'not_found' };
+      const handoff = toHandoff(row);
+      if (handoff.claimedAt !== null) {
+        return {
+          ok: false,
+          session: this.getSessionSync(handoff.sessionId),
+          reason: 'handoff_claimed',
+        };
+      }
+      if (handoff.supersededAt !== null || now >= handoff.expiresAt) {
+        return {
+          ok: false,
+          session: this.getSessionSync(handoff.sessionId),
+          reason: 'handoff_expired',
+        };
+      }
+      const session = this.getSessionSync(handoff.sessionId);
+      if (!session || session.status !== 'open' || now >= session.expiresAt) {
+        return this.refuse(handoff.sessionId, now);
+      }
+      this.run('UPDATE handoffs SET claimed_at = ? WHERE code_hash = ?', now, codeHash);
+      this.run(
+        "UPDATE sessions SET status = 'claimed', phone_token_hash = ?, binding_choices = ? WHERE id = ?",
+        phoneTokenHash,
+        JSON.stringify(bindingChoices),
+        session.id,
+      );
+      this.appendEvent(session.id, 'claimed', null, now);
+      this.audit(actor, now, 'session.claimed', session.id);
+      return { ok: true, session: this.getSessionSync(session.id) ?? session };
+    });
   }
 
   async storeChallenge(c: ChallengeRecord): Promise<void> {
-    this.run(
-      'INSERT INTO challenges (challenge, session_id, txn, expires_at, used_at) VALUES (?, ?, ?, ?, NULL)',
-      c.challenge,
-      c.sessionId,
-      c.txn,
-      c.expiresAt,
+    await this.write(() =>
+      this.run(
+        'INSERT INTO challenges (challenge, session_id, txn, expires_at, used_at) VALUES (?, ?, ?, ?, NULL)',
+        c.challenge,
+        c.sessionId,
+        c.txn,
+        c.expiresAt,
+      ),
     );
   }
 
@@ -595,102 +649,95 @@ export class SqliteStore implements Store {
     actor: Actor;
   }): Promise<SessionRecord | null> {
     const { sessionId, reason, maxAttempts, now, actor } = input;
-    return this.db
-      .transaction((): SessionRecord | null => {
-        const session = this.getSessionSync(sessionId);
-        if (!session) return null;
-        this.audit(actor, now, 'approval.failed', sessionId, { reason });
-        if (isTerminalSessionStatus(session.status)) return session;
+    return this.write((): SessionRecord | null => {
+      const session = this.getSessionSync(sessionId);
+      if (!session) return null;
+      this.audit(actor, now, 'approval.failed', sessionId, { reason });
+      if (isTerminalSessionStatus(session.status)) return session;
+      this.run('UPDATE sessions SET failed_attempts = failed_attempts + 1 WHERE id = ?', sessionId);
+      if (session.failedAttempts + 1 >= maxAttempts) {
         this.run(
-          'UPDATE sessions SET failed_attempts = failed_attempts + 1 WHERE id = ?',
+          "UPDATE sessions SET status = 'failed', error_code = 'session_failed' WHERE id = ?",
           sessionId,
         );
-        if (session.failedAttempts + 1 >= maxAttempts) {
-          this.run(
-            "UPDATE sessions SET status = 'failed', error_code = 'session_failed' WHERE id = ?",
-            sessionId,
-          );
-          this.appendEvent(sessionId, 'failed', 'session_failed', now);
-          this.audit(actor, now, 'session.failed', sessionId, { reason: 'too_many_attempts' });
-        }
-        return this.getSessionSync(sessionId);
-      })
-      .immediate();
+        this.appendEvent(sessionId, 'failed', 'session_failed', now);
+        this.audit(actor, now, 'session.failed', sessionId, { reason: 'too_many_attempts' });
+      }
+      return this.getSessionSync(sessionId);
+    });
   }
 
   async settle(input: SettleInput): Promise<Outcome<{ session: SessionRecord }>> {
     const { sessionId, challenge, now, actor } = input;
-    return this.db
-      .transaction((): Outcome<{ session: SessionRecord }> => {
-        const session = this.getSessionSync(sessionId);
-        if (!session || session.status !== 'claimed' || now >= session.expiresAt) {
-          return this.refuse(sessionId, now);
-        }
-        const spent = this.run(
-          'UPDATE challenges SET used_at = ? WHERE challenge = ? AND session_id = ? AND used_at IS NULL AND expires_at > ?',
-          now,
-          challenge,
-          sessionId,
-          now,
-        );
-        if (spent.changes !== 1) return { ok: false, session, reason: 'challenge_expired' };
-        const spentThisMonth = num(
-          this.one(
-            'SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_entries WHERE account_id = ? AND currency = ? AND created_at >= ?',
-            input.accountId,
-            session.currency,
-            input.monthStart,
-          )?.total,
-        );
-        if (spentThisMonth + session.amount > input.monthlyLimit) {
-          this.run(
-            "UPDATE sessions SET status = 'failed', error_code = 'limit_exceeded' WHERE id = ?",
-            sessionId,
-          );
-          this.appendEvent(sessionId, 'failed', 'limit_exceeded', now);
-          this.audit(actor, now, 'session.failed', sessionId, {
-            reason: 'limit_exceeded',
-            spentThisMonth,
-            monthlyLimit: input.monthlyLimit,
-          });
-          return { ok: false, session: this.getSessionSync(sessionId), reason: 'limit_exceeded' };
-        }
-        const counterMoved = this.run(
-          'UPDATE cards SET counter = ?, last_used_at = ? WHERE id = ? AND (counter < ? OR (counter = 0 AND ? = 0))',
-          input.newCounter,
-          now,
-          input.cardId,
-          input.newCounter,
-          input.newCounter,
-        );
-        if (counterMoved.changes !== 1)
-          return { ok: false, session, reason: 'authentication_failed' };
-        this.run(
-          'INSERT INTO ledger_entries (id, session_id, merchant_id, account_id, card_id, amount, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          input.settlementId,
-          sessionId,
-          session.merchantId,
+    return this.write((): Outcome<{ session: SessionRecord }> => {
+      const session = this.getSessionSync(sessionId);
+      if (!session || session.status !== 'claimed' || now >= session.expiresAt) {
+        return this.refuse(sessionId, now);
+      }
+      const spent = this.run(
+        'UPDATE challenges SET used_at = ? WHERE challenge = ? AND session_id = ? AND used_at IS NULL AND expires_at > ?',
+        now,
+        challenge,
+        sessionId,
+        now,
+      );
+      if (spent.changes !== 1) return { ok: false, session, reason: 'challenge_expired' };
+      const spentThisMonth = num(
+        this.one(
+          'SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_entries WHERE account_id = ? AND currency = ? AND created_at >= ?',
           input.accountId,
-          input.cardId,
-          session.amount,
           session.currency,
-          now,
-        );
+          input.monthStart,
+        )?.total,
+      );
+      if (spentThisMonth + session.amount > input.monthlyLimit) {
         this.run(
-          "UPDATE sessions SET status = 'settled', settlement_id = ?, settlement_token = ? WHERE id = ? AND status = 'claimed'",
-          input.settlementId,
-          input.token,
+          "UPDATE sessions SET status = 'failed', error_code = 'limit_exceeded' WHERE id = ?",
           sessionId,
         );
-        this.appendEvent(sessionId, 'settled', null, now);
-        this.audit(actor, now, 'session.settled', sessionId, {
-          settlementId: input.settlementId,
-          cardId: input.cardId,
-          accountId: input.accountId,
+        this.appendEvent(sessionId, 'failed', 'limit_exceeded', now);
+        this.audit(actor, now, 'session.failed', sessionId, {
+          reason: 'limit_exceeded',
+          spentThisMonth,
+          monthlyLimit: input.monthlyLimit,
         });
-        return { ok: true, session: this.getSessionSync(sessionId) ?? session };
-      })
-      .immediate();
+        return { ok: false, session: this.getSessionSync(sessionId), reason: 'limit_exceeded' };
+      }
+      const counterMoved = this.run(
+        'UPDATE cards SET counter = ?, last_used_at = ? WHERE id = ? AND (counter < ? OR (counter = 0 AND ? = 0))',
+        input.newCounter,
+        now,
+        input.cardId,
+        input.newCounter,
+        input.newCounter,
+      );
+      if (counterMoved.changes !== 1)
+        return { ok: false, session, reason: 'authentication_failed' };
+      this.run(
+        'INSERT INTO ledger_entries (id, session_id, merchant_id, account_id, card_id, amount, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        input.settlementId,
+        sessionId,
+        session.merchantId,
+        input.accountId,
+        input.cardId,
+        session.amount,
+        session.currency,
+        now,
+      );
+      this.run(
+        "UPDATE sessions SET status = 'settled', settlement_id = ?, settlement_token = ? WHERE id = ? AND status = 'claimed'",
+        input.settlementId,
+        input.token,
+        sessionId,
+      );
+      this.appendEvent(sessionId, 'settled', null, now);
+      this.audit(actor, now, 'session.settled', sessionId, {
+        settlementId: input.settlementId,
+        cardId: input.cardId,
+        accountId: input.accountId,
+      });
+      return { ok: true, session: this.getSessionSync(sessionId) ?? session };
+    });
   }
 
   async finish(input: {
@@ -702,23 +749,21 @@ export class SqliteStore implements Store {
     actor: Actor;
   }): Promise<Outcome<{ session: SessionRecord }>> {
     const { sessionId, from, to, now, actor } = input;
-    return this.db
-      .transaction((): Outcome<{ session: SessionRecord }> => {
-        const session = this.getSessionSync(sessionId);
-        // Only expiry may happen after the deadline.
-        const late = to !== 'expired' && session !== null && now >= session.expiresAt;
-        if (!session || !from.includes(session.status) || late) return this.refuse(sessionId, now);
-        this.run(
-          'UPDATE sessions SET status = ?, error_code = ? WHERE id = ?',
-          to,
-          input.errorCode ?? null,
-          sessionId,
-        );
-        this.appendEvent(sessionId, to, input.errorCode ?? null, now);
-        this.audit(actor, now, `session.${to}`, sessionId, { from: session.status });
-        return { ok: true, session: this.getSessionSync(sessionId) ?? session };
-      })
-      .immediate();
+    return this.write((): Outcome<{ session: SessionRecord }> => {
+      const session = this.getSessionSync(sessionId);
+      // Only expiry may happen after the deadline.
+      const late = to !== 'expired' && session !== null && now >= session.expiresAt;
+      if (!session || !from.includes(session.status) || late) return this.refuse(sessionId, now);
+      this.run(
+        'UPDATE sessions SET status = ?, error_code = ? WHERE id = ?',
+        to,
+        input.errorCode ?? null,
+        sessionId,
+      );
+      this.appendEvent(sessionId, to, input.errorCode ?? null, now);
+      this.audit(actor, now, `session.${to}`, sessionId, { from: session.status });
+      return { ok: true, session: this.getSessionSync(sessionId) ?? session };
+    });
   }
 
   async listExpiredSessionIds(now: number, limit: number): Promise<string[]> {
@@ -772,7 +817,9 @@ export class SqliteStore implements Store {
       detail?: Record<string, unknown>;
     } & Actor,
   ): Promise<void> {
-    this.audit(entry, entry.at, entry.action, entry.sessionId ?? null, entry.detail);
+    await this.write(() =>
+      this.audit(entry, entry.at, entry.action, entry.sessionId ?? null, entry.detail),
+    );
   }
 
   async listAudit(filter: { sessionId?: string } = {}): Promise<AuditRecord[]> {
@@ -796,17 +843,15 @@ export class SqliteStore implements Store {
   }
 
   async rotateSigningKey(key: SigningKeyRecord, now: number): Promise<void> {
-    this.db
-      .transaction(() => {
-        this.run('UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL', now);
-        this.run(
-          'INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, NULL)',
-          key.kid,
-          JSON.stringify(key.privateJwk),
-          JSON.stringify(key.publicJwk),
-          key.createdAt,
-        );
-      })
-      .immediate();
+    await this.write(() => {
+      this.run('UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL', now);
+      this.run(
+        'INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, NULL)',
+        key.kid,
+        JSON.stringify(key.privateJwk),
+        JSON.stringify(key.publicJwk),
+        key.createdAt,
+      );
+    });
   }
 }
