@@ -742,6 +742,7 @@ export class Issuer {
   async phoneSession(
     code: { handoffCode: string } | { userCode: string },
     phoneToken: string | undefined,
+    step: { actor: Actor; action: string },
   ): Promise<SessionRecord> {
     const denied = new HttpError(
       'unauthorized',
@@ -752,18 +753,34 @@ export class Issuer {
         ? [await this.store.getHandoff(sha256Hex(code.handoffCode))].filter((h) => h !== null)
         : await this.store.listClaimedHandoffsByUserCode(code.userCode);
     if (handoffs.length === 0) throw new HttpError('not_found', 'No such code');
-    if (phoneToken === undefined) throw denied;
-    const tokenHash = sha256Hex(phoneToken);
+    const tokenHash = phoneToken === undefined ? null : sha256Hex(phoneToken);
     for (const handoff of handoffs) {
       if (handoff.claimedAt === null) continue;
       const session = await this.loadSession(handoff.sessionId);
       if (!session || session.phoneTokenHash !== tokenHash) continue;
       if (session.status !== 'claimed') {
-        throw refusalError({ ok: false, session, reason: this.refusalReason(session) });
+        const reason = this.refusalReason(session);
+        await this.audit(step, `${step.action}.refused`, session.id, { reason });
+        throw refusalError({ ok: false, session, reason });
       }
       return session;
     }
+    // Another phone (or none) knocking on a claimed payment: worth a trace.
+    const target = handoffs.find((handoff) => handoff.claimedAt !== null);
+    if (target)
+      await this.audit(step, `${step.action}.denied`, target.sessionId, {
+        reason: 'not_this_phone',
+      });
     throw denied;
+  }
+
+  private async audit(
+    step: { actor: Actor },
+    action: string,
+    sessionId: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await this.store.appendAudit({ ...step.actor, at: this.now(), action, sessionId, detail });
   }
 
   /** Counts a failed approval and throws the error the phone sees. */

@@ -91,6 +91,22 @@ export function buildApp(
     logController: new LogController({ disableRequestLogging: true }),
     // Errors Fastify raises before routing (bad percent-encoding, over-long parameters).
     frameworkErrors: (error, _request, reply) => sendError(reply as FastifyReply, error),
+    // Requests Node's parser refuses before Fastify sees them (a head over 16 KiB, broken syntax).
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const http = new HttpError(
+        'invalid_request',
+        (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW'
+          ? 'The request head is larger than 16 KiB'
+          : 'The request is not valid HTTP',
+      );
+      const body = JSON.stringify(http.toJSON());
+      socket.end(
+        `HTTP/1.1 ${http.status} Bad Request\r\ncontent-type: application/json; charset=utf-8\r\n` +
+          `content-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\n` +
+          `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+      );
+    },
   });
   const streams = new SseStreams();
   /** `METHOD /path` of every route, for the docs check. */

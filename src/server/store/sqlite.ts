@@ -521,12 +521,26 @@ export class SqliteStore implements Store {
     return row ? toSession(row) : null;
   }
 
+  /**
+   * The refusal for a session that is not in the state a step needs. With `audit`, the refused
+   * attempt is written to the audit log in the same transaction: every loser of a race leaves a
+   * trace.
+   */
   private refuse(
     sessionId: string,
     now: number,
+    audit?: { actor: Actor; action: string },
+    reason?: ErrorCode,
   ): { ok: false; session: SessionRecord | null; reason: ErrorCode } {
     const session = this.getSessionSync(sessionId);
-    return { ok: false, session, reason: refusalFor(session, now) };
+    const refusal = { ok: false as const, session, reason: reason ?? refusalFor(session, now) };
+    if (audit && session) {
+      this.audit(audit.actor, now, `${audit.action}.refused`, sessionId, {
+        reason: refusal.reason,
+        status: session.status,
+      });
+    }
+    return refusal;
   }
 
   async createHandoff(h: HandoffRecord, now: number): Promise<Outcome<{ handoff: HandoffRecord }>> {
@@ -585,23 +599,16 @@ export class SqliteStore implements Store {
       const row = this.one('SELECT * FROM handoffs WHERE code_hash = ?', codeHash);
       if (!row) return { ok: false, session: null, reason: 'not_found' };
       const handoff = toHandoff(row);
+      const claim = { actor, action: 'handoff.claim' };
       if (handoff.claimedAt !== null) {
-        return {
-          ok: false,
-          session: this.getSessionSync(handoff.sessionId),
-          reason: 'handoff_claimed',
-        };
+        return this.refuse(handoff.sessionId, now, claim, 'handoff_claimed');
       }
       if (handoff.supersededAt !== null || now >= handoff.expiresAt) {
-        return {
-          ok: false,
-          session: this.getSessionSync(handoff.sessionId),
-          reason: 'handoff_expired',
-        };
+        return this.refuse(handoff.sessionId, now, claim, 'handoff_expired');
       }
       const session = this.getSessionSync(handoff.sessionId);
       if (!session || session.status !== 'open' || now >= session.expiresAt) {
-        return this.refuse(handoff.sessionId, now);
+        return this.refuse(handoff.sessionId, now, claim);
       }
       this.run('UPDATE handoffs SET claimed_at = ? WHERE code_hash = ?', now, codeHash);
       this.run(
@@ -672,7 +679,7 @@ export class SqliteStore implements Store {
     return this.write((): Outcome<{ session: SessionRecord }> => {
       const session = this.getSessionSync(sessionId);
       if (!session || session.status !== 'claimed' || now >= session.expiresAt) {
-        return this.refuse(sessionId, now);
+        return this.refuse(sessionId, now, { actor, action: 'session.settle' });
       }
       const spent = this.run(
         'UPDATE challenges SET used_at = ? WHERE challenge = ? AND session_id = ? AND used_at IS NULL AND expires_at > ?',
@@ -753,7 +760,11 @@ export class SqliteStore implements Store {
       const session = this.getSessionSync(sessionId);
       // Only expiry may happen after the deadline.
       const late = to !== 'expired' && session !== null && now >= session.expiresAt;
-      if (!session || !from.includes(session.status) || late) return this.refuse(sessionId, now);
+      if (!session || !from.includes(session.status) || late) {
+        // The sweeper losing to a payer is routine; people's refused steps are audited.
+        const audit = actor.actor === 'system' ? undefined : { actor, action: `session.${to}` };
+        return this.refuse(sessionId, now, audit);
+      }
       this.run(
         'UPDATE sessions SET status = ?, error_code = ? WHERE id = ?',
         to,

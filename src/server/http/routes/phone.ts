@@ -32,9 +32,12 @@ function phoneCode(request: WithCode): { handoffCode: string } | { userCode: str
   return { userCode };
 }
 
-async function claimedSession(issuer: Issuer, request: WithCode) {
+async function claimedSession(issuer: Issuer, request: WithCode, action: string) {
   requireIssuerOrigin(issuer, request);
-  return issuer.phoneSession(phoneCode(request), phoneTokenOf(issuer, request));
+  return issuer.phoneSession(phoneCode(request), phoneTokenOf(issuer, request), {
+    actor: actorOf(request, 'phone'),
+    action,
+  });
 }
 
 export function phoneRoutes(app: FastifyInstance, issuer: Issuer, assetsDir: string): void {
@@ -97,18 +100,18 @@ export function phoneRoutes(app: FastifyInstance, issuer: Issuer, assetsDir: str
   app.post<{ Params: { code: string } }>(
     '/v1/handoffs/:code/authentication-options',
     async (request) => {
-      const session = await claimedSession(issuer, request);
+      const session = await claimedSession(issuer, request, 'phone.authentication_options');
       return issuer.authenticationOptions(session, request.body, actorOf(request, 'phone'));
     },
   );
 
   app.post<{ Params: { code: string } }>('/v1/handoffs/:code/confirm', async (request) => {
-    const session = await claimedSession(issuer, request);
+    const session = await claimedSession(issuer, request, 'phone.confirm');
     return issuer.confirm(session, request.body, actorOf(request, 'phone'));
   });
 
   app.post<{ Params: { code: string } }>('/v1/handoffs/:code/decline', async (request) => {
-    const session = await claimedSession(issuer, request);
+    const session = await claimedSession(issuer, request, 'phone.decline');
     return issuer.decline(session, actorOf(request, 'phone'));
   });
 
