@@ -32,7 +32,6 @@ import {
   generateUserCode,
   isTerminalSessionStatus,
   randomBytes,
-  transactionHash,
   type ClaimResponse,
   type ConfirmResponse,
   type CreateAccountResponse,
@@ -46,7 +45,7 @@ import {
   type SessionStatus,
   type VerifyEnrollmentResponse,
 } from '../protocol/index.js';
-import { sha256Hex, stableJson } from './crypto.js';
+import { sha256Hex, stableJson, transactionHashSync } from './crypto.js';
 import { HttpError } from './errors.js';
 import { EventHub } from './events.js';
 import { SigningKeys } from './keys.js';
@@ -139,6 +138,7 @@ export class Issuer {
   readonly limiter = new RateLimiter();
   readonly now: () => number;
   private readonly merchants = new Map<string, MerchantRecord>();
+  private readonly merchantsByKey = new Map<string, MerchantRecord>();
   private readonly lastPollAt = new Map<string, number>();
   private sweeper: NodeJS.Timeout | undefined;
 
@@ -216,7 +216,13 @@ export class Issuer {
   }
 
   async merchantBySecretKey(secretKey: string): Promise<MerchantRecord | null> {
-    return this.store.findMerchantBySecretKeyHash(sha256Hex(secretKey));
+    const hash = sha256Hex(secretKey);
+    const cached = this.merchantsByKey.get(hash);
+    if (cached) return cached;
+    const merchant = await this.store.findMerchantBySecretKeyHash(hash);
+    // Keys never change; the cache holds only keys that matched (no growth from bad guesses).
+    if (merchant) this.merchantsByKey.set(hash, merchant);
+    return merchant;
   }
 
   async isAdminKey(key: string): Promise<boolean> {
@@ -265,6 +271,7 @@ export class Issuer {
   async setAllowedOrigins(id: string, allowedOrigins: string[]): Promise<void> {
     await this.store.setMerchantAllowedOrigins(id, allowedOrigins);
     this.merchants.delete(id);
+    this.merchantsByKey.clear();
   }
 
   /** `POST /v1/accounts`. Pass `id` only when seeding a known test account. */
@@ -458,7 +465,7 @@ export class Issuer {
         clientSecret: `${id}_secret_${base64urlEncode(randomBytes(24))}`,
         bindingCode: generateBindingCode(),
         bindingChoices: null,
-        txn: await transactionHash({
+        txn: transactionHashSync({
           amount,
           currency,
           merchantId: merchant.id,
@@ -744,10 +751,6 @@ export class Issuer {
     phoneToken: string | undefined,
     step: { actor: Actor; action: string },
   ): Promise<SessionRecord> {
-    const denied = new HttpError(
-      'unauthorized',
-      'Open this payment from the phone that scanned the code',
-    );
     const handoffs =
       'handoffCode' in code
         ? [await this.store.getHandoff(sha256Hex(code.handoffCode))].filter((h) => h !== null)
@@ -771,7 +774,7 @@ export class Issuer {
       await this.audit(step, `${step.action}.denied`, target.sessionId, {
         reason: 'not_this_phone',
       });
-    throw denied;
+    throw new HttpError('unauthorized', 'Open this payment from the phone that scanned the code');
   }
 
   private async audit(
