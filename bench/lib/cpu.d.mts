@@ -1,0 +1,1 @@
+export function cpuWindow(pids: number[]): { end(): { foreignCores: number; cores: number } };
