@@ -11,6 +11,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
   CheckoutError,
   DEFAULT_POLL_INTERVAL_SEC,
+  SESSION_TTL_MS,
   SLOW_DOWN_INCREMENT_SEC,
   type PublicSession,
   type SessionCredentials,
@@ -136,7 +137,7 @@ export class CheckoutController implements ReactiveController {
 
   /** Total life of the session in ms (for the progress bar). */
   totalMs(): number | null {
-    return this.state.view ? 10 * 60_000 : null;
+    return this.state.view ? SESSION_TTL_MS : null;
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   createHandoff,
   createSession,
   publicSession,
+  errorCodeOf,
   request,
   startTestIssuer,
   type TestIssuer,
@@ -154,10 +155,7 @@ describe('confirmation (two factors, exactly once)', () => {
     );
 
     assert.equal(result.status, 422);
-    assert.equal(
-      (result.body as never as { error: { code: string } }).error.code,
-      'authentication_failed',
-    );
+    assert.equal(errorCodeOf(result.body), 'authentication_failed');
     assert.equal(await sessionStatus(server, session), 'claimed');
   });
 
@@ -171,10 +169,7 @@ describe('confirmation (two factors, exactly once)', () => {
     );
 
     assert.equal(result.status, 422);
-    assert.equal(
-      (result.body as never as { error: { code: string } }).error.code,
-      'authentication_failed',
-    );
+    assert.equal(errorCodeOf(result.body), 'authentication_failed');
   });
 
   it('rejects an assertion scoped to another RP ID', async () => {
@@ -187,10 +182,7 @@ describe('confirmation (two factors, exactly once)', () => {
     );
 
     assert.equal(result.status, 422);
-    assert.equal(
-      (result.body as never as { error: { code: string } }).error.code,
-      'authentication_failed',
-    );
+    assert.equal(errorCodeOf(result.body), 'authentication_failed');
   });
 
   it('rejects a reused challenge', async () => {
@@ -210,10 +202,7 @@ describe('confirmation (two factors, exactly once)', () => {
     await phone.authenticationOptions(otherCode, otherNumber);
     const replayed = await phone.confirm(otherCode, await phone.assert(options.body));
     assert.equal(replayed.status, 422);
-    assert.equal(
-      (replayed.body as never as { error: { code: string } }).error.code,
-      'authentication_failed',
-    );
+    assert.equal(errorCodeOf(replayed.body), 'authentication_failed');
   });
 
   it('rejects a challenge once it has settled a payment', async () => {
@@ -225,10 +214,7 @@ describe('confirmation (two factors, exactly once)', () => {
     const again = await phone.confirm(code, await phone.assert(options.body));
 
     assert.equal(again.status, 409);
-    assert.equal(
-      (again.body as never as { error: { code: string } }).error.code,
-      'session_settled',
-    );
+    assert.equal(errorCodeOf(again.body), 'session_settled');
   });
 
   it('rejects a signature counter that goes backwards (cloned card)', async () => {
@@ -238,10 +224,7 @@ describe('confirmation (two factors, exactly once)', () => {
     const result = await phone.confirm(code, await phone.assert(options.body, { counter: 1 }));
 
     assert.equal(result.status, 422);
-    assert.equal(
-      (result.body as never as { error: { code: string } }).error.code,
-      'authentication_failed',
-    );
+    assert.equal(errorCodeOf(result.body), 'authentication_failed');
   });
 
   it('refuses a wrong binding number before any challenge is issued', async () => {
@@ -250,18 +233,15 @@ describe('confirmation (two factors, exactly once)', () => {
     const result = await phone.authenticationOptions(code, wrongNumber(bindingCode));
 
     assert.equal(result.status, 422);
-    assert.equal(
-      (result.body as never as { error: { code: string } }).error.code,
-      'binding_mismatch',
-    );
+    assert.equal(errorCodeOf(result.body), 'binding_mismatch');
   });
 
   it('moves the session to failed on the fifth failure, mixing wrong numbers and bad approvals', async () => {
     const { session, code, bindingCode } = await claimedSession(server, phone);
-    const codes: string[] = [];
+    const codes: (string | undefined)[] = [];
     for (let i = 0; i < 2; i++) {
       const wrong = await phone.authenticationOptions(code, wrongNumber(bindingCode));
-      codes.push((wrong.body as never as { error: { code: string } }).error.code);
+      codes.push(errorCodeOf(wrong.body));
     }
     for (let i = 0; i < 3; i++) {
       const options = await phone.authenticationOptions(code, bindingCode);
@@ -269,7 +249,7 @@ describe('confirmation (two factors, exactly once)', () => {
         code,
         await phone.assert(options.body, { userVerified: false }),
       );
-      codes.push((bad.body as never as { error: { code: string } }).error.code);
+      codes.push(errorCodeOf(bad.body));
     }
 
     assert.deepEqual(codes, [
@@ -281,10 +261,7 @@ describe('confirmation (two factors, exactly once)', () => {
     ]);
     assert.equal(await sessionStatus(server, session), 'failed');
     const locked = await phone.authenticationOptions(code, bindingCode);
-    assert.equal(
-      (locked.body as never as { error: { code: string } }).error.code,
-      'session_failed',
-    );
+    assert.equal(errorCodeOf(locked.body), 'session_failed');
     const audit = await server.issuer.store.listAudit({ sessionId: session.id });
     assert.equal(audit.filter((entry) => entry.action === 'approval.failed').length, 5);
   });
@@ -306,10 +283,7 @@ describe('confirmation (two factors, exactly once)', () => {
     const result = await stranger.confirm(code, await stranger.assert(options.body));
 
     assert.equal(result.status, 422);
-    assert.equal(
-      (result.body as never as { error: { code: string } }).error.code,
-      'authentication_failed',
-    );
+    assert.equal(errorCodeOf(result.body), 'authentication_failed');
   });
 
   it('lets the payer decline', async () => {
@@ -331,10 +305,7 @@ describe('confirmation (two factors, exactly once)', () => {
     const result = await phone.confirm(code, await phone.assert(options.body));
 
     assert.equal(result.status, 422);
-    assert.equal(
-      (result.body as never as { error: { code: string } }).error.code,
-      'limit_exceeded',
-    );
+    assert.equal(errorCodeOf(result.body), 'limit_exceeded');
     assert.equal(await sessionStatus(server, session), 'failed');
     const record = await server.issuer.store.getSession(session.id);
     const view = await server.issuer.toPublicSession(record!);
@@ -365,9 +336,6 @@ describe('test cards and live merchants', () => {
     assert.equal(claim.body.testMode, false);
     assert.match(live.body.secretKey, /^sk_live_/);
     assert.equal(result.status, 403);
-    assert.equal(
-      (result.body as never as { error: { code: string } }).error.code,
-      'credential_not_allowed',
-    );
+    assert.equal(errorCodeOf(result.body), 'credential_not_allowed');
   });
 });

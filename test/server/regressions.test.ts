@@ -6,13 +6,14 @@ import {
   createHandoff,
   createSession,
   publicSession,
+  errorCodeOf,
   request,
   startTestIssuer,
   type TestIssuer,
 } from './support/harness.js';
 import { openSse } from './support/sse.js';
 
-const codeOf = (body: unknown): string => (body as { error: { code: string } }).error.code;
+const codeOf = errorCodeOf;
 
 describe('issuer regressions', () => {
   let server: TestIssuer;

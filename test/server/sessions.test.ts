@@ -7,14 +7,14 @@ import {
   createHandoff,
   createSession,
   publicSession,
+  errorCodeOf,
   request,
   startTestIssuer,
   type TestIssuer,
 } from './support/harness.js';
 import { openSse } from './support/sse.js';
 
-type ErrorBody = { error: { code: string; message: string } };
-const codeOf = (body: unknown): string => (body as ErrorBody).error.code;
+const codeOf = errorCodeOf;
 
 /** A clock the test moves by hand. */
 class FakeClock {

@@ -36,6 +36,11 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** The `error.code` of an issuer error answer (undefined for anything else). */
+export function errorCodeOf(body: unknown): string | undefined {
+  return (body as { error?: { code?: string } } | undefined)?.error?.code;
+}
+
 /** A JSON request against `base`; never throws on HTTP errors. */
 export async function request<T = unknown>(
   base: string,
