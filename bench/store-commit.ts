@@ -49,6 +49,7 @@ function record(now: number): SessionRecord {
 }
 
 const actor = { actor: 'merchant:m_bench', ip: '127.0.0.1', userAgent: 'bench' };
+const audit = (action: string) => ({ ...actor, at: Date.now(), action });
 
 async function run(
   dir: string,
@@ -58,20 +59,26 @@ async function run(
 ): Promise<{ name: string; microsecondsPerCreation: number; creationsPerSecond: number }> {
   const store = new server.SqliteStore(join(dir, `${name}.db`));
   store.db.pragma(`synchronous = ${synchronous}`);
-  await store.createMerchant({
-    id: 'm_bench',
-    name: 'Bench',
-    mode: 'test',
-    secretKeyHash: randomBytes(32).toString('hex'),
-    allowedOrigins: [],
-    createdAt: Date.now(),
-  });
+  await store.createMerchant(
+    {
+      id: 'm_bench',
+      name: 'Bench',
+      mode: 'test',
+      secretKeyHash: randomBytes(32).toString('hex'),
+      allowedOrigins: [],
+      createdAt: Date.now(),
+    },
+    audit('merchant.created'),
+  );
   // Warm-up.
-  for (let i = 0; i < 200; i++) await store.createSession(record(Date.now()), actor);
+  for (let i = 0; i < 200; i++)
+    await store.createSession(record(Date.now()), audit('session.created'));
   const started = performance.now();
   for (let i = 0; i < N; i += batch) {
     await Promise.all(
-      Array.from({ length: batch }, () => store.createSession(record(Date.now()), actor)),
+      Array.from({ length: batch }, () =>
+        store.createSession(record(Date.now()), audit('session.created')),
+      ),
     );
   }
   const seconds = (performance.now() - started) / 1000;

@@ -86,14 +86,14 @@ const running = await startIssuer({
 });
 
 const { issuer } = running;
-if (args['admin-key']) await issuer.addAdminKey(args['admin-key']);
+if (args['admin-key']) await issuer.merchants.addAdminKey(args['admin-key']);
 if (args['rotate-signing-key']) {
   const kid = await issuer.rotateSigningKey();
   process.stdout.write(`signing key rotated; new kid ${kid}\n`);
 }
 if ((await issuer.store.countAdminKeys()) === 0) {
   const adminKey = generateSecret('ak');
-  await issuer.addAdminKey(adminKey);
+  await issuer.merchants.addAdminKey(adminKey);
   process.stdout.write(`no admin key existed; created one (shown once): ${adminKey}\n`);
 }
 process.stdout.write(`dualpay issuer listening on ${issuer.publicUrl} (db ${args.db})\n`);

@@ -4,19 +4,28 @@
  * @packageDocumentation
  */
 import { createServer } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './http/app.js';
 import { Issuer, type IssuerOptions } from './issuer.js';
 import { seedDemo, type SeedDemoOptions } from './seed.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openSqliteStore } from './store/sqlite/store.js';
 
 export { buildApp, toHttpError, type AppOptions } from './http/app.js';
 export { HttpError } from './errors.js';
 export { DEFAULT_RATE_LIMITS, Issuer, type IssuerOptions, type RateLimits } from './issuer.js';
 export { DEMO, demoShopOrigins, seedDemo, type SeedDemoOptions } from './seed.js';
-export { SqliteStore, openSqliteStore } from './store/sqlite.js';
+export { SqliteStore, openSqliteStore } from './store/sqlite/store.js';
+export {
+  ALLOW_ALL_POLICY,
+  type PaymentAttempt,
+  type PaymentPolicy,
+  type PolicyDecision,
+} from './domain/policy.js';
+export { SILENT_NOTIFIER, type AttemptNotice, type Notifier } from './domain/notifier.js';
 export type * from './store/types.js';
 
-export interface StartIssuerOptions extends Omit<IssuerOptions, 'store' | 'publicUrl'>, AppOptions {
+export interface StartIssuerOptions
+  extends Omit<IssuerOptions, 'store' | 'publicUrl' | 'logger'>, AppOptions {
   /** SQLite file (created if missing). */
   db: string;
   /** Port to listen on; 0 picks a free one. Default 4010. */
@@ -36,7 +45,7 @@ export interface RunningIssuer {
   url: string;
   port: number;
   issuer: Issuer;
-  app: ReturnType<typeof buildApp>;
+  app: FastifyInstance;
   /** Stops listening, ends streams and closes the database. */
   close(): Promise<void>;
 }
@@ -59,8 +68,9 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const port = options.port === 0 ? await freePort(host) : (options.port ?? 4010);
   const store = openSqliteStore({ filename: options.db });
   try {
+    const { logger: _appLogger, ...issuerOptions } = options;
     const issuer = await Issuer.create({
-      ...options,
+      ...issuerOptions,
       store,
       publicUrl: options.publicUrl ?? `http://localhost:${port}`,
     });
@@ -68,6 +78,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       await seedDemo(issuer, options.seedDemo === true ? {} : options.seedDemo);
     }
     const app = buildApp(issuer, options);
+    issuer.setLogger(app.log);
     await app.listen({ port, host });
     if ((options.sweepIntervalMs ?? 1000) > 0) issuer.startSweeper(options.sweepIntervalMs ?? 1000);
     return {

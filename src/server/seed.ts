@@ -4,6 +4,7 @@
  * origins (for a shop on another port) and leaves everything else.
  */
 import type { Issuer } from './issuer.js';
+import type { Actor } from './store/types.js';
 
 export const DEMO = {
   merchantId: 'm_demo',
@@ -22,21 +23,23 @@ export function demoShopOrigins(port = 4000): string[] {
   return [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
 }
 
+const SEED: Actor = { actor: 'seed' };
+
 export async function seedDemo(issuer: Issuer, options: SeedDemoOptions = {}): Promise<void> {
   const allowedOrigins = options.shopOrigins ?? demoShopOrigins();
-  await issuer.addAdminKey(DEMO.adminKey);
-  if (await issuer.getMerchant(DEMO.merchantId)) {
-    await issuer.setAllowedOrigins(DEMO.merchantId, allowedOrigins);
+  await issuer.merchants.addAdminKey(DEMO.adminKey);
+  if (await issuer.merchants.getMerchant(DEMO.merchantId)) {
+    await issuer.merchants.setAllowedOrigins(DEMO.merchantId, allowedOrigins, SEED);
   } else {
-    await issuer.createMerchant(
+    await issuer.merchants.createMerchant(
       { name: DEMO.merchantName, allowedOrigins, mode: 'test' },
+      SEED,
       { id: DEMO.merchantId, secretKey: DEMO.secretKey },
     );
   }
-  if (!(await issuer.store.getAccount(DEMO.accountId))) {
-    await issuer.createAccount(
-      { displayName: 'Demo Payer', currency: 'KRW' },
-      { id: DEMO.accountId },
-    );
+  if (!(await issuer.accounts.getAccount(DEMO.accountId))) {
+    await issuer.accounts.createAccount({ displayName: 'Demo Payer', currency: 'KRW' }, SEED, {
+      id: DEMO.accountId,
+    });
   }
 }

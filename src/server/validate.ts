@@ -2,7 +2,14 @@
  * Input validation for the issuer: every body, header and parameter passes through one of these,
  * which throw `HttpError` with a documented code and a message naming the field.
  */
-import { assertAmount, isSupportedCurrency, type CurrencyCode } from '../protocol/index.js';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import {
+  assertAmount,
+  base64urlDecode,
+  isSupportedCurrency,
+  type CurrencyCode,
+  type MerchantMode,
+} from '../protocol/index.js';
 import { HttpError } from './errors.js';
 
 /** C0 controls and DEL, which never belong in identifiers or display text. */
@@ -127,6 +134,23 @@ export function origin(value: unknown, field: string): string {
   return candidate;
 }
 
+/** A merchant's `allowedOrigins`: at most 20 origins, duplicates dropped. */
+export function origins(value: unknown, field = 'allowedOrigins'): string[] {
+  if (!Array.isArray(value) || value.length > 20) {
+    throw new HttpError('invalid_request', `${field} must be an array of at most 20 origins`);
+  }
+  return [...new Set(value.map((o, i) => origin(o, `${field}[${i}]`)))];
+}
+
+/** An optional merchant `mode`. */
+export function merchantMode(value: unknown): MerchantMode | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'test' && value !== 'live') {
+    throw new HttpError('invalid_request', 'mode must be "test" or "live"');
+  }
+  return value;
+}
+
 /** Idempotency-Key header: 1–255 visible ASCII characters. */
 export function idempotencyKey(value: unknown): string {
   if (value === undefined || value === '') {
@@ -150,4 +174,46 @@ export function credentialIds(value: unknown): string[] {
   return value.map((id, i) =>
     text(id, `credentialIds[${i}]`, { max: 1024, pattern: /^[A-Za-z0-9_-]+$/ }),
   );
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** A WebAuthn assertion (`response` of confirm), read enough to route it; WebAuthn checks the rest. */
+export function assertion(value: unknown): {
+  json: AuthenticationResponseJSON;
+  challenge: string;
+  clientDataJSON: string;
+} {
+  const json = object(value, 'response');
+  const inner = object(json.response, 'response.response');
+  text(json.id, 'response.id', { max: 1024, pattern: BASE64URL });
+  const clientDataJSON = text(inner.clientDataJSON, 'response.response.clientDataJSON', {
+    max: 8192,
+    pattern: BASE64URL,
+  });
+  text(inner.authenticatorData, 'response.response.authenticatorData', {
+    max: 8192,
+    pattern: BASE64URL,
+  });
+  text(inner.signature, 'response.response.signature', { max: 1024, pattern: BASE64URL });
+  if (inner.userHandle !== undefined && inner.userHandle !== null) {
+    text(inner.userHandle, 'response.response.userHandle', { max: 512, pattern: BASE64URL });
+  }
+  let challenge: unknown;
+  try {
+    challenge = (
+      JSON.parse(new TextDecoder().decode(base64urlDecode(clientDataJSON))) as {
+        challenge?: unknown;
+      }
+    ).challenge;
+  } catch {
+    throw new HttpError(
+      'invalid_request',
+      'response.response.clientDataJSON is not valid client data',
+    );
+  }
+  if (typeof challenge !== 'string' || challenge.length > 512) {
+    throw new HttpError('invalid_request', 'response.response.clientDataJSON has no challenge');
+  }
+  return { json: json as unknown as AuthenticationResponseJSON, challenge, clientDataJSON };
 }

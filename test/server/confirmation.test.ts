@@ -308,7 +308,7 @@ describe('confirmation (two factors, exactly once)', () => {
     assert.equal(errorCodeOf(result.body), 'limit_exceeded');
     assert.equal(await sessionStatus(server, session), 'failed');
     const record = await server.issuer.store.getSession(session.id);
-    const view = await server.issuer.toPublicSession(record!);
+    const view = await server.issuer.checkout.toPublicSession(record!);
     assert.equal(view.error?.code, 'limit_exceeded');
   });
 });

@@ -93,7 +93,7 @@ export async function startBrowserIssuer(shopOrigins: string[]): Promise<Browser
       return { expired: await running.issuer.sweep() };
     },
     'handoff-ttl': async ({ ms }) => {
-      running.issuer.handoffTtlMs = Number(ms);
+      running.issuer.config.handoffTtlMs = Number(ms);
       return null;
     },
     session: async ({ id }) =>
@@ -104,7 +104,9 @@ export async function startBrowserIssuer(shopOrigins: string[]): Promise<Browser
       ).body,
     public: async ({ id }) => {
       const record = await running.issuer.store.getSession(String(id));
-      return record ? ((await running.issuer.toPublicSession(record)) as PublicSession) : null;
+      return record
+        ? ((await running.issuer.checkout.toPublicSession(record)) as PublicSession)
+        : null;
     },
   };
 

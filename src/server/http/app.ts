@@ -1,6 +1,7 @@
 /**
  * The issuer's HTTP app (Fastify): one JSON body parser, one error mapping, security headers,
- * and the routes grouped by who calls them.
+ * and the routes grouped by who calls them, each group an encapsulated plugin. The issuer and the
+ * open SSE streams are shared through `decorate`.
  */
 import Fastify, {
   LogController,
@@ -18,6 +19,17 @@ import { pageRoutes } from './routes/page.js';
 import { phoneRoutes } from './routes/phone.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { SseStreams } from './sse.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The issuer every route group serves. */
+    issuer: Issuer;
+    /** This process's open SSE streams. */
+    streams: SseStreams;
+    /** `METHOD /path` of every route, for the docs check. */
+    routeList: string[];
+  }
+}
 
 export interface AppOptions {
   /** Fastify logger options; `false` (default) for none. */
@@ -74,10 +86,7 @@ function sendError(reply: FastifyReply, error: unknown): void {
 }
 
 /** Builds the issuer's Fastify app over `issuer`; the caller listens and closes. */
-export function buildApp(
-  issuer: Issuer,
-  options: AppOptions = {},
-): FastifyInstance & { streams: SseStreams; routeList: string[] } {
+export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
@@ -108,12 +117,12 @@ export function buildApp(
       );
     },
   });
-  const streams = new SseStreams();
-  /** `METHOD /path` of every route, for the docs check. */
-  const routeList: string[] = [];
+  app.decorate('issuer', issuer);
+  app.decorate('streams', new SseStreams());
+  app.decorate('routeList', [] as string[]);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routeList.push(`${method} ${route.url}`);
+      if (method !== 'HEAD') app.routeList.push(`${method} ${route.url}`);
     }
   });
 
@@ -151,15 +160,17 @@ export function buildApp(
     sendError(reply, new HttpError('not_found', 'No such endpoint')),
   );
 
-  wellKnownRoutes(app, issuer);
-  adminRoutes(app, issuer);
-  merchantRoutes(app, issuer);
-  pageRoutes(app, issuer, streams);
-  phoneRoutes(app, issuer, options.phoneAssetsDir ?? defaultPhoneAssetsDir());
-
-  app.addHook('onClose', async () => {
-    streams.closeAll();
+  void app.register(wellKnownRoutes);
+  void app.register(adminRoutes);
+  void app.register(merchantRoutes);
+  void app.register(pageRoutes);
+  void app.register(phoneRoutes, {
+    assetsDir: options.phoneAssetsDir ?? defaultPhoneAssetsDir(),
   });
 
-  return Object.assign(app, { streams, routeList });
+  app.addHook('onClose', async () => {
+    app.streams.closeAll();
+  });
+
+  return app;
 }

@@ -1,6 +1,7 @@
 /**
- * Credentials of each caller (DESIGN.md §4): secret key (merchant server), client secret (merchant
- * page), phone cookie (set by claim; plus an Origin check against CSRF), admin key.
+ * Credentials of each caller (docs/protocol.md "Authentication"): secret key (merchant server),
+ * client secret (merchant page), phone cookie (set by claim; plus an Origin check against CSRF),
+ * admin key.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { base64urlEncode, randomBytes } from '../../protocol/index.js';
@@ -35,7 +36,9 @@ export async function requireMerchant(
   const token = bearer(request);
   if (!token)
     throw new HttpError('unauthorized', 'Send the secret key as Authorization: Bearer sk_…');
-  const merchant = token.startsWith('sk_') ? await issuer.merchantBySecretKey(token) : null;
+  const merchant = token.startsWith('sk_')
+    ? await issuer.merchants.merchantBySecretKey(token)
+    : null;
   if (!merchant) throw new HttpError('unauthorized', 'The secret key is not valid');
   return merchant;
 }
@@ -45,7 +48,7 @@ export async function requireAdmin(issuer: Issuer, request: FastifyRequest): Pro
   const token = bearer(request);
   if (!token)
     throw new HttpError('unauthorized', 'Send the admin key as Authorization: Bearer ak_…');
-  if (!token.startsWith('ak_') || !(await issuer.isAdminKey(token))) {
+  if (!token.startsWith('ak_') || !(await issuer.merchants.isAdminKey(token))) {
     throw new HttpError('unauthorized', 'The admin key is not valid');
   }
 }

@@ -18,7 +18,7 @@ export async function applyPageCors(
 ): Promise<void> {
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  const merchant = session ? await issuer.getMerchant(session.merchantId) : null;
+  const merchant = session ? await issuer.merchants.getMerchant(session.merchantId) : null;
   if (!merchant || !merchant.allowedOrigins.includes(origin)) {
     throw new HttpError(
       'origin_not_allowed',

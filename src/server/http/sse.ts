@@ -1,5 +1,5 @@
 /**
- * Server-Sent Events for the merchant page (DESIGN.md §7): `retry: 2000`; on a fresh connect one
+ * Server-Sent Events for the merchant page (docs/protocol.md "Server-Sent Events"): `retry: 2000`; on a fresh connect one
  * `session` event with the current PublicSession; on a reconnect with `Last-Event-ID` only the
  * events after that id, replayed from the store; then one event per change with the session's
  * increasing sequence number as `id:`; a `:` comment every 15 s; the stream ends after a terminal
@@ -104,7 +104,7 @@ export async function streamSessionEvents(
     if (ended || seq <= lastSent) return;
     lastSent = seq;
     const current = (await issuer.store.getSession(session.id)) ?? session;
-    const data = await issuer.toPublicSession(current, state);
+    const data = await issuer.checkout.toPublicSession(current, state);
     if (ended) return;
     response.write(`id: ${seq}\nevent: session\ndata: ${JSON.stringify(data)}\n\n`);
     if (isTerminalSessionStatus(state.status)) end();
@@ -123,10 +123,10 @@ export async function streamSessionEvents(
   streams.add(response);
 
   if (lastEventId === null) {
-    const current = (await issuer.loadSession(session.id)) ?? session;
+    const current = (await issuer.checkout.loadSession(session.id)) ?? session;
     chain = chain.then(() => send(current.eventSeq, current));
   } else {
-    for (const event of await issuer.eventsAfter(session.id, lastEventId)) enqueue(event);
+    for (const event of await issuer.store.listEventsAfter(session.id, lastEventId)) enqueue(event);
   }
   ready = true;
   for (const event of pending) enqueue(event);

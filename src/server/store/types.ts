@@ -1,9 +1,13 @@
 /**
- * The issuer's storage interface. Every method that changes state is one atomic transaction that
- * re-checks its preconditions inside the transaction, so racing callers cannot both win. Methods
- * return promises so that a networked store (PostgreSQL with LISTEN/NOTIFY) can implement the
- * same interface; the embedded SQLite store answers synchronously underneath.
+ * The issuer's storage interface: records, and **conditional writes**. Every method that changes
+ * state is one atomic transaction that checks its conditions inside that transaction and reports
+ * what happened, so racing callers cannot both win and a refused write leaves nothing behind. The
+ * store holds no business rules: the domain (`src/server/domain/`) decides what is allowed (limits,
+ * the signature-counter rule, which error a refusal becomes, what a refusal audits) and passes the
+ * resulting conditions in. Each change that succeeds writes its audit row in the same transaction.
  *
+ * Methods return promises so that a networked store can implement the same interface; the
+ * conformance suite (`test/server/store/conformance.ts`) states the guarantees every store keeps.
  * Times are epoch milliseconds; the HTTP layer turns them into ISO 8601 strings.
  */
 import type {
@@ -47,6 +51,7 @@ export interface CardRecord {
   accountId: string;
   /** base64url credential id. */
   credentialId: string;
+  /** COSE public key, as registered. */
   publicKey: Uint8Array<ArrayBuffer>;
   counter: number;
   transports: string[];
@@ -138,6 +143,14 @@ export interface Actor {
   userAgent?: string | undefined;
 }
 
+/** One row for the audit log, as the domain describes it. */
+export interface AuditEntry extends Actor {
+  at: number;
+  action: string;
+  sessionId?: string | undefined;
+  detail?: Record<string, unknown> | undefined;
+}
+
 export interface AuditRecord {
   id: number;
   at: number;
@@ -153,112 +166,154 @@ export interface AuditRecord {
 export type CreateSessionResult =
   { outcome: 'created' | 'repeated'; session: SessionRecord } | { outcome: 'conflict' };
 
-/** A state change that failed its precondition inside the transaction. */
+/**
+ * Which condition of a conditional write did not hold. The store only reports it; the domain
+ * turns it into an error code.
+ */
+export type Conflict =
+  /** The session is missing, not in a status the write needs, or past its deadline. */
+  | 'session_state'
+  /** The hand-off code was already claimed. */
+  | 'handoff_claimed'
+  /** The hand-off code was superseded by a newer one or has expired. */
+  | 'handoff_dead'
+  /** The challenge is used, expired, or belongs to another session. */
+  | 'challenge_spent'
+  /** The card's signature counter is no longer the value the caller read. */
+  | 'counter_moved'
+  /** The month's total plus this amount would pass the given maximum. */
+  | 'over_limit';
+
+/** A conditional write that did not happen; nothing was written. */
 export interface Refusal {
   ok: false;
-  /** The session as it is now (for the error code), or null when it does not exist. */
+  conflict: Conflict;
+  /** The session as it is now, or null when it does not exist. */
   session: SessionRecord | null;
-  reason: ErrorCode;
 }
 
 export type Outcome<T> = ({ ok: true } & T) | Refusal;
 
 export interface SettleInput {
   sessionId: string;
+  /** Spent by this settlement; must be unused, unexpired and bound to the session. */
   challenge: string;
-  cardId: string;
-  accountId: string;
-  newCounter: number;
+  card: {
+    id: string;
+    /** The counter the caller read; the write happens only if it is still this (no lost update). */
+    expectedCounter: number;
+    newCounter: number;
+  };
+  /** The account's ledger total since `since`, plus the session's amount, must stay ≤ `max`. */
+  limit: { accountId: string; currency: string; since: number; max: number };
   settlementId: string;
   token: string;
   now: number;
-  /** Month window start for the limit check (epoch ms, UTC month start). */
-  monthStart: number;
-  /** Limit in the session's currency. */
-  monthlyLimit: number;
-  actor: Actor;
+  audit: AuditEntry;
+}
+
+export interface FinishInput {
+  sessionId: string;
+  /** The session must be in one of these statuses. */
+  from: readonly SessionStatus[];
+  to: TerminalSessionStatus;
+  errorCode: ErrorCode | null;
+  /** When set, the session must also be unexpired at this time. */
+  unexpiredAt?: number;
+  now: number;
+  audit: AuditEntry;
+}
+
+export interface ClaimInput {
+  codeHash: string;
+  phoneTokenHash: string;
+  bindingChoices: [string, string, string];
+  now: number;
+  audit: AuditEntry;
+}
+
+export interface FailedAttemptInput {
+  sessionId: string;
+  /** The attempt that reaches this count moves a live session to `failed`. */
+  maxAttempts: number;
+  now: number;
+  /** Written when the session fails. */
+  audit: AuditEntry;
 }
 
 export interface Store {
   /** Closes the database; further calls fail. */
   close(): Promise<void>;
 
-  // Merchants, admin keys, accounts, enrolments, cards
-  createMerchant(merchant: MerchantRecord): Promise<void>;
+  // Merchants and admin keys
+  createMerchant(merchant: MerchantRecord, audit: AuditEntry): Promise<void>;
   getMerchant(id: string): Promise<MerchantRecord | null>;
   findMerchantBySecretKeyHash(hash: string): Promise<MerchantRecord | null>;
-  setMerchantAllowedOrigins(id: string, allowedOrigins: string[]): Promise<void>;
+  /** Replaces the merchant's allowed origins; null when there is no such merchant. */
+  setMerchantAllowedOrigins(
+    id: string,
+    allowedOrigins: string[],
+    audit: AuditEntry,
+  ): Promise<MerchantRecord | null>;
   addAdminKey(hash: string, now: number): Promise<void>;
   hasAdminKey(hash: string): Promise<boolean>;
   countAdminKeys(): Promise<number>;
-  createAccount(account: AccountRecord): Promise<void>;
+
+  // Accounts, enrolments, cards
+  createAccount(account: AccountRecord, audit: AuditEntry): Promise<void>;
   getAccount(id: string): Promise<AccountRecord | null>;
-  createEnrollment(enrollment: EnrollmentRecord): Promise<void>;
+  createEnrollment(enrollment: EnrollmentRecord, audit: AuditEntry): Promise<void>;
   getEnrollment(codeHash: string): Promise<EnrollmentRecord | null>;
+  /** Records the latest registration challenge of an unused code. */
   setEnrollmentChallenge(codeHash: string, challenge: string): Promise<void>;
-  /** Stores the card and spends the enrolment code, if it is still unused and unexpired. */
-  completeEnrollment(codeHash: string, card: CardRecord, now: number): Promise<boolean>;
+  /** Stores the card and spends the code, only if the code is still unused and unexpired. */
+  completeEnrollment(
+    codeHash: string,
+    card: CardRecord,
+    now: number,
+    audit: AuditEntry,
+  ): Promise<boolean>;
   listCards(accountId: string): Promise<CardRecord[]>;
   getCardByCredentialId(credentialId: string): Promise<CardRecord | null>;
 
-  // Sessions
-  createSession(session: SessionRecord, actor: Actor): Promise<CreateSessionResult>;
+  // Sessions, hand-offs, challenges
+  /** Creates the session (with its `open` event), or finds the one made with the same key. */
+  createSession(session: SessionRecord, audit: AuditEntry): Promise<CreateSessionResult>;
   getSession(id: string): Promise<SessionRecord | null>;
   getSessionByClientSecret(clientSecret: string): Promise<SessionRecord | null>;
-  /** Makes a new hand-off and kills earlier ones; the session must be open and unexpired. */
+  /** Adds a hand-off and supersedes earlier ones; the session must be open and unexpired. */
   createHandoff(handoff: HandoffRecord, now: number): Promise<Outcome<{ handoff: HandoffRecord }>>;
   getHandoff(codeHash: string): Promise<HandoffRecord | null>;
   /** Claimed hand-offs with this user code, newest first (the phone cookie picks the right one). */
   listClaimedHandoffsByUserCode(userCode: string): Promise<HandoffRecord[]>;
   /** The live (unexpired, unsuperseded, unclaimed) hand-off with this user code. */
   findLiveHandoffByUserCode(userCode: string, now: number): Promise<HandoffRecord | null>;
-  /** Binds a phone: hand-off live and unclaimed, session open → claimed. */
-  claimHandoff(input: {
-    codeHash: string;
-    phoneTokenHash: string;
-    bindingChoices: [string, string, string];
-    now: number;
-    actor: Actor;
-  }): Promise<Outcome<{ session: SessionRecord }>>;
+  /** Binds a phone: hand-off live and unclaimed, session open and unexpired → `claimed`. */
+  claimHandoff(input: ClaimInput): Promise<Outcome<{ session: SessionRecord }>>;
   storeChallenge(challenge: ChallengeRecord): Promise<void>;
   getChallenge(challenge: string): Promise<ChallengeRecord | null>;
-  /** Counts a failed approval; the `maxAttempts`-th moves the session to `failed`. */
-  recordFailedAttempt(input: {
-    sessionId: string;
-    reason: ErrorCode;
-    maxAttempts: number;
-    now: number;
-    actor: Actor;
-  }): Promise<SessionRecord | null>;
   /**
-   * Settles exactly once: session claimed and unexpired, challenge unused and bound to it, monthly
-   * limit respected; then writes the ledger entry, the token and the event in one transaction.
+   * Counts a failed approval of a live session; the `maxAttempts`-th moves it to `failed`. Returns
+   * the session after the write (unchanged when it was already final), or null when missing.
+   */
+  recordFailedAttempt(
+    input: FailedAttemptInput,
+  ): Promise<{ session: SessionRecord; failedNow: boolean } | null>;
+  /**
+   * Settles exactly once: session claimed and unexpired, challenge spendable, counter unchanged,
+   * limit respected; then spends the challenge, moves the counter, writes the ledger entry, the
+   * token, the event and the audit row, all in one transaction.
    */
   settle(input: SettleInput): Promise<Outcome<{ session: SessionRecord }>>;
-  /** Moves a session from one of `from` to terminal `to` (decline, cancel, expire). */
-  finish(input: {
-    sessionId: string;
-    from: readonly SessionStatus[];
-    to: TerminalSessionStatus;
-    errorCode?: ErrorCode;
-    now: number;
-    actor: Actor;
-  }): Promise<Outcome<{ session: SessionRecord }>>;
+  /** Moves a session from one of `from` to terminal `to` (decline, cancel, expire, fail). */
+  finish(input: FinishInput): Promise<Outcome<{ session: SessionRecord }>>;
   /** Ids of non-terminal sessions whose expiry has passed. */
   listExpiredSessionIds(now: number, limit: number): Promise<string[]>;
 
   // Events, ledger, audit
   listEventsAfter(sessionId: string, seq: number): Promise<SessionEventRecord[]>;
   listLedgerEntries(filter?: { sessionId?: string }): Promise<LedgerEntryRecord[]>;
-  sumLedger(accountId: string, currency: string, since: number): Promise<number>;
-  appendAudit(
-    entry: {
-      at: number;
-      action: string;
-      sessionId?: string;
-      detail?: Record<string, unknown>;
-    } & Actor,
-  ): Promise<void>;
+  appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(filter?: { sessionId?: string }): Promise<AuditRecord[]>;
 
   // Signing keys

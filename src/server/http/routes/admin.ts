@@ -1,25 +1,28 @@
 /** Admin endpoints (admin key): merchants, accounts (payers), enrolment codes. */
-import type { FastifyInstance } from 'fastify';
-import type { Issuer } from '../../issuer.js';
+import type { FastifyPluginAsync } from 'fastify';
 import { actorOf, requireAdmin } from '../auth.js';
 
-export function adminRoutes(app: FastifyInstance, issuer: Issuer): void {
+export const adminRoutes: FastifyPluginAsync = async (app) => {
+  const { issuer } = app;
+  // After body parsing, so a malformed body is reported as such whatever the credentials.
+  app.addHook('preHandler', async (request) => requireAdmin(issuer, request));
+
   app.post('/v1/merchants', async (request, reply) => {
-    await requireAdmin(issuer, request);
     reply.code(201);
-    return issuer.createMerchant(request.body);
+    return issuer.merchants.createMerchant(request.body, actorOf(request, 'admin'));
   });
 
   app.post('/v1/accounts', async (request, reply) => {
-    await requireAdmin(issuer, request);
     reply.code(201);
-    return issuer.createAccount(request.body);
+    return issuer.accounts.createAccount(request.body, actorOf(request, 'admin'));
   });
 
   app.post<{ Params: { id: string } }>('/v1/accounts/:id/enrollments', async (request, reply) => {
-    await requireAdmin(issuer, request);
-    const result = await issuer.createEnrollment(request.params.id, actorOf(request, 'admin'));
+    const result = await issuer.accounts.createEnrollment(
+      request.params.id,
+      actorOf(request, 'admin'),
+    );
     reply.code(201);
     return result;
   });
-}
+};

@@ -1,13 +1,30 @@
 /** Merchant-server endpoints (secret key): create and read checkout sessions. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { HttpError } from '../../errors.js';
-import type { Issuer } from '../../issuer.js';
+import type { MerchantRecord } from '../../store/types.js';
 import { actorOf, requireMerchant } from '../auth.js';
 
-export function merchantRoutes(app: FastifyInstance, issuer: Issuer): void {
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The merchant whose secret key signed the request (merchant routes only). */
+    merchant: MerchantRecord | null;
+  }
+}
+
+export const merchantRoutes: FastifyPluginAsync = async (app) => {
+  const { issuer } = app;
+  app.decorateRequest('merchant', null);
+  app.addHook('preHandler', async (request) => {
+    request.merchant = await requireMerchant(issuer, request);
+  });
+  const merchantOf = (request: { merchant: MerchantRecord | null }): MerchantRecord => {
+    if (!request.merchant) throw new HttpError('unauthorized');
+    return request.merchant;
+  };
+
   app.post('/v1/checkout-sessions', async (request, reply) => {
-    const merchant = await requireMerchant(issuer, request);
-    const { session, replayed } = await issuer.createCheckoutSession(
+    const merchant = merchantOf(request);
+    const { session, replayed } = await issuer.checkout.createCheckoutSession(
       merchant,
       request.body,
       request.headers['idempotency-key'],
@@ -19,8 +36,8 @@ export function merchantRoutes(app: FastifyInstance, issuer: Issuer): void {
   });
 
   app.get<{ Params: { id: string } }>('/v1/checkout-sessions/:id', async (request) => {
-    const merchant = await requireMerchant(issuer, request);
     if (request.params.id.length > 64) throw new HttpError('not_found', 'No such checkout session');
-    return issuer.toSession(await issuer.merchantSession(merchant, request.params.id));
+    const session = await issuer.checkout.merchantSession(merchantOf(request), request.params.id);
+    return issuer.checkout.toSession(session);
   });
-}
+};

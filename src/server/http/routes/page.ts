@@ -2,13 +2,13 @@
  * Merchant-page endpoints (client secret, CORS by the merchant's allowedOrigins): poll, hand-offs,
  * events, cancel. Cancel also takes the merchant's secret key.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../errors.js';
 import type { Issuer } from '../../issuer.js';
 import type { SessionRecord } from '../../store/types.js';
 import { actorOf, bearer, clientSecretOf, requireMerchant } from '../auth.js';
 import { answerPreflight, applyPageCors } from '../cors.js';
-import { streamSessionEvents, type SseStreams } from '../sse.js';
+import { streamSessionEvents } from '../sse.js';
 
 type WithId = FastifyRequest<{ Params: { id: string } }>;
 
@@ -29,10 +29,12 @@ async function pageSession(
       'Send the client secret as Authorization: Bearer or ?client_secret=',
     );
   }
-  return issuer.clientSession(secret, request.params.id);
+  return issuer.checkout.clientSession(secret, request.params.id);
 }
 
-export function pageRoutes(app: FastifyInstance, issuer: Issuer, streams: SseStreams): void {
+export const pageRoutes: FastifyPluginAsync = async (app) => {
+  const { issuer } = app;
+
   app.options<{ Params: { id: string; action: string } }>(
     '/v1/checkout-sessions/:id/:action',
     async (request, reply) => {
@@ -45,7 +47,7 @@ export function pageRoutes(app: FastifyInstance, issuer: Issuer, streams: SseStr
     '/v1/checkout-sessions/:id/public',
     async (request, reply) => {
       const session = await pageSession(issuer, request, reply);
-      return issuer.pollPublicSession(session);
+      return issuer.checkout.getPublicSession(session);
     },
   );
 
@@ -53,7 +55,7 @@ export function pageRoutes(app: FastifyInstance, issuer: Issuer, streams: SseStr
     '/v1/checkout-sessions/:id/handoffs',
     async (request, reply) => {
       const session = await pageSession(issuer, request, reply);
-      const handoff = await issuer.createHandoff(session);
+      const handoff = await issuer.handoffs.createHandoff(session);
       reply.code(201);
       return handoff;
     },
@@ -63,7 +65,7 @@ export function pageRoutes(app: FastifyInstance, issuer: Issuer, streams: SseStr
     '/v1/checkout-sessions/:id/events',
     async (request, reply) => {
       const session = await pageSession(issuer, request, reply);
-      await streamSessionEvents(issuer, streams, request, reply, session);
+      await streamSessionEvents(issuer, app.streams, request, reply, session);
     },
   );
 
@@ -73,13 +75,17 @@ export function pageRoutes(app: FastifyInstance, issuer: Issuer, streams: SseStr
       const token = bearer(request);
       if (token?.startsWith('sk_')) {
         const merchant = await requireMerchant(issuer, request);
-        const session = await issuer.merchantSession(merchant, request.params.id);
-        return issuer.cancel(session, actorOf(request, `merchant:${merchant.id}`));
+        const session = await issuer.checkout.merchantSession(merchant, request.params.id);
+        const actor = actorOf(request, `merchant:${merchant.id}`);
+        return issuer.checkout.cancelCheckoutSession(session, actor);
       }
       const session = await pageSession(issuer, request, reply);
-      const cancelled = await issuer.cancel(session, actorOf(request, 'page'));
+      const cancelled = await issuer.checkout.cancelCheckoutSession(
+        session,
+        actorOf(request, 'page'),
+      );
       // The page learns the status; the client secret it already has is all it gets back.
       return { id: cancelled.id, status: cancelled.status };
     },
   );
-}
+};

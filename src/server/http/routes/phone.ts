@@ -2,7 +2,7 @@
  * Phone endpoints and pages (issuer origin only): the confirmation page and its API (claim,
  * authentication options, confirm, decline), the enrolment page and its API.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isHandoffCode, parseUserCode } from '../../../protocol/index.js';
 import { HttpError } from '../../errors.js';
 import type { Issuer } from '../../issuer.js';
@@ -34,13 +34,15 @@ function phoneCode(request: WithCode): { handoffCode: string } | { userCode: str
 
 async function claimedSession(issuer: Issuer, request: WithCode, action: string) {
   requireIssuerOrigin(issuer, request);
-  return issuer.phoneSession(phoneCode(request), phoneTokenOf(issuer, request), {
+  return issuer.handoffs.phoneSession(phoneCode(request), phoneTokenOf(issuer, request), {
     actor: actorOf(request, 'phone'),
     action,
   });
 }
 
-export function phoneRoutes(app: FastifyInstance, issuer: Issuer, assetsDir: string): void {
+export const phoneRoutes: FastifyPluginAsync<{ assetsDir: string }> = async (app, options) => {
+  const { issuer } = app;
+  const { assetsDir } = options;
   const confirmPage = (reply: FastifyReply, code: string) =>
     pageHeaders(reply).send(
       renderPage({
@@ -87,7 +89,7 @@ export function phoneRoutes(app: FastifyInstance, issuer: Issuer, assetsDir: str
     else issuer.rateLimit('claim', request.ip);
     if (!userCode && !isHandoffCode(code)) throw new HttpError('not_found', 'No such code');
     const token = phoneTokenFor(issuer, request);
-    const claimed = await issuer.claim(
+    const claimed = await issuer.handoffs.claimHandoff(
       userCode ?? code,
       userCode !== null,
       token,
@@ -101,18 +103,22 @@ export function phoneRoutes(app: FastifyInstance, issuer: Issuer, assetsDir: str
     '/v1/handoffs/:code/authentication-options',
     async (request) => {
       const session = await claimedSession(issuer, request, 'phone.authentication_options');
-      return issuer.authenticationOptions(session, request.body, actorOf(request, 'phone'));
+      return issuer.confirmation.getAuthenticationOptions(
+        session,
+        request.body,
+        actorOf(request, 'phone'),
+      );
     },
   );
 
   app.post<{ Params: { code: string } }>('/v1/handoffs/:code/confirm', async (request) => {
     const session = await claimedSession(issuer, request, 'phone.confirm');
-    return issuer.confirm(session, request.body, actorOf(request, 'phone'));
+    return issuer.confirmation.confirmHandoff(session, request.body, actorOf(request, 'phone'));
   });
 
   app.post<{ Params: { code: string } }>('/v1/handoffs/:code/decline', async (request) => {
     const session = await claimedSession(issuer, request, 'phone.decline');
-    return issuer.decline(session, actorOf(request, 'phone'));
+    return issuer.confirmation.declineHandoff(session, actorOf(request, 'phone'));
   });
 
   app.post<{ Params: { code: string } }>(
@@ -120,13 +126,17 @@ export function phoneRoutes(app: FastifyInstance, issuer: Issuer, assetsDir: str
     async (request) => {
       requireIssuerOrigin(issuer, request);
       issuer.rateLimit('enrollment', request.ip);
-      return issuer.registrationOptions(handoffCode(request));
+      return issuer.accounts.getRegistrationOptions(handoffCode(request));
     },
   );
 
   app.post<{ Params: { code: string } }>('/v1/enrollments/:code/verify', async (request) => {
     requireIssuerOrigin(issuer, request);
     issuer.rateLimit('enrollment', request.ip);
-    return issuer.verifyEnrollment(handoffCode(request), request.body, actorOf(request, 'phone'));
+    return issuer.accounts.verifyEnrollment(
+      handoffCode(request),
+      request.body,
+      actorOf(request, 'phone'),
+    );
   });
-}
+};

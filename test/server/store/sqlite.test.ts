@@ -3,8 +3,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MIGRATIONS } from '../../src/server/store/migrations.js';
-import { SqliteStore } from '../../src/server/store/sqlite.js';
+import { describeStoreConformance } from './conformance.js';
+import { MIGRATIONS } from '../../../src/server/store/sqlite/migrations.js';
+import { SqliteStore } from '../../../src/server/store/sqlite/store.js';
+
+describeStoreConformance('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dualpay-conformance-'));
+  const store = new SqliteStore(join(dir, 'store.db'));
+  return {
+    store,
+    async dispose() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
 
 describe('SqliteStore', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dualpay-store-'));

@@ -1,0 +1,237 @@
+// Proves the store conformance suite can fail: removes one rule at a time from the SQLite store
+// (a text mutation of its source), runs the suite, and checks that the test naming that rule
+// fails. Restores the source after each mutation, and at the end whatever happens.
+//
+//   node scripts/mutate-store.mjs
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const SUITE = 'test/server/store/sqlite.test.ts';
+const STORE = 'src/server/store/sqlite/store.ts';
+const RECORDS = 'src/server/store/sqlite/records.ts';
+
+/** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
+const MUTATIONS = [
+  [
+    STORE,
+    'settle needs a claimed session',
+    "AND status = 'claimed' AND expires_at > ? ${SESSION_RETURNING}",
+    'AND expires_at > ? ${SESSION_RETURNING}',
+    'settles exactly once when twenty settlements race',
+  ],
+  [
+    STORE,
+    'settle needs an unexpired session',
+    "WHERE id = ? AND status = 'claimed' AND expires_at > ?",
+    "WHERE id = ? AND status = 'claimed' AND ? IS NOT NULL",
+    'refuses a claimed session past its deadline',
+  ],
+  [
+    STORE,
+    'a challenge is spent once',
+    'AND session_id = ? AND used_at IS NULL AND expires_at > ?',
+    'AND session_id = ? AND expires_at > ?',
+    'spends a challenge once',
+  ],
+  [
+    STORE,
+    'a challenge belongs to its session',
+    'WHERE challenge = ? AND session_id = ? AND used_at IS NULL',
+    'WHERE challenge = ? AND ? IS NOT NULL AND used_at IS NULL',
+    'spends a challenge once',
+  ],
+  [
+    STORE,
+    'the counter moves only from the value read',
+    'WHERE id = ? AND counter = ?',
+    'WHERE id = ? AND ? IS NOT NULL',
+    'moves the card counter only from the value the caller read',
+  ],
+  [
+    STORE,
+    'the month stays within the limit',
+    'if (total + session.amount > limit.max)',
+    'if (total < 0)',
+    'keeps the month within the limit',
+  ],
+  [
+    STORE,
+    'the limit counts its window and currency',
+    'AND currency = ? AND created_at >= ?',
+    'AND ? IS NOT NULL AND ? IS NOT NULL',
+    'counts only the ledger since the window start',
+  ],
+  [
+    STORE,
+    'a refused settlement writes nothing',
+    "throw new Refused('over_limit', sessionId);",
+    "return { ok: false, conflict: 'over_limit', session };",
+    'writes nothing when it refuses',
+  ],
+  [
+    STORE,
+    'settlement writes its audit row',
+    "this.insertEvent(sessionId, session.eventSeq, 'settled', null, now);\n      this.audit(input.audit);",
+    "this.insertEvent(sessionId, session.eventSeq, 'settled', null, now);",
+    'settles a claimed session once, writing',
+  ],
+  [
+    STORE,
+    'events are numbered without gaps',
+    "this.insertEvent(sessionId, session.eventSeq, 'settled', null, now);",
+    "this.insertEvent(sessionId, session.eventSeq + 1, 'settled', null, now);",
+    'numbers events 1, 2, … n',
+  ],
+  [
+    STORE,
+    'an idempotency key makes one session',
+    'ON CONFLICT (merchant_id, idempotency_key) DO NOTHING',
+    '',
+    'creates one session when ten requests with one idempotency key race',
+  ],
+  [
+    STORE,
+    'a changed body under the same key conflicts',
+    'session.requestHash === s.requestHash',
+    'session.requestHash.length > 0',
+    'answers a repeated idempotency key',
+  ],
+  [
+    STORE,
+    'a new hand-off supersedes earlier ones',
+    "'UPDATE handoffs SET superseded_at = ? WHERE session_id = ? AND superseded_at IS NULL'",
+    "'UPDATE handoffs SET superseded_at = ? WHERE session_id = ? AND 0'",
+    'kills earlier codes',
+  ],
+  [
+    STORE,
+    'hand-offs only for live sessions',
+    "WHERE id = ? AND status = 'open' AND expires_at > ?\",",
+    "WHERE id = ? AND status = 'open' AND ? IS NOT NULL\",",
+    'makes hand-offs only for open, unexpired sessions',
+  ],
+  [
+    STORE,
+    'a hand-off code is claimed once',
+    'if (handoff.claimedAt !== null)',
+    'if (handoff.claimedAt === -1)',
+    'lets exactly one of eight racing phones claim',
+  ],
+  [
+    STORE,
+    'superseded and expired codes are dead',
+    'if (handoff.supersededAt !== null || now >= handoff.expiresAt)',
+    'if (handoff.supersededAt === -1)',
+    'kills earlier codes',
+  ],
+  [
+    STORE,
+    'claims only before the session deadline',
+    "WHERE id = ? AND status = 'open' AND expires_at > ? ${SESSION_RETURNING}",
+    "WHERE id = ? AND status = 'open' AND ? IS NOT NULL ${SESSION_RETURNING}",
+    'refuses to claim for a session past its deadline',
+  ],
+  [
+    STORE,
+    'finish only from the given statuses',
+    'AND status IN (${statuses}) AND expires_at',
+    'AND (status IN (${statuses}) OR 1) AND expires_at',
+    'moves a session to a final status only from the given statuses',
+  ],
+  [
+    STORE,
+    'finish respects the deadline when asked',
+    'input.unexpiredAt ?? Number.MIN_SAFE_INTEGER',
+    'Number.MIN_SAFE_INTEGER',
+    'refuses to finish after the deadline',
+  ],
+  [
+    STORE,
+    'only live sessions expire',
+    "WHERE status IN ('open', 'claimed') AND expires_at <= ? LIMIT ?",
+    'WHERE expires_at <= ? LIMIT ?',
+    'lists due live sessions for expiry',
+  ],
+  [
+    STORE,
+    'the maximum-th failed attempt locks',
+    'counted.failedAttempts < maxAttempts',
+    'counted.failedAttempts <= maxAttempts',
+    'locks a session at the maximum of failed attempts',
+  ],
+  [
+    STORE,
+    'failed attempts count only on live sessions',
+    "WHERE id = ? AND status IN ('open', 'claimed') ${SESSION_RETURNING}",
+    'WHERE id = ? ${SESSION_RETURNING}',
+    'locks a session at the maximum of failed attempts',
+  ],
+  [
+    RECORDS,
+    'an enrolment code is spent once',
+    'WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?',
+    'WHERE code_hash = ? AND expires_at > ?',
+    'spends an enrolment code once',
+  ],
+  [
+    RECORDS,
+    'an expired enrolment code is refused',
+    'WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?',
+    'WHERE code_hash = ? AND used_at IS NULL AND ? IS NOT NULL',
+    'refuses an expired enrolment code',
+  ],
+  [
+    RECORDS,
+    'an admin key is added once',
+    'INSERT OR IGNORE INTO admin_keys',
+    'INSERT INTO admin_keys',
+    'adds an admin key once',
+  ],
+  [
+    RECORDS,
+    'rotation retires the previous key',
+    "'UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL'",
+    "'UPDATE signing_keys SET retired_at = ? WHERE 0'",
+    'rotates signing keys',
+  ],
+];
+
+function failingTests() {
+  const run = spawnSync('node', ['--import', 'tsx', '--test', '--test-reporter=tap', SUITE], {
+    encoding: 'utf8',
+  });
+  return [...run.stdout.matchAll(/^\s*not ok \d+ - (.*)$/gm)].map((match) => match[1]);
+}
+
+const originals = new Map([STORE, RECORDS].map((file) => [file, readFileSync(file, 'utf8')]));
+const restore = () => {
+  for (const [file, text] of originals) writeFileSync(file, text);
+};
+process.on('exit', restore);
+process.on('SIGINT', () => process.exit(130));
+
+let survived = 0;
+const baseline = failingTests();
+if (baseline.length > 0) {
+  console.error(`The suite fails before any mutation: ${baseline.join('; ')}`);
+  process.exit(1);
+}
+for (const [file, rule, find, replace, mustFail] of MUTATIONS) {
+  const source = originals.get(file);
+  const count = source.split(find).length - 1;
+  if (count !== 1) {
+    console.error(`✗ ${rule}: the text to mutate occurs ${count} times in ${file}`);
+    survived++;
+    continue;
+  }
+  writeFileSync(file, source.replace(find, replace));
+  const failed = failingTests();
+  restore();
+  const caught = failed.some((name) => name.startsWith(mustFail));
+  if (!caught) survived++;
+  console.log(
+    `${caught ? '✓ caught  ' : '✗ SURVIVED'} ${rule} — "${mustFail}…"${caught ? '' : ` (failed: ${failed.join('; ') || 'none'})`}`,
+  );
+}
+console.log(`\n${MUTATIONS.length - survived} of ${MUTATIONS.length} mutations caught`);
+process.exitCode = survived > 0 ? 1 : 0;

@@ -1,0 +1,384 @@
+/**
+ * Two-factor approval and settlement. The phone proves the binding number (what the payer sees
+ * on the merchant screen), gets a single-use challenge bound to the transaction, and sends the
+ * card's assertion (user verification required: the card's PIN or biometric). `confirmHandoff`
+ * reads as its steps: read the assertion → identify the card → verify it → apply policy → settle
+ * → publish and notify.
+ */
+import {
+  generateAuthenticationOptions,
+  verifyAuthenticationResponse,
+  type PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
+import {
+  MAX_FAILED_ATTEMPTS,
+  SETTLEMENT_AMR,
+  SETTLEMENT_TOKEN_TTL_SEC,
+  generateId,
+  type ConfirmResponse,
+  type ErrorCode,
+} from '../../protocol/index.js';
+import { HttpError } from '../errors.js';
+import { DEFAULT_MONTHLY_LIMITS, monthStartUtc } from '../limits.js';
+import type {
+  AccountRecord,
+  Actor,
+  CardRecord,
+  ChallengeRecord,
+  MerchantRecord,
+  SessionRecord,
+} from '../store/types.js';
+import * as v from '../validate.js';
+import type { CheckoutService } from './checkout.js';
+import { iso, type DomainContext } from './context.js';
+import type { MerchantService } from './merchants.js';
+import { refusalError, sessionStateCode } from './refusals.js';
+
+/** A challenge stays usable this long (and never beyond the session's expiry). */
+const CHALLENGE_TTL_MS = 5 * 60_000;
+/** Settling again after the card's counter moved under us (another payment by the same card). */
+const COUNTER_RETRIES = 3;
+
+type Assertion = ReturnType<typeof v.assertion>;
+
+/** Everything an approval is about, once its card is known. */
+interface Approval {
+  session: SessionRecord;
+  challenge: ChallengeRecord;
+  card: CardRecord;
+  account: AccountRecord;
+  merchant: MerchantRecord;
+}
+
+/**
+ * WebAuthn's signature-counter rule: a counting card's counter must go up; a card that does not
+ * count (passkeys) sends 0 every time.
+ */
+export function counterAdvances(stored: number, received: number): boolean {
+  return received > stored || (received === 0 && stored === 0);
+}
+
+export class ConfirmationService {
+  private readonly ctx: DomainContext;
+  private readonly merchants: MerchantService;
+  private readonly checkout: CheckoutService;
+
+  constructor(ctx: DomainContext, merchants: MerchantService, checkout: CheckoutService) {
+    this.ctx = ctx;
+    this.merchants = merchants;
+    this.checkout = checkout;
+  }
+
+  /** `POST /v1/handoffs/:code/authentication-options`: checks the binding number, then a challenge. */
+  async getAuthenticationOptions(
+    session: SessionRecord,
+    input: unknown,
+    actor: Actor,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const body = v.object(input);
+    v.onlyFields(body, ['bindingCode', 'credentialIds']);
+    const bindingCode = v.text(body.bindingCode, 'bindingCode', { max: 2, pattern: /^[0-9]{2}$/ });
+    const credentialIds = v.credentialIds(body.credentialIds);
+    if (bindingCode !== session.bindingCode) {
+      return this.failAttempt(session, 'binding_mismatch', actor);
+    }
+    // Discoverable credentials need no list; cards with server-side credentials need their ids,
+    // which the phone remembers from enrolment. Unknown ids are dropped, not reported.
+    const cards = await Promise.all(
+      credentialIds.map((id) => this.ctx.store.getCardByCredentialId(id)),
+    );
+    const options = await generateAuthenticationOptions({
+      rpID: this.ctx.config.rpId,
+      userVerification: 'required',
+      timeout: 120_000,
+      allowCredentials: cards
+        .filter((card) => card !== null)
+        .map((card) => ({ id: card.credentialId, transports: card.transports })),
+    });
+    const now = this.ctx.now();
+    await this.ctx.store.storeChallenge({
+      challenge: options.challenge,
+      sessionId: session.id,
+      txn: session.txn,
+      expiresAt: Math.min(now + CHALLENGE_TTL_MS, session.expiresAt),
+      usedAt: null,
+    });
+    return options;
+  }
+
+  /**
+   * `POST /v1/handoffs/:code/confirm`: verifies the assertion (origin, RP ID, UV, counter, single-
+   * use challenge bound to this transaction), then settles exactly once.
+   */
+  async confirmHandoff(
+    session: SessionRecord,
+    input: unknown,
+    actor: Actor,
+  ): Promise<ConfirmResponse> {
+    const body = v.object(input);
+    v.onlyFields(body, ['response']);
+    const assertion = v.assertion(body.response);
+    const approval = await this.identify(session, assertion, actor);
+    const newCounter = await this.verify(approval, assertion, actor);
+    await this.applyPolicy(approval, actor);
+    const settled = await this.settle(approval, newCounter, actor);
+    const now = this.ctx.now();
+    this.ctx.publish(settled);
+    this.notify(approval, settled, 'settled');
+    return { status: 'settled', settlementId: settled.settlementId ?? '', settledAt: iso(now) };
+  }
+
+  /** `POST /v1/handoffs/:code/decline`. */
+  async declineHandoff(session: SessionRecord, actor: Actor): Promise<{ status: 'declined' }> {
+    const result = await this.checkout.end(session.id, ['claimed'], 'declined', actor);
+    if (!result.ok) throw refusalError(result, this.ctx.now());
+    return { status: 'declined' };
+  }
+
+  /** Step 1: the challenge this assertion answers, and the card and account that signed it. */
+  private async identify(
+    session: SessionRecord,
+    assertion: Assertion,
+    actor: Actor,
+  ): Promise<Approval> {
+    const challenge = await this.ctx.store.getChallenge(assertion.challenge);
+    if (
+      !challenge ||
+      challenge.sessionId !== session.id ||
+      challenge.usedAt !== null ||
+      this.ctx.now() >= challenge.expiresAt ||
+      challenge.txn !== session.txn
+    ) {
+      return this.failAttempt(session, 'authentication_failed', actor);
+    }
+    const card = await this.ctx.store.getCardByCredentialId(assertion.json.id);
+    const account = card && (await this.ctx.store.getAccount(card.accountId));
+    const merchant = await this.merchants.getMerchant(session.merchantId);
+    if (!card || !account || !merchant) {
+      return this.failAttempt(session, 'authentication_failed', actor);
+    }
+    return { session, challenge, card, account, merchant };
+  }
+
+  /** Step 2: the assertion's signature, origin, RP ID, UV flag, user handle and counter. */
+  private async verify(approval: Approval, assertion: Assertion, actor: Actor): Promise<number> {
+    const { session, challenge, card, account } = approval;
+    let newCounter: number;
+    try {
+      const result = await verifyAuthenticationResponse({
+        response: assertion.json,
+        expectedChallenge: challenge.challenge,
+        expectedOrigin: this.ctx.config.publicUrl,
+        expectedRPID: this.ctx.config.rpId,
+        credential: {
+          id: card.credentialId,
+          publicKey: card.publicKey,
+          counter: card.counter,
+          transports: card.transports,
+        },
+        requireUserVerification: true,
+      });
+      if (!result.verified || !result.authenticationInfo.userVerified) {
+        throw new Error('not verified');
+      }
+      newCounter = result.authenticationInfo.newCounter;
+    } catch (cause) {
+      return this.failAttempt(session, 'authentication_failed', actor, cause);
+    }
+    const userHandle = assertion.json.response.userHandle;
+    if (
+      (userHandle && userHandle !== account.userHandle) ||
+      !counterAdvances(card.counter, newCounter)
+    ) {
+      return this.failAttempt(session, 'authentication_failed', actor);
+    }
+    return newCounter;
+  }
+
+  /** Step 3: may this card pay this merchant, and does the payment policy allow it? */
+  private async applyPolicy(approval: Approval, actor: Actor): Promise<void> {
+    const { session, card, merchant, account } = approval;
+    if (card.test && merchant.mode === 'live') {
+      this.notify(approval, session, 'refused', 'credential_not_allowed');
+      return this.failAttempt(session, 'credential_not_allowed', actor);
+    }
+    const decision = await this.ctx.policy.evaluate({
+      session,
+      merchant,
+      account,
+      card,
+      phoneIp: actor.ip,
+      now: this.ctx.now(),
+    });
+    if (decision.allow) return;
+    await this.refuse(approval, decision.code, actor, {
+      reasons: decision.reasons,
+      signals: decision.signals,
+    });
+  }
+
+  /** Step 4: the conditional write; retried while another payment by this card moves its counter. */
+  private async settle(
+    approval: Approval,
+    newCounter: number,
+    actor: Actor,
+  ): Promise<SessionRecord> {
+    const { session, challenge, account } = approval;
+    let card = approval.card;
+    const now = this.ctx.now();
+    const settlementId = generateId('stl');
+    const token = this.signToken(session, settlementId, now);
+    const limit = this.monthlyLimit(account, session.currency);
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.ctx.store.settle({
+        sessionId: session.id,
+        challenge: challenge.challenge,
+        card: { id: card.id, expectedCounter: card.counter, newCounter },
+        limit: {
+          accountId: account.id,
+          currency: session.currency,
+          since: monthStartUtc(now),
+          max: limit,
+        },
+        settlementId,
+        token: await token,
+        now,
+        audit: this.ctx.auditEntry(actor, 'session.settled', session.id, {
+          settlementId,
+          cardId: card.id,
+          accountId: account.id,
+        }),
+      });
+      if (result.ok) return result.session;
+      if (result.conflict === 'counter_moved' && attempt < COUNTER_RETRIES) {
+        const fresh = await this.ctx.store.getCardByCredentialId(card.credentialId);
+        if (fresh && counterAdvances(fresh.counter, newCounter)) {
+          card = fresh;
+          continue;
+        }
+      }
+      if (result.conflict === 'over_limit') {
+        return this.refuse(approval, 'limit_exceeded', actor, { monthlyLimit: limit });
+      }
+      if (result.conflict === 'session_state') {
+        // Lost to a decline, cancel, expiry or another approval: every loser leaves a trace.
+        const error = refusalError(result, this.ctx.now());
+        await this.ctx.audit(actor, 'session.settle.refused', session.id, {
+          reason: error.code,
+          status: result.session?.status,
+        });
+        throw error;
+      }
+      // Lost a race for the same challenge, or the counter went backwards meanwhile.
+      return this.failAttempt(session, 'authentication_failed', actor);
+    }
+  }
+
+  /** The account's limit in `currency`: its own in its currency, else that currency's default. */
+  private monthlyLimit(account: AccountRecord, currency: string): number {
+    return currency === account.currency
+      ? account.monthlyLimit
+      : (DEFAULT_MONTHLY_LIMITS[currency] ?? 0);
+  }
+
+  private signToken(session: SessionRecord, settlementId: string, now: number): Promise<string> {
+    const iat = Math.floor(now / 1000);
+    return this.ctx.keys.sign({
+      iss: this.ctx.config.publicUrl,
+      aud: session.merchantId,
+      sub: session.id,
+      jti: settlementId,
+      iat,
+      exp: iat + SETTLEMENT_TOKEN_TTL_SEC,
+      orderId: session.orderId,
+      amount: session.amount,
+      currency: session.currency,
+      txn: session.txn,
+      amr: [...SETTLEMENT_AMR],
+    });
+  }
+
+  /**
+   * Refuses a verified approval for good (limit, policy): the session fails with `code`, its
+   * streams and the payer hear of it, and the phone gets the error.
+   */
+  private async refuse(
+    approval: Approval,
+    code: ErrorCode,
+    actor: Actor,
+    detail: Record<string, unknown>,
+  ): Promise<never> {
+    const { session, account } = approval;
+    const result = await this.checkout.end(session.id, ['claimed'], 'failed', actor, {
+      errorCode: code,
+      detail: { reason: code, ...detail },
+    });
+    if (!result.ok) throw refusalError(result, this.ctx.now());
+    this.notify(approval, result.session, 'refused', code);
+    if (
+      code === 'limit_exceeded' &&
+      session.currency !== account.currency &&
+      !(session.currency in DEFAULT_MONTHLY_LIMITS)
+    ) {
+      throw new HttpError(code, `This account has no ${session.currency} spending limit`);
+    }
+    throw new HttpError(code);
+  }
+
+  /** Tells the notifier, without waiting for it or letting it fail the payment. */
+  private notify(
+    approval: Approval,
+    session: SessionRecord,
+    outcome: 'settled' | 'refused',
+    reason?: ErrorCode,
+  ): void {
+    const notice = {
+      outcome,
+      ...(reason ? { reason } : {}),
+      session,
+      merchant: approval.merchant,
+      account: approval.account,
+      card: approval.card,
+      at: this.ctx.now(),
+    };
+    void Promise.resolve()
+      .then(() => this.ctx.notifier.paymentAttempt(notice))
+      .catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'notifier failed'));
+  }
+
+  /** Counts a failed approval and throws the error the phone sees. */
+  private async failAttempt(
+    session: SessionRecord,
+    reason: ErrorCode,
+    actor: Actor,
+    cause?: unknown,
+  ): Promise<never> {
+    const now = this.ctx.now();
+    await this.ctx.audit(actor, 'approval.failed', session.id, { reason });
+    const after = await this.ctx.store.recordFailedAttempt({
+      sessionId: session.id,
+      maxAttempts: MAX_FAILED_ATTEMPTS,
+      now,
+      audit: this.ctx.auditEntry(actor, 'session.failed', session.id, {
+        reason: 'too_many_attempts',
+      }),
+    });
+    if (after?.failedNow) {
+      this.ctx.publish(after.session);
+      throw new HttpError('session_failed', 'Too many failed attempts; this payment is locked', {
+        cause,
+      });
+    }
+    if (after && after.session.status !== 'claimed') {
+      throw new HttpError(sessionStateCode(after.session, now));
+    }
+    const left = MAX_FAILED_ATTEMPTS - (after?.session.failedAttempts ?? MAX_FAILED_ATTEMPTS);
+    const message =
+      {
+        binding_mismatch: 'That number does not match the merchant screen',
+        credential_not_allowed:
+          'Simulated cards work only with test merchants; use a real security key',
+      }[reason as string] ?? 'The approval could not be verified';
+    throw new HttpError(reason, `${message} (${left} attempts left)`, { cause });
+  }
+}

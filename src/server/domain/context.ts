@@ -1,0 +1,132 @@
+/**
+ * What every area of the issuer's domain shares: the store, the clock, configuration, the event
+ * hub, rate limits, the seams (policy, notifier, logger) and small helpers for auditing and
+ * publishing. One instance per issuer; the services in this folder each take it.
+ */
+import { HttpError } from '../errors.js';
+import { EventHub } from '../events.js';
+import type { SigningKeys } from '../keys.js';
+import { RateLimiter, type RateRule } from '../rate-limit.js';
+import type { Actor, AuditEntry, SessionRecord, Store } from '../store/types.js';
+import type { Notifier } from './notifier.js';
+import type { PaymentPolicy } from './policy.js';
+
+/** Rate limits by name; see docs/protocol.md "Rate limits". */
+export interface RateLimits {
+  /** Session creations per merchant. */
+  sessionCreate: RateRule;
+  /** Hand-off creations per session (rotation is about one a minute). */
+  handoffCreate: RateRule;
+  /** Claims by hand-off code, per client IP. */
+  claim: RateRule;
+  /** Claims by user code (guessable), per client IP. */
+  userCodeClaim: RateRule;
+  /** Enrolment calls, per client IP. */
+  enrollment: RateRule;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  sessionCreate: { perMinute: 60_000, burst: 2_000 },
+  handoffCreate: { perMinute: 20, burst: 10 },
+  claim: { perMinute: 60, burst: 20 },
+  userCodeClaim: { perMinute: 10, burst: 10 },
+  enrollment: { perMinute: 60, burst: 20 },
+};
+
+/** Where the domain reports faults it survives (a notifier that threw, say). */
+export interface DomainLogger {
+  warn(detail: Record<string, unknown>, message: string): void;
+}
+
+export interface IssuerConfig {
+  /** Public origin of the issuer: `iss`, WebAuthn origin, base of hand-off URLs. */
+  readonly publicUrl: string;
+  /** WebAuthn RP ID: the public URL's host name. */
+  readonly rpId: string;
+  /** Relying-party name shown by authenticators. */
+  readonly rpName: string;
+  /** Poll interval the page must respect, in seconds. */
+  readonly pollIntervalSec: number;
+  /** Life of a hand-off code in ms (tests shorten it on a running issuer). */
+  handoffTtlMs: number;
+}
+
+export interface ContextParts {
+  store: Store;
+  now: () => number;
+  config: IssuerConfig;
+  keys: SigningKeys;
+  rateLimits: RateLimits;
+  policy: PaymentPolicy;
+  notifier: Notifier;
+  logger: DomainLogger;
+}
+
+export class DomainContext {
+  readonly store: Store;
+  readonly now: () => number;
+  readonly config: IssuerConfig;
+  readonly keys: SigningKeys;
+  readonly rateLimits: RateLimits;
+  readonly policy: PaymentPolicy;
+  readonly notifier: Notifier;
+  logger: DomainLogger;
+  readonly hub = new EventHub();
+  readonly limiter = new RateLimiter();
+
+  constructor(parts: ContextParts) {
+    this.store = parts.store;
+    this.now = parts.now;
+    this.config = parts.config;
+    this.keys = parts.keys;
+    this.rateLimits = parts.rateLimits;
+    this.policy = parts.policy;
+    this.notifier = parts.notifier;
+    this.logger = parts.logger;
+  }
+
+  /** Throws `rate_limited` with Retry-After when `key` is over the `bucket` rule. */
+  rateLimit(bucket: keyof RateLimits, key: string): void {
+    const wait = this.limiter.take(`${bucket}:${key}`, this.rateLimits[bucket], this.now());
+    if (wait > 0) {
+      throw new HttpError('rate_limited', `Too many requests; retry in ${wait} s`, {
+        headers: { 'retry-after': String(wait) },
+      });
+    }
+  }
+
+  /** An audit row for a write to carry (written in the write's own transaction). */
+  auditEntry(
+    actor: Actor,
+    action: string,
+    sessionId?: string,
+    detail?: Record<string, unknown>,
+    at = this.now(),
+  ): AuditEntry {
+    return { ...actor, at, action, sessionId, detail };
+  }
+
+  /** Writes an audit row on its own (refused steps, which change nothing else). */
+  async audit(
+    actor: Actor,
+    action: string,
+    sessionId?: string,
+    detail?: Record<string, unknown>,
+  ): Promise<void> {
+    await this.store.appendAudit(this.auditEntry(actor, action, sessionId, detail));
+  }
+
+  /** Wakes this process's streams with the session's latest event. */
+  publish(session: SessionRecord): void {
+    this.hub.publish({
+      sessionId: session.id,
+      seq: session.eventSeq,
+      status: session.status,
+      errorCode: session.errorCode,
+      createdAt: this.now(),
+    });
+  }
+}
+
+/** ISO 8601 UTC of epoch ms. */
+export const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,0 +1,187 @@
+/**
+ * Hand-offs: the short-lived codes that carry a payment from the merchant page to a phone (QR,
+ * NFC, link, or the typed user code), claiming one (which binds the phone by its cookie), and
+ * finding the session a phone request is about.
+ */
+import {
+  generateBindingChoices,
+  generateHandoffCode,
+  generateUserCode,
+  isTerminalSessionStatus,
+  type ClaimResponse,
+  type Handoff,
+} from '../../protocol/index.js';
+import { sha256Hex } from '../crypto.js';
+import { HttpError } from '../errors.js';
+import type { Actor, HandoffRecord, SessionRecord } from '../store/types.js';
+import type { CheckoutService } from './checkout.js';
+import { iso, type DomainContext } from './context.js';
+import type { MerchantService } from './merchants.js';
+import { refusalError, sessionStateCode } from './refusals.js';
+
+/** How a phone names the payment it is working on: the QR's code, or the typed user code. */
+export type PhoneCode = { handoffCode: string } | { userCode: string };
+
+export class HandoffService {
+  private readonly ctx: DomainContext;
+  private readonly merchants: MerchantService;
+  private readonly checkout: CheckoutService;
+
+  constructor(ctx: DomainContext, merchants: MerchantService, checkout: CheckoutService) {
+    this.ctx = ctx;
+    this.merchants = merchants;
+    this.checkout = checkout;
+  }
+
+  /** `POST /v1/checkout-sessions/:id/handoffs`: a fresh code; earlier codes die. */
+  async createHandoff(session: SessionRecord): Promise<Handoff> {
+    this.ctx.rateLimit('handoffCreate', session.id);
+    const now = this.ctx.now();
+    const code = generateHandoffCode();
+    let userCode = generateUserCode();
+    // A live collision (1 in 2^34 per live code) would make the typed code ambiguous: draw again.
+    while (await this.ctx.store.findLiveHandoffByUserCode(userCode, now)) {
+      userCode = generateUserCode();
+    }
+    const expiresAt = Math.min(now + this.ctx.config.handoffTtlMs, session.expiresAt);
+    const result = await this.ctx.store.createHandoff(
+      {
+        codeHash: sha256Hex(code),
+        sessionId: session.id,
+        userCode,
+        createdAt: now,
+        expiresAt,
+        supersededAt: null,
+        claimedAt: null,
+      },
+      now,
+    );
+    if (!result.ok) throw refusalError(result, now);
+    const { publicUrl } = this.ctx.config;
+    return { code, url: `${publicUrl}/h/${code}`, userCode, expiresAt: iso(expiresAt) };
+  }
+
+  /**
+   * `POST /v1/handoffs/:code/claim`: binds this phone. `code` is the hand-off code, or a user code
+   * typed at `/h`. Returns the display details; claiming again from the same phone repeats them.
+   */
+  async claimHandoff(
+    code: string,
+    viaUserCode: boolean,
+    phoneToken: string,
+    actor: Actor,
+  ): Promise<ClaimResponse & { code: string }> {
+    const now = this.ctx.now();
+    const phoneTokenHash = sha256Hex(phoneToken);
+    const handoff = viaUserCode
+      ? ((await this.ctx.store.findLiveHandoffByUserCode(code, now)) ??
+        (await this.ownClaimedHandoffs({ userCode: code }, phoneTokenHash))[0]?.handoff)
+      : await this.ctx.store.getHandoff(sha256Hex(code));
+    if (!handoff) {
+      if (viaUserCode) await this.ctx.audit(actor, 'user_code.miss');
+      throw new HttpError(
+        'not_found',
+        viaUserCode ? 'No live payment has this code' : 'No such code',
+      );
+    }
+    const session = await this.checkout.loadSession(handoff.sessionId);
+    if (!session) throw new HttpError('not_found', 'No such code');
+    if (handoff.claimedAt !== null && session.phoneTokenHash === phoneTokenHash) {
+      // The same phone reloading the page.
+      if (isTerminalSessionStatus(session.status)) {
+        throw new HttpError(sessionStateCode(session, now));
+      }
+      return this.claimDetails(session, code);
+    }
+    const result = await this.ctx.store.claimHandoff({
+      codeHash: handoff.codeHash,
+      phoneTokenHash,
+      bindingChoices: generateBindingChoices(session.bindingCode),
+      now,
+      audit: this.ctx.auditEntry(actor, 'session.claimed', session.id),
+    });
+    if (!result.ok) {
+      const error = refusalError(result, now);
+      if (result.session) {
+        await this.ctx.audit(actor, 'handoff.claim.refused', result.session.id, {
+          reason: error.code,
+          status: result.session.status,
+        });
+      }
+      throw error;
+    }
+    this.ctx.publish(result.session);
+    return this.claimDetails(result.session, code);
+  }
+
+  private async claimDetails(
+    session: SessionRecord,
+    code: string,
+  ): Promise<ClaimResponse & { code: string }> {
+    const merchant = await this.merchants.getMerchant(session.merchantId);
+    return {
+      code,
+      sessionId: session.id,
+      status: session.status,
+      merchantName: merchant?.name ?? '',
+      amount: session.amount,
+      currency: session.currency,
+      description: session.description,
+      expiresAt: iso(session.expiresAt),
+      bindingChoices: session.bindingChoices ?? generateBindingChoices(session.bindingCode),
+      testMode: merchant?.mode !== 'live',
+    };
+  }
+
+  /**
+   * The claimed hand-offs behind `code` with their sessions, and which of them this phone
+   * claimed (the phone cookie decides; a user code may have been reused over time).
+   */
+  private async ownClaimedHandoffs(
+    code: PhoneCode,
+    phoneTokenHash: string | null,
+  ): Promise<{ handoff: HandoffRecord; session: SessionRecord }[]> {
+    const handoffs =
+      'handoffCode' in code
+        ? [await this.ctx.store.getHandoff(sha256Hex(code.handoffCode))]
+        : await this.ctx.store.listClaimedHandoffsByUserCode(code.userCode);
+    const own: { handoff: HandoffRecord; session: SessionRecord }[] = [];
+    for (const handoff of handoffs) {
+      if (!handoff || handoff.claimedAt === null || phoneTokenHash === null) continue;
+      const session = await this.checkout.loadSession(handoff.sessionId);
+      if (session?.phoneTokenHash === phoneTokenHash) own.push({ handoff, session });
+    }
+    return own;
+  }
+
+  /**
+   * The claimed session behind a hand-off code or user code, for the phone that claimed it.
+   * `unauthorized` when this phone did not claim it; the session's status error when it is over.
+   */
+  async phoneSession(
+    code: PhoneCode,
+    phoneToken: string | undefined,
+    step: { actor: Actor; action: string },
+  ): Promise<SessionRecord> {
+    const tokenHash = phoneToken === undefined ? null : sha256Hex(phoneToken);
+    const [own] = await this.ownClaimedHandoffs(code, tokenHash);
+    if (own) {
+      if (own.session.status === 'claimed') return own.session;
+      const reason = sessionStateCode(own.session, this.ctx.now());
+      await this.ctx.audit(step.actor, `${step.action}.refused`, own.session.id, { reason });
+      throw new HttpError(reason);
+    }
+    const target =
+      'handoffCode' in code
+        ? await this.ctx.store.getHandoff(sha256Hex(code.handoffCode))
+        : (await this.ctx.store.listClaimedHandoffsByUserCode(code.userCode))[0];
+    if (!target) throw new HttpError('not_found', 'No such code');
+    // Another phone (or none) knocking on a claimed payment: worth a trace.
+    if (target.claimedAt !== null) {
+      await this.ctx.audit(step.actor, `${step.action}.denied`, target.sessionId, {
+        reason: 'not_this_phone',
+      });
+    }
+    throw new HttpError('unauthorized', 'Open this payment from the phone that scanned the code');
+  }
+}

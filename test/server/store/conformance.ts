@@ -1,0 +1,715 @@
+/**
+ * The store conformance suite: the guarantees every `Store` keeps, stated once and run against
+ * each store (`sqlite.test.ts`; a networked store adds its own file). It talks to the store only
+ * through the `Store` interface. Each test names the rule it checks; `scripts/mutate-store.mjs`
+ * removes each rule from the SQLite store in turn and shows the matching test failing.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { SettleInput, Store } from '../../../src/server/store/types.js';
+import {
+  T0,
+  audit,
+  claimedSession,
+  handoffRecord,
+  merchantRecord,
+  sessionRecord,
+  withPayer,
+} from './fixtures.js';
+
+export interface StoreUnderTest {
+  store: Store;
+  dispose(): Promise<void>;
+}
+
+type Payer = Awaited<ReturnType<typeof withPayer>>;
+
+function settleInput(
+  payer: Payer,
+  claimed: { session: { id: string }; challenge: string },
+  overrides: Partial<SettleInput> = {},
+): SettleInput {
+  return {
+    sessionId: claimed.session.id,
+    challenge: claimed.challenge,
+    card: { id: payer.card.id, expectedCounter: payer.card.counter, newCounter: 0 },
+    limit: { accountId: payer.accountId, currency: 'KRW', since: T0 - 86_400_000, max: 1_000_000 },
+    settlementId: `stl_${randomBytes(8).toString('hex')}`,
+    token: 'header.payload.signature',
+    now: T0 + 2000,
+    audit: audit('session.settled', claimed.session.id),
+    ...overrides,
+  };
+}
+
+/** Registers the whole suite for the store `open()` returns (one store for the suite). */
+export function describeStoreConformance(name: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let subject: StoreUnderTest;
+    let store: Store;
+    before(async () => {
+      subject = await open();
+      store = subject.store;
+    });
+    after(async () => subject.dispose());
+
+    describe('settlement', () => {
+      it('settles a claimed session once, writing the ledger entry, event, token and audit row', async () => {
+        const payer = await withPayer(store);
+        const claimed = await claimedSession(store, payer.merchant.id);
+        const input = settleInput(payer, claimed);
+
+        const result = await store.settle(input);
+
+        assert.equal(result.ok, true);
+        const session = await store.getSession(claimed.session.id);
+        assert.equal(session?.status, 'settled');
+        assert.equal(session?.settlementId, input.settlementId);
+        assert.equal(session?.settlementToken, input.token);
+        const ledger = await store.listLedgerEntries({ sessionId: claimed.session.id });
+        assert.deepEqual(
+          ledger.map((entry) => [entry.id, entry.amount, entry.accountId, entry.cardId]),
+          [[input.settlementId, 1500, payer.accountId, payer.card.id]],
+        );
+        const events = await store.listEventsAfter(claimed.session.id, 0);
+        assert.deepEqual(
+          events.map((event) => event.status),
+          ['open', 'claimed', 'settled'],
+        );
+        const actions = (await store.listAudit({ sessionId: claimed.session.id })).map(
+          (row) => row.action,
+        );
+        assert.ok(actions.includes('session.settled'));
+      });
+
+      it('settles exactly once when twenty settlements race, each with its own challenge', async () => {
+        const payer = await withPayer(store);
+        const claimed = await claimedSession(store, payer.merchant.id);
+        const challenges = [claimed.challenge];
+        for (let i = 1; i < 20; i++) {
+          const challenge = randomBytes(32).toString('base64url');
+          await store.storeChallenge({
+            challenge,
+            sessionId: claimed.session.id,
+            txn: claimed.session.txn,
+            expiresAt: T0 + 300_000,
+            usedAt: null,
+          });
+          challenges.push(challenge);
+        }
+
+        const results = await Promise.all(
+          challenges.map((challenge) =>
+            store.settle(settleInput(payer, { ...claimed, challenge })),
+          ),
+        );
+
+        assert.equal(results.filter((result) => result.ok).length, 1);
+        for (const result of results.filter((r) => !r.ok)) {
+          assert.equal(result.ok ? '' : result.conflict, 'session_state');
+          assert.equal(result.ok ? '' : result.session?.status, 'settled');
+        }
+        assert.equal((await store.listLedgerEntries({ sessionId: claimed.session.id })).length, 1);
+      });
+
+      it('refuses a session that is not claimed (open, or already final)', async () => {
+        const payer = await withPayer(store);
+        const open = await store.createSession(sessionRecord(payer.merchant.id), audit('created'));
+        assert.equal(open.outcome, 'created');
+        const id = open.outcome === 'created' ? open.session.id : '';
+
+        const result = await store.settle(
+          settleInput(payer, { session: { id }, challenge: 'none' }),
+        );
+
+        assert.equal(result.ok ? '' : result.conflict, 'session_state');
+        assert.equal((await store.getSession(id))?.status, 'open');
+      });
+
+      it('refuses a claimed session past its deadline and writes nothing', async () => {
+        const payer = await withPayer(store);
+        const claimed = await claimedSession(store, payer.merchant.id);
+
+        const result = await store.settle(
+          settleInput(payer, claimed, { now: claimed.session.expiresAt }),
+        );
+
+        assert.equal(result.ok ? '' : result.conflict, 'session_state');
+        assert.equal((await store.getSession(claimed.session.id))?.status, 'claimed');
+        assert.equal((await store.listLedgerEntries({ sessionId: claimed.session.id })).length, 0);
+      });
+
+      it('spends a challenge once: a used, expired or foreign challenge is refused', async () => {
+        const payer = await withPayer(store);
+        const first = await claimedSession(store, payer.merchant.id);
+        const second = await claimedSession(store, payer.merchant.id);
+        const third = await claimedSession(store, payer.merchant.id);
+        assert.equal((await store.settle(settleInput(payer, first))).ok, true);
+
+        const reused = await store.settle(
+          settleInput(payer, { session: second.session, challenge: first.challenge }),
+        );
+        const foreign = await store.settle(
+          settleInput(payer, { session: second.session, challenge: third.challenge }),
+        );
+        const late = await store.settle(settleInput(payer, third, { now: T0 + 300_000 }));
+
+        for (const result of [reused, foreign]) {
+          assert.equal(result.ok ? '' : result.conflict, 'challenge_spent');
+        }
+        assert.equal(late.ok ? '' : late.conflict, 'challenge_spent');
+        assert.equal((await store.getChallenge(third.challenge))?.usedAt, null);
+      });
+
+      it('moves the card counter only from the value the caller read (no lost update)', async () => {
+        const payer = await withPayer(store, { counter: 5 });
+        const claimed = await claimedSession(store, payer.merchant.id);
+        const card = { id: payer.card.id, expectedCounter: 4, newCounter: 9 };
+
+        const stale = await store.settle(settleInput(payer, claimed, { card }));
+        const fresh = await store.settle(
+          settleInput(payer, claimed, { card: { ...card, expectedCounter: 5 } }),
+        );
+
+        assert.equal(stale.ok ? '' : stale.conflict, 'counter_moved');
+        assert.equal(fresh.ok, true);
+        const stored = await store.getCardByCredentialId(payer.card.credentialId);
+        assert.equal(stored?.counter, 9);
+        assert.equal(stored?.lastUsedAt, T0 + 2000);
+      });
+
+      it('keeps the month within the limit, even when five payments race for it', async () => {
+        const payer = await withPayer(store);
+        const sessions = await Promise.all(
+          Array.from({ length: 5 }, () => claimedSession(store, payer.merchant.id)),
+        );
+        const limit = { accountId: payer.accountId, currency: 'KRW', since: T0 - 1, max: 3000 };
+
+        const results = await Promise.all(
+          sessions.map((claimed) => store.settle(settleInput(payer, claimed, { limit }))),
+        );
+
+        assert.equal(results.filter((result) => result.ok).length, 2);
+        for (const result of results.filter((r) => !r.ok)) {
+          assert.equal(result.ok ? '' : result.conflict, 'over_limit');
+        }
+        const total = (await store.listLedgerEntries())
+          .filter((entry) => entry.accountId === payer.accountId)
+          .reduce((sum, entry) => sum + entry.amount, 0);
+        assert.equal(total, 3000);
+      });
+
+      it('counts only the ledger since the window start and in the limit currency', async () => {
+        const payer = await withPayer(store);
+        const old = await claimedSession(store, payer.merchant.id);
+        const usd = await claimedSession(store, payer.merchant.id, { currency: 'USD' });
+        const now = await claimedSession(store, payer.merchant.id);
+        await store.settle(settleInput(payer, old, { now: T0 + 2000 }));
+        await store.settle(settleInput(payer, usd, { now: T0 + 3000 }));
+
+        const result = await store.settle(
+          settleInput(payer, now, {
+            now: T0 + 4000,
+            limit: { accountId: payer.accountId, currency: 'KRW', since: T0 + 2500, max: 1500 },
+          }),
+        );
+
+        assert.equal(result.ok, true);
+      });
+
+      it('writes nothing when it refuses: challenge unspent, counter unmoved, no ledger, no event', async () => {
+        const payer = await withPayer(store, { counter: 3 });
+        const claimed = await claimedSession(store, payer.merchant.id);
+        const before = await store.getSession(claimed.session.id);
+
+        const result = await store.settle(
+          settleInput(payer, claimed, {
+            card: { id: payer.card.id, expectedCounter: 3, newCounter: 4 },
+            limit: { accountId: payer.accountId, currency: 'KRW', since: T0, max: 100 },
+          }),
+        );
+
+        assert.equal(result.ok ? '' : result.conflict, 'over_limit');
+        assert.deepEqual(await store.getSession(claimed.session.id), before);
+        assert.equal((await store.getChallenge(claimed.challenge))?.usedAt, null);
+        assert.equal((await store.getCardByCredentialId(payer.card.credentialId))?.counter, 3);
+        assert.equal((await store.listLedgerEntries({ sessionId: claimed.session.id })).length, 0);
+        assert.equal((await store.listEventsAfter(claimed.session.id, 0)).length, 2);
+      });
+    });
+
+    describeSessions(() => store);
+    describeCodes(() => store);
+    describeRecords(() => store);
+  });
+}
+
+function describeSessions(storeOf: () => Store): void {
+  describe('sessions', () => {
+    it('creates a session with its open event and audit row', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      await store.createMerchant(merchant, audit('merchant.created'));
+      const record = sessionRecord(merchant.id);
+
+      const result = await store.createSession(record, audit('session.created', record.id));
+
+      assert.equal(result.outcome, 'created');
+      assert.equal((await store.getSession(record.id))?.eventSeq, 1);
+      assert.deepEqual(
+        (await store.listEventsAfter(record.id, 0)).map((event) => [event.seq, event.status]),
+        [[1, 'open']],
+      );
+      assert.equal((await store.getSessionByClientSecret(record.clientSecret))?.id, record.id);
+      assert.deepEqual(
+        (await store.listAudit({ sessionId: record.id })).map((row) => row.action),
+        ['session.created'],
+      );
+    });
+
+    it('answers a repeated idempotency key with the first session, a changed body with a conflict', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      const other = merchantRecord();
+      await store.createMerchant(merchant, audit('merchant.created'));
+      await store.createMerchant(other, audit('merchant.created'));
+      const first = sessionRecord(merchant.id);
+
+      await store.createSession(first, audit('created'));
+      const again = await store.createSession(
+        sessionRecord(merchant.id, { idempotencyKey: first.idempotencyKey }),
+        audit('created'),
+      );
+      const changed = await store.createSession(
+        sessionRecord(merchant.id, { idempotencyKey: first.idempotencyKey, requestHash: 'b' }),
+        audit('created'),
+      );
+      const elsewhere = await store.createSession(
+        sessionRecord(other.id, { idempotencyKey: first.idempotencyKey }),
+        audit('created'),
+      );
+
+      assert.equal(again.outcome, 'repeated');
+      assert.equal(again.outcome === 'repeated' ? again.session.id : '', first.id);
+      assert.equal(changed.outcome, 'conflict');
+      assert.equal(elsewhere.outcome, 'created');
+    });
+
+    it('creates one session when ten requests with one idempotency key race', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      await store.createMerchant(merchant, audit('merchant.created'));
+      const key = `race-${randomBytes(4).toString('hex')}`;
+
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.createSession(sessionRecord(merchant.id, { idempotencyKey: key }), audit('c')),
+        ),
+      );
+
+      assert.equal(results.filter((result) => result.outcome === 'created').length, 1);
+      const ids = new Set(results.map((result) => ('session' in result ? result.session.id : '')));
+      assert.equal(ids.size, 1);
+    });
+
+    it('moves a session to a final status only from the given statuses, once', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      await store.createMerchant(merchant, audit('merchant.created'));
+      const record = sessionRecord(merchant.id);
+      await store.createSession(record, audit('created'));
+      const finish = (to: 'cancelled' | 'declined', from: ('open' | 'claimed')[]) =>
+        store.finish({
+          sessionId: record.id,
+          from,
+          to,
+          errorCode: `session_${to}`,
+          unexpiredAt: T0 + 1000,
+          now: T0 + 1000,
+          audit: audit(`session.${to}`, record.id),
+        });
+
+      const wrongFrom = await finish('declined', ['claimed']);
+      const cancelled = await finish('cancelled', ['open', 'claimed']);
+      const again = await finish('cancelled', ['open', 'claimed']);
+
+      assert.equal(wrongFrom.ok ? '' : wrongFrom.conflict, 'session_state');
+      assert.equal(cancelled.ok, true);
+      assert.equal(again.ok ? '' : again.conflict, 'session_state');
+      assert.equal(again.ok ? '' : again.session?.status, 'cancelled');
+      const events = await store.listEventsAfter(record.id, 0);
+      assert.deepEqual(
+        events.map((event) => [event.seq, event.status, event.errorCode]),
+        [
+          [1, 'open', null],
+          [2, 'cancelled', 'session_cancelled'],
+        ],
+      );
+    });
+
+    it('refuses to finish after the deadline when asked to, and always allows expiry', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      await store.createMerchant(merchant, audit('merchant.created'));
+      const record = sessionRecord(merchant.id);
+      await store.createSession(record, audit('created'));
+      const late = record.expiresAt + 1;
+
+      const cancel = await store.finish({
+        sessionId: record.id,
+        from: ['open'],
+        to: 'cancelled',
+        errorCode: 'session_cancelled',
+        unexpiredAt: late,
+        now: late,
+        audit: audit('session.cancelled', record.id),
+      });
+      const expire = await store.finish({
+        sessionId: record.id,
+        from: ['open', 'claimed'],
+        to: 'expired',
+        errorCode: 'session_expired',
+        now: late,
+        audit: audit('session.expired', record.id),
+      });
+
+      assert.equal(cancel.ok ? '' : cancel.conflict, 'session_state');
+      assert.equal(expire.ok, true);
+    });
+
+    it('lists due live sessions for expiry, and no final or future ones', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      await store.createMerchant(merchant, audit('merchant.created'));
+      const due = sessionRecord(merchant.id, { expiresAt: T0 - 5 });
+      const future = sessionRecord(merchant.id, { expiresAt: T0 + 60_000 });
+      const ended = sessionRecord(merchant.id, { expiresAt: T0 - 5 });
+      for (const record of [due, future, ended]) await store.createSession(record, audit('c'));
+      await store.finish({
+        sessionId: ended.id,
+        from: ['open'],
+        to: 'cancelled',
+        errorCode: 'session_cancelled',
+        now: T0 - 10,
+        audit: audit('session.cancelled', ended.id),
+      });
+
+      const ids = await store.listExpiredSessionIds(T0, 10_000);
+
+      assert.ok(ids.includes(due.id));
+      assert.ok(!ids.includes(future.id));
+      assert.ok(!ids.includes(ended.id));
+      assert.ok((await store.listExpiredSessionIds(T0, 1)).length <= 1);
+    });
+
+    it('locks a session at the maximum of failed attempts, and counts nothing after', async () => {
+      const store = storeOf();
+      const payer = await withPayer(store);
+      const claimed = await claimedSession(store, payer.merchant.id);
+      const fail = () =>
+        store.recordFailedAttempt({
+          sessionId: claimed.session.id,
+          maxAttempts: 3,
+          now: T0 + 5000,
+          audit: audit('session.failed', claimed.session.id),
+        });
+
+      const results = [await fail(), await fail(), await fail(), await fail()];
+
+      assert.deepEqual(
+        results.map((result) => [result?.session.failedAttempts, result?.failedNow]),
+        [
+          [1, false],
+          [2, false],
+          [3, true],
+          [3, false],
+        ],
+      );
+      assert.equal((await store.getSession(claimed.session.id))?.status, 'failed');
+      assert.equal((await store.getSession(claimed.session.id))?.errorCode, 'session_failed');
+      assert.equal(
+        await store.recordFailedAttempt({
+          sessionId: 'cs_missing',
+          maxAttempts: 3,
+          now: T0,
+          audit: audit('x'),
+        }),
+        null,
+      );
+    });
+
+    it('numbers events 1, 2, … n per session and resumes after any of them', async () => {
+      const store = storeOf();
+      const payer = await withPayer(store);
+      const claimed = await claimedSession(store, payer.merchant.id);
+      await store.settle(settleInput(payer, claimed));
+
+      const all = await store.listEventsAfter(claimed.session.id, 0);
+      const resumed = await store.listEventsAfter(claimed.session.id, 1);
+      const none = await store.listEventsAfter(claimed.session.id, 3);
+
+      assert.deepEqual(
+        all.map((event) => event.seq),
+        [1, 2, 3],
+      );
+      assert.deepEqual(
+        resumed.map((event) => [event.seq, event.status]),
+        [
+          [2, 'claimed'],
+          [3, 'settled'],
+        ],
+      );
+      assert.deepEqual(none, []);
+      assert.equal((await store.getSession(claimed.session.id))?.eventSeq, 3);
+    });
+  });
+}
+
+function describeCodes(storeOf: () => Store): void {
+  describe('hand-off and enrolment codes', () => {
+    async function openSession(store: Store) {
+      const merchant = merchantRecord();
+      await store.createMerchant(merchant, audit('merchant.created'));
+      const record = sessionRecord(merchant.id);
+      await store.createSession(record, audit('created'));
+      return record;
+    }
+    const claim = (store: Store, codeHash: string, phone = 'phone', now = T0 + 1000) =>
+      store.claimHandoff({
+        codeHash,
+        phoneTokenHash: phone,
+        bindingChoices: ['42', '17', '88'],
+        now,
+        audit: audit('session.claimed'),
+      });
+
+    it('lets exactly one of eight racing phones claim a hand-off code', async () => {
+      const store = storeOf();
+      const record = await openSession(store);
+      const handoff = handoffRecord(record.id);
+      await store.createHandoff(handoff, T0);
+
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => claim(store, handoff.codeHash, `phone-${i}`)),
+      );
+
+      const winners = results.filter((result) => result.ok);
+      assert.equal(winners.length, 1);
+      for (const result of results.filter((r) => !r.ok)) {
+        assert.equal(result.ok ? '' : result.conflict, 'handoff_claimed');
+      }
+      const session = await store.getSession(record.id);
+      assert.equal(session?.status, 'claimed');
+      assert.equal(session?.eventSeq, 2);
+      assert.notEqual((await store.getHandoff(handoff.codeHash))?.claimedAt, null);
+    });
+
+    it('kills earlier codes when a new one is made, and refuses a superseded or expired code', async () => {
+      const store = storeOf();
+      const record = await openSession(store);
+      const first = handoffRecord(record.id);
+      const second = handoffRecord(record.id, { createdAt: T0 + 10 });
+      await store.createHandoff(first, T0);
+      await store.createHandoff(second, T0 + 10);
+
+      const superseded = await claim(store, first.codeHash);
+      const expired = await claim(store, second.codeHash, 'phone', second.expiresAt);
+
+      assert.notEqual((await store.getHandoff(first.codeHash))?.supersededAt, null);
+      assert.equal(superseded.ok ? '' : superseded.conflict, 'handoff_dead');
+      assert.equal(expired.ok ? '' : expired.conflict, 'handoff_dead');
+      assert.equal((await store.getSession(record.id))?.status, 'open');
+    });
+
+    it('makes hand-offs only for open, unexpired sessions', async () => {
+      const store = storeOf();
+      const record = await openSession(store);
+
+      const late = await store.createHandoff(handoffRecord(record.id), record.expiresAt);
+      const missing = await store.createHandoff(handoffRecord('cs_missing'), T0);
+
+      assert.equal(late.ok ? '' : late.conflict, 'session_state');
+      assert.equal(missing.ok ? '' : missing.conflict, 'session_state');
+      assert.equal(missing.ok ? 'x' : missing.session, null);
+    });
+
+    it('refuses to claim for a session past its deadline, and an unknown code', async () => {
+      const store = storeOf();
+      const record = await openSession(store);
+      const handoff = handoffRecord(record.id, { expiresAt: record.expiresAt + 60_000 });
+      await store.createHandoff(handoff, T0);
+
+      const late = await claim(store, handoff.codeHash, 'phone', record.expiresAt);
+      const unknown = await claim(store, 'f'.repeat(64));
+
+      assert.equal(late.ok ? '' : late.conflict, 'session_state');
+      assert.equal(unknown.ok ? 'x' : unknown.session, null);
+    });
+
+    it('finds a live hand-off by user code, and claimed ones newest first', async () => {
+      const store = storeOf();
+      const record = await openSession(store);
+      const handoff = handoffRecord(record.id);
+      await store.createHandoff(handoff, T0);
+
+      const live = await store.findLiveHandoffByUserCode(handoff.userCode, T0 + 1);
+      const dead = await store.findLiveHandoffByUserCode(handoff.userCode, handoff.expiresAt);
+      await claim(store, handoff.codeHash);
+      const afterClaim = await store.findLiveHandoffByUserCode(handoff.userCode, T0 + 1);
+      const claimed = await store.listClaimedHandoffsByUserCode(handoff.userCode);
+
+      assert.equal(live?.codeHash, handoff.codeHash);
+      assert.equal(dead, null);
+      assert.equal(afterClaim, null);
+      assert.deepEqual(
+        claimed.map((h) => h.codeHash),
+        [handoff.codeHash],
+      );
+    });
+
+    it('spends an enrolment code once when two phones race, storing one card', async () => {
+      const store = storeOf();
+      const payer = await withPayer(store);
+      const codeHash = randomBytes(32).toString('hex');
+      await store.createEnrollment(
+        {
+          codeHash,
+          accountId: payer.accountId,
+          expiresAt: T0 + 900_000,
+          challenge: null,
+          usedAt: null,
+          createdAt: T0,
+        },
+        audit('enrollment.created'),
+      );
+      const { cardRecord } = await import('./fixtures.js');
+      const cards = [cardRecord(payer.accountId), cardRecord(payer.accountId)];
+
+      const results = await Promise.all(
+        cards.map((card) => store.completeEnrollment(codeHash, card, T0 + 1, audit('enrolled'))),
+      );
+      const late = await store.completeEnrollment(
+        randomBytes(32).toString('hex'),
+        cardRecord(payer.accountId),
+        T0,
+        audit('enrolled'),
+      );
+
+      assert.deepEqual(results.filter(Boolean).length, 1);
+      assert.equal(late, false);
+      assert.equal((await store.listCards(payer.accountId)).length, 2);
+      assert.notEqual((await store.getEnrollment(codeHash))?.usedAt, null);
+    });
+
+    it('refuses an expired enrolment code', async () => {
+      const store = storeOf();
+      const payer = await withPayer(store);
+      const codeHash = randomBytes(32).toString('hex');
+      await store.createEnrollment(
+        {
+          codeHash,
+          accountId: payer.accountId,
+          expiresAt: T0 + 10,
+          challenge: null,
+          usedAt: null,
+          createdAt: T0,
+        },
+        audit('enrollment.created'),
+      );
+      const { cardRecord } = await import('./fixtures.js');
+
+      const result = await store.completeEnrollment(
+        codeHash,
+        cardRecord(payer.accountId),
+        T0 + 10,
+        audit('enrolled'),
+      );
+
+      assert.equal(result, false);
+      assert.equal((await store.getEnrollment(codeHash))?.usedAt, null);
+    });
+  });
+}
+
+function describeRecords(storeOf: () => Store): void {
+  describe('merchants, accounts, keys and audit', () => {
+    it('keeps a merchant findable by id and by secret-key hash, and replaces its origins', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      await store.createMerchant(merchant, audit('merchant.created'));
+
+      const updated = await store.setMerchantAllowedOrigins(
+        merchant.id,
+        ['https://a.example', 'https://b.example'],
+        audit('merchant.updated'),
+      );
+      const missing = await store.setMerchantAllowedOrigins('m_missing', [], audit('x'));
+
+      assert.deepEqual(await store.findMerchantBySecretKeyHash(merchant.secretKeyHash), updated);
+      assert.deepEqual(updated?.allowedOrigins, ['https://a.example', 'https://b.example']);
+      assert.equal(missing, null);
+    });
+
+    it('stores cards with their public key bytes and lists them oldest first', async () => {
+      const store = storeOf();
+      const payer = await withPayer(store);
+
+      const cards = await store.listCards(payer.accountId);
+
+      assert.equal(cards.length, 1);
+      assert.deepEqual(Buffer.from(cards[0]?.publicKey ?? []), Buffer.from(payer.card.publicKey));
+      assert.deepEqual(await store.getCardByCredentialId(payer.card.credentialId), cards[0]);
+    });
+
+    it('adds an admin key once, however often it is added', async () => {
+      const store = storeOf();
+      const hash = randomBytes(32).toString('hex');
+      const before = await store.countAdminKeys();
+
+      await store.addAdminKey(hash, T0);
+      await store.addAdminKey(hash, T0 + 1);
+
+      assert.equal(await store.hasAdminKey(hash), true);
+      assert.equal(await store.countAdminKeys(), before + 1);
+    });
+
+    it('appends audit rows in order, readable per session', async () => {
+      const store = storeOf();
+      const sessionId = `cs_audit_${randomBytes(4).toString('hex')}`;
+
+      await store.appendAudit({ ...audit('one', sessionId), detail: { n: 1 } });
+      await store.appendAudit({ ...audit('two', sessionId), userAgent: 'x'.repeat(1000) });
+
+      const rows = await store.listAudit({ sessionId });
+      assert.deepEqual(
+        rows.map((row) => [row.action, row.detail]),
+        [
+          ['one', { n: 1 }],
+          ['two', {}],
+        ],
+      );
+      assert.ok((rows[1]?.userAgent?.length ?? 0) <= 256);
+      assert.ok((rows[0]?.id ?? 0) < (rows[1]?.id ?? 0));
+    });
+
+    it('rotates signing keys: one current key, the previous retired at that time', async () => {
+      const store = storeOf();
+      const key = (kid: string, at: number) => ({
+        kid,
+        privateJwk: { kty: 'EC', d: kid },
+        publicJwk: { kty: 'EC', x: kid },
+        createdAt: at,
+        retiredAt: null,
+      });
+
+      await store.rotateSigningKey(key(`k1-${T0}`, T0), T0);
+      await store.rotateSigningKey(key(`k2-${T0}`, T0 + 5), T0 + 5);
+
+      const keys = await store.listSigningKeys();
+      assert.equal(keys.filter((k) => k.retiredAt === null).length, 1);
+      assert.equal(keys.find((k) => k.retiredAt === null)?.kid, `k2-${T0}`);
+      assert.equal(keys.find((k) => k.kid === `k1-${T0}`)?.retiredAt, T0 + 5);
+    });
+  });
+}

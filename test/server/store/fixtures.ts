@@ -1,0 +1,171 @@
+/**
+ * Records for store tests, built straight from the store's types (no issuer): every call makes
+ * fresh ids, so one store can serve a whole suite without tests seeing each other's rows.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type {
+  AuditEntry,
+  CardRecord,
+  HandoffRecord,
+  MerchantRecord,
+  SessionRecord,
+  Store,
+} from '../../../src/server/store/types.js';
+
+export const T0 = Date.UTC(2026, 11, 6, 12, 0, 0);
+const TEN_MINUTES = 10 * 60_000;
+
+let counter = 0;
+const unique = (prefix: string): string => `${prefix}_${Date.now().toString(36)}_${++counter}`;
+
+export const audit = (action: string, sessionId?: string, at = T0): AuditEntry => ({
+  actor: 'test',
+  ip: '127.0.0.1',
+  at,
+  action,
+  ...(sessionId ? { sessionId } : {}),
+});
+
+export function merchantRecord(overrides: Partial<MerchantRecord> = {}): MerchantRecord {
+  return {
+    id: unique('m'),
+    name: 'Store Test Shop',
+    mode: 'test',
+    secretKeyHash: randomBytes(32).toString('hex'),
+    allowedOrigins: ['https://shop.example'],
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+export function sessionRecord(
+  merchantId: string,
+  overrides: Partial<SessionRecord> = {},
+): SessionRecord {
+  const id = unique('cs');
+  return {
+    id,
+    merchantId,
+    status: 'open',
+    amount: 1500,
+    currency: 'KRW',
+    orderId: unique('order'),
+    description: 'Coffee',
+    metadata: {},
+    clientSecret: `${id}_secret_${randomUUID()}`,
+    bindingCode: '42',
+    bindingChoices: null,
+    txn: randomBytes(32).toString('base64url'),
+    idempotencyKey: unique('idem'),
+    requestHash: 'hash-a',
+    phoneTokenHash: null,
+    failedAttempts: 0,
+    createdAt: T0,
+    expiresAt: T0 + TEN_MINUTES,
+    settlementId: null,
+    settlementToken: null,
+    errorCode: null,
+    eventSeq: 0,
+    ...overrides,
+  };
+}
+
+export function handoffRecord(
+  sessionId: string,
+  overrides: Partial<HandoffRecord> = {},
+): HandoffRecord {
+  return {
+    codeHash: randomBytes(32).toString('hex'),
+    sessionId,
+    userCode: randomUserCode(),
+    createdAt: T0,
+    expiresAt: T0 + 60_000,
+    supersededAt: null,
+    claimedAt: null,
+    ...overrides,
+  };
+}
+
+function randomUserCode(): string {
+  const alphabet = 'BCDFGHJKLMNPQRSTVWXZ';
+  return Array.from(randomBytes(8), (byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+export function cardRecord(accountId: string, overrides: Partial<CardRecord> = {}): CardRecord {
+  return {
+    id: unique('card'),
+    accountId,
+    credentialId: randomBytes(16).toString('base64url'),
+    publicKey: new Uint8Array(randomBytes(77)),
+    counter: 0,
+    transports: ['nfc'],
+    aaguid: '00000000-0000-0000-0000-000000000000',
+    attestationFormat: 'packed',
+    name: 'Card',
+    test: true,
+    createdAt: T0,
+    lastUsedAt: null,
+    ...overrides,
+  };
+}
+
+/** A merchant with one account holding one card, stored through the store's own API. */
+export async function withPayer(
+  store: Store,
+  options: { monthlyLimit?: number; counter?: number } = {},
+) {
+  const merchant = merchantRecord();
+  await store.createMerchant(merchant, audit('merchant.created'));
+  const accountId = unique('acct');
+  await store.createAccount(
+    {
+      id: accountId,
+      displayName: 'Payer',
+      userHandle: randomBytes(32).toString('base64url'),
+      monthlyLimit: options.monthlyLimit ?? 1_000_000,
+      currency: 'KRW',
+      createdAt: T0,
+    },
+    audit('account.created'),
+  );
+  const card = cardRecord(accountId, { counter: options.counter ?? 0 });
+  const codeHash = randomBytes(32).toString('hex');
+  await store.createEnrollment(
+    { codeHash, accountId, expiresAt: T0 + 900_000, challenge: null, usedAt: null, createdAt: T0 },
+    audit('enrollment.created'),
+  );
+  if (!(await store.completeEnrollment(codeHash, card, T0, audit('card.enrolled')))) {
+    throw new Error('withPayer: enrolment refused');
+  }
+  return { merchant, accountId, card };
+}
+
+/** A session of `merchantId` claimed by a phone, with a fresh challenge; ready to settle. */
+export async function claimedSession(
+  store: Store,
+  merchantId: string,
+  overrides: Partial<SessionRecord> = {},
+) {
+  const created = await store.createSession(sessionRecord(merchantId, overrides), audit('created'));
+  if (created.outcome !== 'created') throw new Error('claimedSession: not created');
+  const handoff = handoffRecord(created.session.id);
+  const made = await store.createHandoff(handoff, T0);
+  if (!made.ok) throw new Error(`claimedSession: hand-off ${made.conflict}`);
+  const claimed = await store.claimHandoff({
+    codeHash: handoff.codeHash,
+    phoneTokenHash: 'phone-1',
+    bindingChoices: ['42', '17', '88'],
+    now: T0 + 1000,
+    audit: audit('session.claimed', created.session.id),
+  });
+  if (!claimed.ok) throw new Error(`claimedSession: claim ${claimed.conflict}`);
+  const challenge = randomBytes(32).toString('base64url');
+  await store.storeChallenge({
+    challenge,
+    sessionId: claimed.session.id,
+    txn: claimed.session.txn,
+    expiresAt: T0 + 300_000,
+    usedAt: null,
+  });
+  return { session: claimed.session, handoff, challenge };
+}
