@@ -1,4 +1,4 @@
-// ESLint flat config. Besides style, it enforces the import direction of DESIGN.md §2:
+// ESLint flat config. Besides style, it enforces the import direction (docs/architecture.md):
 //   element → flow → protocol, phone → flow/protocol, verify → protocol, server → protocol;
 //   protocol imports nothing of ours; the browser layers and protocol import no `node:*`;
 //   demo uses only the published entry points (`dualpay`, `dualpay/…`).
@@ -25,7 +25,7 @@ const layerZones = LAYERS.map((layer) => ({
   target: `./src/${layer}`,
   from: './src',
   except: [`./${layer}`, ...ALLOWED[layer].map((allowed) => `./${allowed}`)],
-  message: `src/${layer} may import only ${['itself', ...ALLOWED[layer].map((a) => `src/${a}`)].join(', ')} (DESIGN.md §2).`,
+  message: `src/${layer} may import only ${['itself', ...ALLOWED[layer].map((a) => `src/${a}`)].join(', ')} (docs/architecture.md).`,
 }));
 
 const NODE_BUILTINS = {
@@ -93,7 +93,8 @@ export default tseslint.config(
     ...wc.configs['flat/recommended'],
   },
   {
-    // No TypeScript-only runtime syntax (CONVENTIONS.md): no enum, namespace or parameter properties.
+    // No TypeScript-only runtime syntax (docs/architecture.md "Conventions"): no enum, namespace
+    // or parameter properties.
     files: ['**/*.ts'],
     rules: {
       'no-restricted-syntax': [
@@ -105,6 +106,14 @@ export default tseslint.config(
         { selector: 'TSModuleDeclaration[kind="namespace"]', message: 'No namespaces.' },
         { selector: 'TSParameterProperty', message: 'No parameter properties.' },
       ],
+    },
+  },
+  {
+    // Size limits that keep an area's rooms small (docs/architecture.md "Conventions").
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 500 }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: false, skipComments: false }],
     },
   },
   {

@@ -21,7 +21,6 @@ import {
   ApiCallError,
   cancelCheckoutSession,
   createHandoff,
-  createSessionAtMerchant,
   getPublicSession,
   toCheckoutError,
   type ApiResult,
@@ -45,16 +44,11 @@ import {
   type CheckoutEvent,
   type CheckoutState,
 } from './machine.js';
-import { SessionPoller } from './poll.js';
-import { SessionEventStream } from './sse.js';
+import { SessionFollower } from './follower.js';
+import { obtainSession, type SessionSource } from './session-source.js';
 
 /** What the controller needs from the element, read at `start()`. */
-export interface CheckoutConfig {
-  issuer: string;
-  sessionUrl?: string | undefined;
-  sessionId?: string | undefined;
-  clientSecret?: string | undefined;
-  createSession?: (() => Promise<SessionCredentials>) | undefined;
+export interface CheckoutConfig extends SessionSource {
   handoff: HandoffMode;
 }
 
@@ -84,8 +78,6 @@ export class CheckoutController implements ReactiveController {
   methodNotice: string | null = null;
   /** Server clock minus local clock, in ms (from `Date` headers). */
   skewMs = 0;
-  /** Where updates come from now: 'sse', 'poll' or null. */
-  transport: 'sse' | 'poll' | null = null;
 
   private readonly host: ReactiveControllerHost;
   private readonly options: CheckoutControllerOptions;
@@ -95,8 +87,7 @@ export class CheckoutController implements ReactiveController {
   private tickHandle: unknown = null;
   private runNumber = 0;
   private timers: unknown[] = [];
-  private stream: SessionEventStream | null = null;
-  private poller: SessionPoller | null = null;
+  private follower: SessionFollower | null = null;
   private pending: {
     promise: Promise<Settlement>;
     resolve: (settlement: Settlement) => void;
@@ -198,7 +189,6 @@ export class CheckoutController implements ReactiveController {
     this.pending = null;
     pending?.reject(new CheckoutError('aborted', 'The checkout was reset.'));
     this.methodNotice = null;
-    this.transport = null;
     this.dispatch({ type: 'RESET' });
   }
 
@@ -252,7 +242,7 @@ export class CheckoutController implements ReactiveController {
   private async execute(runNumber: number, signal: AbortSignal): Promise<void> {
     const config = this.options.config();
     try {
-      const session = await this.obtainSession(config, signal);
+      const session = await obtainSession(config, { ...this.callOptions(), signal });
       if (runNumber !== this.runNumber) return;
       this.dispatch({ type: 'SESSION_CREATED', session });
     } catch (error) {
@@ -315,42 +305,6 @@ export class CheckoutController implements ReactiveController {
     this.dispatch({ type: 'FAIL', error: { code: mapped.code, message: mapped.message } });
   }
 
-  private async obtainSession(
-    config: CheckoutConfig,
-    signal: AbortSignal,
-  ): Promise<SessionCredentials> {
-    if (!config.issuer) {
-      throw new CheckoutError('invalid_configuration', 'Set the issuer attribute.');
-    }
-    if (config.sessionId && config.clientSecret) {
-      return { id: config.sessionId, clientSecret: config.clientSecret };
-    }
-    if (config.createSession) {
-      try {
-        const created = await config.createSession();
-        if (typeof created?.id !== 'string' || typeof created.clientSecret !== 'string') {
-          throw new CheckoutError(
-            'invalid_response',
-            'createSession must resolve with {id, clientSecret}.',
-          );
-        }
-        return created;
-      } catch (error) {
-        throw new CheckoutError(
-          'session_creation_failed',
-          'The shop could not start the payment.',
-          { cause: error },
-        );
-      }
-    }
-    if (config.sessionUrl)
-      return createSessionAtMerchant(config.sessionUrl, { ...this.callOptions(), signal });
-    throw new CheckoutError(
-      'invalid_configuration',
-      'Set session-url, session-id with client-secret, or createSession.',
-    );
-  }
-
   /** Makes a hand-off, shows it by the chosen method, and schedules its rotation. */
   private async newHandoff(runNumber: number): Promise<void> {
     const config = this.options.config();
@@ -408,45 +362,29 @@ export class CheckoutController implements ReactiveController {
 
   /** Follows the session: SSE first, polling when SSE is unavailable. */
   private follow(runNumber: number, first: PublicSession): void {
-    const config = this.options.config();
     const session = this.state.session;
     if (!session) return;
-    const onSnapshot = (view: PublicSession) => {
-      if (runNumber === this.runNumber) this.dispatch({ type: 'SNAPSHOT', view });
-    };
-    this.transport = 'sse';
-    this.stream = new SessionEventStream({
-      issuer: config.issuer,
+    const live = () => runNumber === this.runNumber && !isTerminal(this.state.status);
+    this.follower = new SessionFollower({
+      issuer: this.options.config().issuer,
       session,
       clock: this.clock,
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-      onSnapshot,
-      onUnavailable: () => {
-        if (runNumber !== this.runNumber || isTerminal(this.state.status)) return;
-        this.transport = 'poll';
-        this.poller = new SessionPoller({
-          issuer: config.issuer,
-          session,
-          clock: this.clock,
-          ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-          intervalSec: first.interval || DEFAULT_POLL_INTERVAL_SEC,
-          onSnapshot: (view, result) => {
-            this.learnSkew(result);
-            onSnapshot(view);
-          },
-          onFatal: (error) => {
-            if (runNumber === this.runNumber)
-              this.dispatch({ type: 'FAIL', error: { code: error.code, message: error.message } });
-          },
-          isHidden:
-            this.options.isHidden ??
-            (() => typeof document !== 'undefined' && document.visibilityState === 'hidden'),
-        });
-        this.poller.start((first.interval || DEFAULT_POLL_INTERVAL_SEC) * 1000);
-        this.host.requestUpdate();
+      fetch: this.options.fetch,
+      intervalSec: first.interval,
+      onSnapshot: (view) => {
+        if (runNumber === this.runNumber) this.dispatch({ type: 'SNAPSHOT', view });
       },
+      onPollResult: (result) => this.learnSkew(result),
+      onFatal: (error) => {
+        if (runNumber === this.runNumber)
+          this.dispatch({ type: 'FAIL', error: { code: error.code, message: error.message } });
+      },
+      onTransport: () => {
+        if (live()) this.host.requestUpdate();
+      },
+      isHidden: this.options.isHidden,
     });
-    this.stream.start();
+    this.follower.start();
   }
 
   /** One poll outside the loop (after a refused cancel or rotation). */
@@ -504,9 +442,12 @@ export class CheckoutController implements ReactiveController {
     this.clearTimers();
     this.clock.clearTimeout(this.tickHandle);
     this.tickHandle = null;
-    this.stream?.stop();
-    this.stream = null;
-    this.poller?.stop();
-    this.poller = null;
+    this.follower?.stop();
+    this.follower = null;
+  }
+
+  /** Where updates come from now: 'sse', 'poll' or null. */
+  get transport(): 'sse' | 'poll' | null {
+    return this.follower?.transport ?? null;
   }
 }

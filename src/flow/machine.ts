@@ -1,18 +1,20 @@
 /**
  * The checkout state machine: a pure `transition(state, event) → state` over the element's
- * statuses (DESIGN.md §8). No time, network or DOM here; the controller feeds it events.
+ * statuses (README "The element"). No time, network or DOM here; the controller feeds it events.
  *
  *   idle ─START→ creating ─SESSION_CREATED→ awaiting-handoff ─(claimed)→ awaiting-confirmation
  *   awaiting-* ─(settled)→ settled; ─(declined|failed|expired|cancelled)→ that status
  *   any terminal ─RESET→ idle (and RESET from anywhere)
  */
-import type {
-  CheckoutStatus,
-  ErrorCode,
-  Handoff,
-  PublicSession,
-  SessionCredentials,
-  Settlement,
+import {
+  errorCodeForStatus,
+  isTerminalCheckoutStatus,
+  type CheckoutStatus,
+  type ErrorCode,
+  type Handoff,
+  type PublicSession,
+  type SessionCredentials,
+  type Settlement,
 } from '../protocol/index.js';
 
 /** An error as the element shows and reports it. */
@@ -52,18 +54,8 @@ export const INITIAL_STATE: CheckoutState = {
   error: null,
 };
 
-const TERMINAL: readonly CheckoutStatus[] = [
-  'settled',
-  'declined',
-  'failed',
-  'expired',
-  'cancelled',
-];
-
 /** Whether the checkout is over (only RESET leaves these). */
-export function isTerminal(status: CheckoutStatus): boolean {
-  return TERMINAL.includes(status);
-}
+export const isTerminal = isTerminalCheckoutStatus;
 
 /** Whether the checkout is in progress (a second start() joins it). */
 export function isRunning(status: CheckoutStatus): boolean {
@@ -72,12 +64,11 @@ export function isRunning(status: CheckoutStatus): boolean {
   );
 }
 
-const SERVER_ERRORS: Record<'declined' | 'failed' | 'expired' | 'cancelled', CheckoutFailure> = {
-  declined: { code: 'session_declined', message: 'The payment was declined on the phone.' },
-  failed: { code: 'session_failed', message: 'The payment could not be approved.' },
-  expired: { code: 'session_expired', message: 'The payment session expired.' },
-  cancelled: { code: 'session_cancelled', message: 'The payment was cancelled.' },
-};
+/**
+ * A failure decided in the browser. Its message is the code: people read the element's localized
+ * text for it (`errorMessage`), developers branch on the code.
+ */
+const failure = (code: ErrorCode): CheckoutFailure => ({ code, message: code });
 
 function fromSnapshot(state: CheckoutState, view: PublicSession): CheckoutState {
   const next = { ...state, view };
@@ -108,7 +99,8 @@ function fromSnapshot(state: CheckoutState, view: PublicSession): CheckoutState 
       };
     }
     default: {
-      const error = view.error ?? SERVER_ERRORS[view.status];
+      // The issuer sends `error` with every unpaid end; the code alone stands in if it did not.
+      const error = view.error ?? failure(errorCodeForStatus(view.status));
       return { ...next, status: view.status, error: { code: error.code, message: error.message } };
     }
   }
@@ -148,11 +140,11 @@ export function transition(state: CheckoutState, event: CheckoutEvent): Checkout
       return state.status === 'idle' ? state : { ...state, status: 'failed', error: event.error };
     case 'DEADLINE':
       return state.status === 'awaiting-handoff' || state.status === 'awaiting-confirmation'
-        ? { ...state, status: 'expired', error: SERVER_ERRORS.expired }
+        ? { ...state, status: 'expired', error: failure('session_expired') }
         : state;
     case 'CANCEL':
       return state.status === 'idle'
         ? state
-        : { ...state, status: 'cancelled', error: SERVER_ERRORS.cancelled };
+        : { ...state, status: 'cancelled', error: failure('session_cancelled') };
   }
 }

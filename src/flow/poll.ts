@@ -4,6 +4,7 @@
  * interval is four times longer (at most 30 s). Stops at a terminal status.
  */
 import {
+  isTerminalSessionStatus,
   SLOW_DOWN_INCREMENT_SEC,
   type PublicSession,
   type SessionCredentials,
@@ -24,7 +25,6 @@ export interface PollerOptions {
   isHidden?: () => boolean;
 }
 
-const TERMINAL = ['settled', 'declined', 'failed', 'expired', 'cancelled'];
 const MAX_BACKOFF_MS = 30_000;
 
 export class SessionPoller {
@@ -73,7 +73,7 @@ export class SessionPoller {
         errors = 0;
         intervalSec = result.body.interval > 0 ? result.body.interval : intervalSec;
         this.options.onSnapshot(result.body, result);
-        if (TERMINAL.includes(result.body.status)) return;
+        if (isTerminalSessionStatus(result.body.status)) return;
         wait = this.delayMs(intervalSec);
       } catch (error) {
         if (signal.aborted) return;

@@ -6,6 +6,7 @@
  * to polling.
  */
 import {
+  isTerminalSessionStatus,
   SSE_HEARTBEAT_MS,
   SSE_RETRY_MS,
   type PublicSession,
@@ -28,8 +29,6 @@ export interface SessionStreamOptions {
   heartbeatTimeoutMs?: number;
   maxFailures?: number;
 }
-
-const TERMINAL = ['settled', 'declined', 'failed', 'expired', 'cancelled'];
 
 export class SessionEventStream {
   private readonly options: Required<Omit<SessionStreamOptions, 'fetch'>> & {
@@ -172,6 +171,6 @@ export class SessionEventStream {
       return null;
     }
     this.options.onSnapshot(view);
-    return TERMINAL.includes(view.status);
+    return isTerminalSessionStatus(view.status);
   }
 }

@@ -1,17 +1,10 @@
 /** Hashing and comparison helpers of the issuer. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { canonicalTransaction, type CanonicalTransaction } from '../protocol/index.js';
 
 /** Hex SHA-256 of a UTF-8 string: how secrets, keys and codes are stored (never in clear). */
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** Constant-time string equality (for secrets compared outside an index lookup). */
-export function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** Compact JSON with object keys sorted at every level: a stable form for hashing requests. */

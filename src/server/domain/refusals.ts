@@ -20,7 +20,7 @@ const CONFLICT_CODES: Record<Exclude<Conflict, 'session_state'>, ErrorCode> = {
 };
 
 /** The error code a refusal becomes. */
-export function refusalCode(refusal: Refusal, now: number): ErrorCode {
+function refusalCode(refusal: Refusal, now: number): ErrorCode {
   return refusal.conflict === 'session_state'
     ? sessionStateCode(refusal.session, now)
     : CONFLICT_CODES[refusal.conflict];

@@ -3,6 +3,7 @@
  * and the routes grouped by who calls them, each group an encapsulated plugin. The issuer and the
  * open SSE streams are shared through `decorate`.
  */
+import type { Duplex } from 'node:stream';
 import Fastify, {
   LogController,
   type FastifyInstance,
@@ -16,6 +17,8 @@ import { defaultPhoneAssetsDir } from './pages.js';
 import { adminRoutes } from './routes/admin.js';
 import { merchantRoutes } from './routes/merchant.js';
 import { pageRoutes } from './routes/page.js';
+import { enrollmentRoutes } from './routes/enrollment.js';
+import { phonePageRoutes } from './routes/phone-pages.js';
 import { phoneRoutes } from './routes/phone.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { SseStreams } from './sse.js';
@@ -85,6 +88,23 @@ function sendError(reply: FastifyReply, error: unknown): void {
   void reply.code(http.status).headers(http.headers).send(http.toJSON());
 }
 
+/** Answers a request Node's HTTP parser refused, in the documented error shape, and closes. */
+function answerClientError(error: Error, socket: Duplex): void {
+  if (!socket.writable) return;
+  const http = new HttpError(
+    'invalid_request',
+    (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW'
+      ? 'The request head is larger than 16 KiB'
+      : 'The request is not valid HTTP',
+  );
+  const body = JSON.stringify(http.toJSON());
+  socket.end(
+    `HTTP/1.1 ${http.status} Bad Request\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\n` +
+      `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Builds the issuer's Fastify app over `issuer`; the caller listens and closes. */
 export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInstance {
   const app = Fastify({
@@ -101,21 +121,7 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
     // Errors Fastify raises before routing (bad percent-encoding, over-long parameters).
     frameworkErrors: (error, _request, reply) => sendError(reply as FastifyReply, error),
     // Requests Node's parser refuses before Fastify sees them (a head over 16 KiB, broken syntax).
-    clientErrorHandler: (error, socket) => {
-      if (!socket.writable) return;
-      const http = new HttpError(
-        'invalid_request',
-        (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW'
-          ? 'The request head is larger than 16 KiB'
-          : 'The request is not valid HTTP',
-      );
-      const body = JSON.stringify(http.toJSON());
-      socket.end(
-        `HTTP/1.1 ${http.status} Bad Request\r\ncontent-type: application/json; charset=utf-8\r\n` +
-          `content-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\n` +
-          `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
-      );
-    },
+    clientErrorHandler: answerClientError,
   });
   app.decorate('issuer', issuer);
   app.decorate('streams', new SseStreams());
@@ -164,9 +170,11 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
   void app.register(adminRoutes);
   void app.register(merchantRoutes);
   void app.register(pageRoutes);
-  void app.register(phoneRoutes, {
+  void app.register(phonePageRoutes, {
     assetsDir: options.phoneAssetsDir ?? defaultPhoneAssetsDir(),
   });
+  void app.register(phoneRoutes);
+  void app.register(enrollmentRoutes);
 
   app.addHook('onClose', async () => {
     app.streams.closeAll();

@@ -1,11 +1,12 @@
 /**
- * Phone endpoints and pages (issuer origin only): the confirmation page and its API (claim,
- * authentication options, confirm, decline), the enrolment page and its API.
+ * Phone endpoints of a payment (issuer origin only): claim, authentication options, confirm,
+ * decline. Every step after the claim needs the claiming phone's cookie.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { isHandoffCode, parseUserCode } from '../../../protocol/index.js';
 import { HttpError } from '../../errors.js';
 import type { Issuer } from '../../issuer.js';
+import type { PhoneCode } from '../../domain/handoffs.js';
 import {
   actorOf,
   phoneTokenFor,
@@ -13,18 +14,11 @@ import {
   requireIssuerOrigin,
   setPhoneCookie,
 } from '../auth.js';
-import { pageHeaders, readPhoneAsset, renderPage } from '../pages.js';
 
 type WithCode = FastifyRequest<{ Params: { code: string } }>;
 
-function handoffCode(request: WithCode): string {
-  const { code } = request.params;
-  if (!isHandoffCode(code)) throw new HttpError('not_found', 'No such code');
-  return code;
-}
-
 /** The `:code` of a phone endpoint: a hand-off code, or the user code the phone claimed with. */
-function phoneCode(request: WithCode): { handoffCode: string } | { userCode: string } {
+function phoneCode(request: WithCode): PhoneCode {
   const { code } = request.params;
   if (isHandoffCode(code)) return { handoffCode: code };
   const userCode = parseUserCode(code);
@@ -40,46 +34,8 @@ async function claimedSession(issuer: Issuer, request: WithCode, action: string)
   });
 }
 
-export const phoneRoutes: FastifyPluginAsync<{ assetsDir: string }> = async (app, options) => {
+export const phoneRoutes: FastifyPluginAsync = async (app) => {
   const { issuer } = app;
-  const { assetsDir } = options;
-  const confirmPage = (reply: FastifyReply, code: string) =>
-    pageHeaders(reply).send(
-      renderPage({
-        title: 'Confirm payment — dualpay',
-        script: 'confirm.js',
-        tag: 'dualpay-confirm-page',
-        attributes: code ? { code } : {},
-      }),
-    );
-
-  app.get<{ Params: { code: string } }>('/h/:code', async (request, reply) => {
-    // An unknown or malformed code still gets the page, which explains and offers the code field.
-    return confirmPage(reply, isHandoffCode(request.params.code) ? request.params.code : '');
-  });
-
-  app.get('/h', async (_request, reply) => confirmPage(reply, ''));
-
-  app.get<{ Params: { code: string } }>('/e/:code', async (request, reply) =>
-    pageHeaders(reply).send(
-      renderPage({
-        title: 'Add your card — dualpay',
-        script: 'enroll.js',
-        tag: 'dualpay-enroll-page',
-        attributes: isHandoffCode(request.params.code) ? { code: request.params.code } : {},
-      }),
-    ),
-  );
-
-  app.get<{ Params: { file: string } }>('/assets/phone/:file', async (request, reply) => {
-    const body = await readPhoneAsset(assetsDir, request.params.file);
-    if (!body) throw new HttpError('not_found', 'No such asset');
-    const type = request.params.file.endsWith('.css') ? 'text/css' : 'text/javascript';
-    return reply
-      .header('content-type', `${type}; charset=utf-8`)
-      .header('cache-control', 'no-cache')
-      .send(body);
-  });
 
   app.post<{ Params: { code: string } }>('/v1/handoffs/:code/claim', async (request, reply) => {
     requireIssuerOrigin(issuer, request);
@@ -119,24 +75,5 @@ export const phoneRoutes: FastifyPluginAsync<{ assetsDir: string }> = async (app
   app.post<{ Params: { code: string } }>('/v1/handoffs/:code/decline', async (request) => {
     const session = await claimedSession(issuer, request, 'phone.decline');
     return issuer.confirmation.declineHandoff(session, actorOf(request, 'phone'));
-  });
-
-  app.post<{ Params: { code: string } }>(
-    '/v1/enrollments/:code/registration-options',
-    async (request) => {
-      requireIssuerOrigin(issuer, request);
-      issuer.rateLimit('enrollment', request.ip);
-      return issuer.accounts.getRegistrationOptions(handoffCode(request));
-    },
-  );
-
-  app.post<{ Params: { code: string } }>('/v1/enrollments/:code/verify', async (request) => {
-    requireIssuerOrigin(issuer, request);
-    issuer.rateLimit('enrollment', request.ip);
-    return issuer.accounts.verifyEnrollment(
-      handoffCode(request),
-      request.body,
-      actorOf(request, 'phone'),
-    );
   });
 };

@@ -1,0 +1,46 @@
+/** The phone pages (`/h/:code`, `/h`, `/e/:code`) and their scripts, served by the issuer. */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { isHandoffCode } from '../../../protocol/index.js';
+import { HttpError } from '../../errors.js';
+import { pageHeaders, readPhoneAsset, renderPage } from '../pages.js';
+
+export const phonePageRoutes: FastifyPluginAsync<{ assetsDir: string }> = async (app, options) => {
+  const { assetsDir } = options;
+  const confirmPage = (reply: FastifyReply, code: string) =>
+    pageHeaders(reply).send(
+      renderPage({
+        title: 'Confirm payment — dualpay',
+        script: 'confirm.js',
+        tag: 'dualpay-confirm-page',
+        attributes: code ? { code } : {},
+      }),
+    );
+
+  app.get<{ Params: { code: string } }>('/h/:code', async (request, reply) => {
+    // An unknown or malformed code still gets the page, which explains and offers the code field.
+    return confirmPage(reply, isHandoffCode(request.params.code) ? request.params.code : '');
+  });
+
+  app.get('/h', async (_request, reply) => confirmPage(reply, ''));
+
+  app.get<{ Params: { code: string } }>('/e/:code', async (request, reply) =>
+    pageHeaders(reply).send(
+      renderPage({
+        title: 'Add your card — dualpay',
+        script: 'enroll.js',
+        tag: 'dualpay-enroll-page',
+        attributes: isHandoffCode(request.params.code) ? { code: request.params.code } : {},
+      }),
+    ),
+  );
+
+  app.get<{ Params: { file: string } }>('/assets/phone/:file', async (request, reply) => {
+    const body = await readPhoneAsset(assetsDir, request.params.file);
+    if (!body) throw new HttpError('not_found', 'No such asset');
+    const type = request.params.file.endsWith('.css') ? 'text/css' : 'text/javascript';
+    return reply
+      .header('content-type', `${type}; charset=utf-8`)
+      .header('cache-control', 'no-cache')
+      .send(body);
+  });
+};
