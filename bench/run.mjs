@@ -182,7 +182,7 @@ const budgets = [
   },
   throughput && {
     what: 'confirmations / s',
-    budget: '≥ 800',
+    budget: '≥ 1,200',
     measured: String(throughput.confirm.perSecond),
     pass: throughput.pass.confirmations,
   },

@@ -29,7 +29,7 @@ import {
 } from './lib/load.js';
 import { summarizeProfile } from './lib/profile.mjs';
 
-export const BUDGET = { creationsPerSecond: 3000, confirmationsPerSecond: 800 };
+export const BUDGET = { creationsPerSecond: 3000, confirmationsPerSecond: 1200 };
 const PHONES = 32;
 const WARM_CONFIRMS = 200;
 
@@ -287,7 +287,7 @@ async function main(): Promise<void> {
         ['operation', 'per s (median)', 'rounds [foreign cores]', 'p50', 'p99', 'errors', 'budget'],
         row('session creations', measured.create, `≥ 3,000/s ${pass(passCreate)}`),
         ...(measured.handoffs ? [row('hand-off rotations', measured.handoffs, '')] : []),
-        row('confirmations', measured.confirm, `≥ 800/s ${pass(passConfirm)}`),
+        row('confirmations', measured.confirm, `≥ 1,200/s ${pass(passConfirm)}`),
         ...(whatIf
           ? [
               row('what-if: creations, no fsync', whatIf.create, ''),

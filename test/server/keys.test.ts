@@ -16,7 +16,7 @@ import {
   type SettlementClaims,
 } from '../../src/protocol/index.js';
 import { SigningKeys } from '../../src/server/keys.js';
-import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite.js';
+import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite/store.js';
 import { verifySettlementToken } from '../../src/verify/index.js';
 
 const ISSUER = 'https://pay.example';

@@ -8,7 +8,6 @@ import {
   SESSION_TTL_MS,
   base64urlEncode,
   generateBindingCode,
-  generateId,
   isTerminalSessionStatus,
   randomBytes,
   type ErrorCode,
@@ -19,6 +18,7 @@ import {
 } from '../../protocol/index.js';
 import { sha256Hex, stableJson, transactionHashSync } from '../crypto.js';
 import { HttpError } from '../errors.js';
+import { generateSortableId } from '../ids.js';
 import type { Actor, MerchantRecord, Outcome, SessionRecord } from '../store/types.js';
 import * as v from '../validate.js';
 import { iso, type DomainContext } from './context.js';
@@ -58,7 +58,7 @@ export class CheckoutService {
 
     const requestHash = sha256Hex(stableJson({ amount, currency, orderId, description, metadata }));
     const now = this.ctx.now();
-    const id = generateId('cs');
+    const id = generateSortableId('cs', now);
     const record: SessionRecord = {
       id,
       merchantId: merchant.id,

@@ -7,18 +7,17 @@
  */
 import {
   generateAuthenticationOptions,
-  verifyAuthenticationResponse,
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import {
   MAX_FAILED_ATTEMPTS,
   SETTLEMENT_AMR,
   SETTLEMENT_TOKEN_TTL_SEC,
-  generateId,
   type ConfirmResponse,
   type ErrorCode,
 } from '../../protocol/index.js';
 import { HttpError } from '../errors.js';
+import { generateSortableId } from '../ids.js';
 import { DEFAULT_MONTHLY_LIMITS, monthStartUtc } from '../limits.js';
 import type {
   AccountRecord,
@@ -29,6 +28,12 @@ import type {
   SessionRecord,
 } from '../store/types.js';
 import * as v from '../validate.js';
+import {
+  credentialKeyFromCose,
+  rpIdHash,
+  verifyAssertion,
+  type CredentialKey,
+} from '../webauthn/assertion.js';
 import type { CheckoutService } from './checkout.js';
 import { iso, type DomainContext } from './context.js';
 import type { MerchantService } from './merchants.js';
@@ -38,6 +43,8 @@ import { refusalError, sessionStateCode } from './refusals.js';
 const CHALLENGE_TTL_MS = 5 * 60_000;
 /** Settling again after the card's counter moved under us (another payment by the same card). */
 const COUNTER_RETRIES = 3;
+/** Imported card keys kept in memory (importing costs more than a whole verification). */
+const KEY_CACHE_SIZE = 10_000;
 
 type Assertion = ReturnType<typeof v.assertion>;
 
@@ -62,11 +69,24 @@ export class ConfirmationService {
   private readonly ctx: DomainContext;
   private readonly merchants: MerchantService;
   private readonly checkout: CheckoutService;
+  private readonly keys = new Map<string, CredentialKey>();
+  private readonly rpIdHash: Buffer;
 
   constructor(ctx: DomainContext, merchants: MerchantService, checkout: CheckoutService) {
     this.ctx = ctx;
     this.merchants = merchants;
     this.checkout = checkout;
+    this.rpIdHash = rpIdHash(ctx.config.rpId);
+  }
+
+  /** The card's public key, imported once (least recently used keys are dropped). */
+  private credentialKey(card: CardRecord): CredentialKey {
+    let key = this.keys.get(card.id);
+    if (key) this.keys.delete(card.id);
+    else key = credentialKeyFromCose(card.publicKey);
+    this.keys.set(card.id, key);
+    if (this.keys.size > KEY_CACHE_SIZE) this.keys.delete(this.keys.keys().next().value ?? '');
+    return key;
   }
 
   /** `POST /v1/handoffs/:code/authentication-options`: checks the binding number, then a challenge. */
@@ -165,23 +185,15 @@ export class ConfirmationService {
     const { session, challenge, card, account } = approval;
     let newCounter: number;
     try {
-      const result = await verifyAuthenticationResponse({
+      const result = verifyAssertion({
         response: assertion.json,
         expectedChallenge: challenge.challenge,
         expectedOrigin: this.ctx.config.publicUrl,
-        expectedRPID: this.ctx.config.rpId,
-        credential: {
-          id: card.credentialId,
-          publicKey: card.publicKey,
-          counter: card.counter,
-          transports: card.transports,
-        },
+        rpIdHash: this.rpIdHash,
+        credential: { id: card.credentialId, ...this.credentialKey(card) },
         requireUserVerification: true,
       });
-      if (!result.verified || !result.authenticationInfo.userVerified) {
-        throw new Error('not verified');
-      }
-      newCounter = result.authenticationInfo.newCounter;
+      newCounter = result.newCounter;
     } catch (cause) {
       return this.failAttempt(session, 'authentication_failed', actor, cause);
     }
@@ -226,7 +238,7 @@ export class ConfirmationService {
     const { session, challenge, account } = approval;
     let card = approval.card;
     const now = this.ctx.now();
-    const settlementId = generateId('stl');
+    const settlementId = generateSortableId('stl', now);
     const token = this.signToken(session, settlementId, now);
     const limit = this.monthlyLimit(account, session.currency);
     for (let attempt = 0; ; attempt++) {
