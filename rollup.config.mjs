@@ -1,4 +1,4 @@
-// Builds three things (DESIGN.md §2):
+// Builds three things (docs/architecture.md "Parts"):
 //  1. the npm modules under dist/ (ESM, one file per source module, dependencies external);
 //  2. the self-registering, minified script-tag bundle dist/cdn/dualpay.js and its SRI hash;
 //  3. the phone-page bundles the issuer serves (dist/phone/), once src/phone has pages.

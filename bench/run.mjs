@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark of DESIGN.md §10, one process each, in order; figures on stdout
+// `npm run bench`: every benchmark of the performance budgets (BENCHMARKS.md), one process each, in order; figures on stdout
 // and as JSON in bench/results/. Benchmarks report, they never fail on a timing: the exit code is
 // non-zero only when a benchmark itself crashed.
 //
@@ -149,7 +149,7 @@ for (const step of steps) {
   );
 }
 
-// ── the summary against DESIGN.md §10 ──
+// ── the summary against the budgets (BENCHMARKS.md "Budgets") ──
 const read = (name) => {
   try {
     return JSON.parse(readFileSync(join(RESULTS_DIR, `${name}.json`), 'utf8'));
@@ -198,7 +198,7 @@ writeResult('summary', { machine, budgets, steps: outcomes, totalSeconds });
 // Leftover profiles of an earlier run would be confusing next to this one's.
 if (throughput && !throughput.profiledRun)
   rmSync(join(RESULTS_DIR, 'profiles'), { recursive: true, force: true });
-console.log('\n== Budgets (DESIGN.md §10) ==');
+console.log('\n== Budgets (BENCHMARKS.md) ==');
 console.log(
   table([
     ['what', 'budget', 'measured', ''],

@@ -1,4 +1,4 @@
-// Figure 1 — sizes (DESIGN.md §10: dist/cdn/dualpay.js ≤ 24 KB gzip -9).
+// Figure 1 — sizes (budget: dist/cdn/dualpay.js ≤ 24 KB gzip -9, BENCHMARKS.md).
 //  - dist/cdn/dualpay.js as built: raw, gzip -9, brotli 11;
 //  - the npm entry (`dualpay` + `dualpay/define`, i.e. dist/element/index.js + define.js) bundled
 //    with its dependencies by rollup with the same plugins as rollup.config.mjs, minified;

@@ -1,5 +1,5 @@
 /**
- * How the payment reaches the phone (DESIGN.md §5): a QR code, Web NFC (tap the card on this
+ * How the payment reaches the phone (docs/protocol.md "Hand-offs"): a QR code, Web NFC (tap the card on this
  * phone), or a same-device link. `auto` picks NFC where it exists, a link on touch-only small
  * screens, otherwise QR; NFC falls back to link, then QR.
  */

@@ -1,6 +1,6 @@
 /**
  * The checkout state machine: a pure `transition(state, event) → state` over the element's
- * statuses (README "The element"). No time, network or DOM here; the controller feeds it events.
+ * statuses (README "Element reference"). No time, network or DOM here; the controller feeds it events.
  *
  *   idle ─START→ creating ─SESSION_CREATED→ awaiting-handoff ─(claimed)→ awaiting-confirmation
  *   awaiting-* ─(settled)→ settled; ─(declined|failed|expired|cancelled)→ that status

@@ -1,5 +1,5 @@
 /**
- * The session's event stream (DESIGN.md §7), read with `fetch` rather than `EventSource`: the
+ * The session's event stream (docs/protocol.md "Server-Sent Events"), read with `fetch` rather than `EventSource`: the
  * client secret travels in a header instead of the URL, `Last-Event-ID` is set by us on every
  * reconnect, and the `:` heartbeats are visible, so a dead or buffered stream is noticed. After
  * `maxFailures` attempts in a row that deliver no event, it gives up and the controller falls back

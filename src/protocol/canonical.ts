@@ -2,7 +2,7 @@ import { base64urlEncode } from './base64url.js';
 import { CheckoutError } from './errors.js';
 import { assertAmount, isSupportedCurrency } from './money.js';
 
-/** The fields a settlement commits to (DESIGN.md §6). */
+/** The fields a settlement commits to (docs/protocol.md "Canonical transaction and `txn`"). */
 export interface CanonicalTransaction {
   amount: number;
   currency: string;

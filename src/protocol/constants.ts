@@ -1,4 +1,4 @@
-/** Protocol constants shared by every side (DESIGN.md §4–§6). Units are in the names. */
+/** Protocol constants shared by every side (docs/protocol.md "Constants"). Units are in the names. */
 
 /** A checkout session expires this long after creation unless settled. */
 export const SESSION_TTL_MS = 10 * 60_000;

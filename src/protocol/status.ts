@@ -53,7 +53,7 @@ export function isSessionStatus(value: unknown): value is SessionStatus {
   return typeof value === 'string' && (SESSION_STATUSES as readonly string[]).includes(value);
 }
 
-/** Statuses of the `<dualpay-checkout>` element (README "The element"). */
+/** Statuses of the `<dualpay-checkout>` element (README "Element reference"). */
 export const CHECKOUT_STATUSES = [
   'idle',
   'creating',

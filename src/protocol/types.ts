@@ -1,5 +1,5 @@
 /**
- * Wire types of the issuer HTTP API (DESIGN.md §4–§8). JSON, camelCase; money is an integer in the
+ * Wire types of the issuer HTTP API (docs/protocol.md "Endpoints"). JSON, camelCase; money is an integer in the
  * currency's minor unit; timestamps are ISO 8601 UTC strings.
  */
 import type { ErrorCode } from './errors.js';
@@ -135,7 +135,7 @@ export interface DeclineResponse {
   status: 'declined';
 }
 
-/** Claims of a settlement token (DESIGN.md §6). */
+/** Claims of a settlement token (docs/protocol.md "Settlement token"). */
 export interface SettlementClaims {
   /** Issuer origin. */
   iss: string;

@@ -1,5 +1,5 @@
 /**
- * Offline verification of settlement tokens (DESIGN.md §6) for merchant servers: signature against
+ * Offline verification of settlement tokens (docs/protocol.md "Settlement token") for merchant servers: signature against
  * the issuer's JWKS, header, registered claims, the transaction hash, the merchant's own order, and
  * (optionally) single use.
  */
@@ -230,7 +230,7 @@ function readClaims(payload: JWTPayload): SettlementClaims {
   };
 }
 
-/** The token's `txn` must be the hash of its own transaction claims (DESIGN.md §6). */
+/** The token's `txn` must be the hash of its own transaction claims (docs/protocol.md "Canonical transaction and `txn`"). */
 async function checkTransactionHash(claims: SettlementClaims): Promise<void> {
   let recomputed: string;
   try {

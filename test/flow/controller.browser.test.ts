@@ -172,7 +172,7 @@ describe('CheckoutController.start()', () => {
     await clock.tick(10_000);
 
     // The same session polled again within `interval`: the issuer answers 429 slow_down, which
-    // RFC 8628 §3.5 and DESIGN.md §4 make a reason to wait, not to fail.
+    // RFC 8628 §3.5 and docs/protocol.md "Polling" make a reason to wait, not to fail.
     expect(controller.state.error?.code).to.equal(undefined);
     expect(controller.state.status).to.equal('awaiting-handoff');
     expect(result.state).to.equal('pending');

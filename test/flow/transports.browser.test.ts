@@ -189,7 +189,7 @@ describe('SessionEventStream', () => {
     fake.dropStreams();
     await clock.tick(2 * 60_000);
 
-    // DESIGN.md §7: a reconnect with Last-Event-ID gets only later events, here none; the stream
+    // docs/protocol.md "Server-Sent Events": a reconnect with Last-Event-ID gets only later events, here none; the stream
     // is healthy (it sent `retry:` and heartbeats), so this is no reason to give up on SSE.
     expect(events.unavailable).to.deep.equal([]);
     expect(fake.requestsTo('events')).to.have.length(2);

@@ -39,7 +39,7 @@ describe('every issuer endpoint under generated hostile input', () => {
 
   // Node's HTTP parser refuses a request head over 16 KiB (maxHeaderSize), or one that breaks
   // HTTP syntax, before Fastify routes it; Fastify's default clientErrorHandler then answers in
-  // its own shape. DESIGN.md §4: "Every error is {error: {code, message}}".
+  // its own shape. docs/protocol.md: "Every error is {error: {code, message}}".
   for (const [label, target, headers] of [
     ['a 20 KiB query string', `/healthz?q=${'x'.repeat(20 * 1024)}`, {}],
     ['a 20 KiB header', '/v1/checkout-sessions', { 'x-padding': 'y'.repeat(20 * 1024) }],

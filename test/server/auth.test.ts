@@ -1,5 +1,5 @@
 /**
- * Credentials of every endpoint of DESIGN.md §4: admin key, secret key, client secret, phone
+ * Credentials of every endpoint of docs/protocol.md: admin key, secret key, client secret, phone
  * cookie plus the issuer's Origin. Missing, garbage and wrong-kind credentials are refused with
  * the documented status and code, and a refused request changes nothing.
  */

@@ -30,7 +30,7 @@ describe('checkout sessions', () => {
   before(async () => (server = await startTestIssuer()));
   after(() => server.dispose());
 
-  it('answer 201 with the Session shape of DESIGN.md §4', async () => {
+  it('answer 201 with the documented Session shape', async () => {
     const result = await request<Session>(server.url, 'POST', '/v1/checkout-sessions', {
       token: DEMO.secretKey,
       headers: { 'idempotency-key': 'shape-1' },

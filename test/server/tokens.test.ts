@@ -31,7 +31,7 @@ describe('settlement tokens', () => {
   });
   after(() => server.dispose());
 
-  it('verify with jose.jwtVerify against the served JWKS and carry the claims of DESIGN.md §6', async () => {
+  it('verify with jose.jwtVerify against the served JWKS and carry the documented claims', async () => {
     const session = await settledSession(server, phone, { amount: 3300, orderId: 'order-jwt' });
 
     const { payload, protectedHeader } = await verify(server, session.settlementToken);

@@ -1,5 +1,5 @@
 /**
- * Input validation of every endpoint of DESIGN.md §4: bodies, fields, path parameters, query
+ * Input validation of every endpoint of docs/protocol.md: bodies, fields, path parameters, query
  * strings and headers. Bad input gets a 4xx with a documented code (src/protocol/errors.ts), never
  * a 5xx, and writes nothing.
  */

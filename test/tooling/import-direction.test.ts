@@ -10,7 +10,7 @@ async function rulesFiredFor(filePath: string, code: string): Promise<string[]> 
   return (result?.messages ?? []).map((message) => message.ruleId ?? message.message);
 }
 
-describe('import direction (eslint import-x/no-restricted-paths, DESIGN.md §2)', () => {
+describe('import direction (eslint import-x/no-restricted-paths, docs/architecture.md)', () => {
   it('rejects an import from src/element into src/protocol', async () => {
     const rules = await rulesFiredFor(
       'src/protocol/layering-probe.ts',

@@ -1,6 +1,6 @@
 /**
  * Test doubles for the browser flow layer: a fake clock that the test advances, a fake issuer that
- * is a `fetch` function speaking the page endpoints of DESIGN.md §4 and §7, and a fake Web NFC
+ * is a `fetch` function speaking the page endpoints of docs/protocol.md, and a fake Web NFC
  * reader. Nothing here touches the network or the wall clock.
  */
 import type { Clock } from '../../../src/flow/clock.js';
@@ -415,7 +415,7 @@ export class FakeIssuer {
       now - this.lastPollAt < this.intervalSec * 1000 - POLL_TOLERANCE_MS;
     if (this.slowDownNextPoll || tooSoon) {
       this.slowDownNextPoll = false;
-      // RFC 8628 §3.5 / DESIGN.md §4: too fast → 429 slow_down with Retry-After; the clock stays.
+      // RFC 8628 §3.5 / docs/protocol.md "Polling": too fast → 429 slow_down with Retry-After; the clock stays.
       return Promise.resolve(
         this.errorResponse(429, 'slow_down', { 'retry-after': String(this.intervalSec) }),
       );
@@ -524,7 +524,7 @@ export class FakeIssuer {
     } else {
       for (const event of this.events) if (event.seq > lastEventId) this.send(stream, event);
     }
-    // DESIGN.md §7: terminal states end the stream.
+    // docs/protocol.md "Server-Sent Events": terminal states end the stream.
     if (!stream.closed && this.isTerminal()) this.end(stream);
     return Promise.resolve(response);
   }
