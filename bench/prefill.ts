@@ -76,9 +76,9 @@ export async function prefill(
   );
   const insSession = db.prepare(
     `INSERT INTO sessions (id, merchant_id, status, amount, currency, order_id, description, metadata, client_secret,
-       binding_code, binding_choices, txn, idempotency_key, request_hash, phone_token_hash, failed_attempts, created_at,
+       binding_code, txn, idempotency_key, request_hash, phone_token_hash, failed_attempts, created_at,
        expires_at, settlement_id, settlement_token, error_code, event_seq)
-     VALUES (?, 'm_demo', ?, ?, 'KRW', ?, 'Coffee', '{}', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, 'm_demo', ?, ?, 'KRW', ?, 'Coffee', '{}', ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
   );
   const insEvent = db.prepare(
     'INSERT INTO session_events (session_id, seq, status, error_code, created_at) VALUES (?, ?, ?, ?, ?)',
@@ -127,7 +127,6 @@ export async function prefill(
         `order-fill-${i}`,
         `${id}_secret_${r.b64(24)}`,
         '42',
-        settled ? '["17","42","80"]' : null,
         r.b64(32),
         `fill-${String(i).padStart(8, '0')}`,
         r.hex(32),

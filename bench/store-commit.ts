@@ -33,7 +33,6 @@ function record(now: number): SessionRecord {
     metadata: {},
     clientSecret: `${id}_secret_${randomBytes(24).toString('base64url')}`,
     bindingCode: '42',
-    bindingChoices: null,
     txn: randomBytes(32).toString('base64url'),
     idempotencyKey: `key-${n}`,
     requestHash: randomBytes(32).toString('hex'),

@@ -27,18 +27,21 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/brow
 type Step =
   | { name: 'enter-code' }
   | { name: 'loading' }
-  | { name: 'choose-number' }
+  | { name: 'enter-number' }
   | { name: 'approve'; options: PublicKeyCredentialRequestOptionsJSON }
   | { name: 'working' }
   | { name: 'approved'; settledAt: string; settlementId: string }
   | {
       name: 'ended';
-      outcome: 'declined' | 'expired' | 'locked' | 'cancelled' | 'error';
+      outcome: Outcome;
       code?: ErrorCode;
     };
 
+type Outcome = 'declined' | 'expired' | 'locked' | 'cancelled' | 'mismatch' | 'error';
+
 /** Codes that end the page for good, and how. */
-const ENDINGS: Partial<Record<ErrorCode, 'declined' | 'expired' | 'locked' | 'cancelled'>> = {
+const ENDINGS: Partial<Record<ErrorCode, Exclude<Outcome, 'error'>>> = {
+  binding_mismatch: 'mismatch',
   session_declined: 'declined',
   session_expired: 'expired',
   handoff_expired: 'expired',
@@ -55,6 +58,7 @@ export class DualpayConfirmPage extends PhonePage {
   @state() private details: (ClaimResponse & { code: string }) | null = null;
   @state() private message: string | null = null;
   @state() private typedCode = '';
+  @state() private typedNumber = '';
 
   protected get step(): string {
     return this.current.name;
@@ -77,7 +81,7 @@ export class DualpayConfirmPage extends PhonePage {
         history.replaceState(null, '', `/h/${encodeURIComponent(body.code)}`);
       }
       this.code = body.code;
-      this.current = { name: 'choose-number' };
+      this.current = { name: 'enter-number' };
     } catch (error) {
       this.fail(error, this.code ? { name: 'ended', outcome: 'error' } : { name: 'enter-code' });
     }
@@ -100,14 +104,22 @@ export class DualpayConfirmPage extends PhonePage {
     this.current = stay.name === 'ended' ? { name: 'ended', outcome: 'error', code } : stay;
   }
 
-  private async pick(number: string): Promise<void> {
+  /** Sends the number the payer typed; a wrong one stops the payment (one guess, 1 in 100). */
+  private async submitNumber(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    // Full-width digits from an IME count as digits.
+    const number = this.typedNumber.normalize('NFKC').replace(/\s/g, '');
+    if (!/^[0-9]{2}$/.test(number)) {
+      this.message = this.t('badNumber');
+      return;
+    }
     this.current = { name: 'working' };
     this.message = null;
     try {
       const { body } = await getAuthenticationOptions(this.code, number, rememberedCredentialIds());
       this.current = { name: 'approve', options: body };
     } catch (error) {
-      this.fail(error, { name: 'choose-number' });
+      this.fail(error, { name: 'enter-number' });
     }
   }
 
@@ -184,8 +196,8 @@ export class DualpayConfirmPage extends PhonePage {
       case 'loading':
         return html`<h1 tabindex="-1">${this.t('confirmTitle')}</h1>
           <p><span class="spinner" aria-hidden="true"></span>${this.t('loading')}</p>`;
-      case 'choose-number':
-        return this.renderChooseNumber();
+      case 'enter-number':
+        return this.renderEnterNumber();
       case 'approve':
         return this.renderApprove();
       case 'working':
@@ -248,24 +260,35 @@ export class DualpayConfirmPage extends PhonePage {
     </dl>`;
   }
 
-  private renderChooseNumber(): TemplateResult {
-    const choices = this.details?.bindingChoices ?? [];
+  private renderEnterNumber(): TemplateResult {
     return html`<h1 tabindex="-1">${this.t('confirmTitle')}</h1>
       ${this.renderDetails()}
-      <h2 id="choose">${this.t('chooseTitle')}</h2>
-      <p class="muted">${this.t('chooseHelp')}</p>
-      ${this.renderMessage()}
-      <div class="numbers" role="group" aria-labelledby="choose">
-        ${choices.map(
-          (choice) =>
-            html`<button type="button" @click=${() => void this.pick(choice)}>${choice}</button>`,
-        )}
-      </div>
-      <div class="stack">
-        <button class="decline" type="button" @click=${() => void this.decline()}>
-          ${this.t('decline')}
-        </button>
-      </div>`;
+      <h2>${this.t('numberTitle')}</h2>
+      <form @submit=${(event: SubmitEvent) => void this.submitNumber(event)} novalidate>
+        <p class="muted" id="number-help">${this.t('numberHelp')}</p>
+        <label for="binding-number">${this.t('numberLabel')}</label>
+        <input
+          id="binding-number"
+          class="code number"
+          name="bindingCode"
+          inputmode="numeric"
+          pattern="[0-9]*"
+          autocomplete="off"
+          enterkeyhint="go"
+          maxlength="2"
+          aria-describedby="number-help"
+          .value=${this.typedNumber}
+          @input=${(event: InputEvent) =>
+            (this.typedNumber = (event.target as HTMLInputElement).value)}
+        />
+        ${this.renderMessage()}
+        <div class="stack">
+          <button class="approve" type="submit">${this.t('continue')}</button>
+          <button class="decline" type="button" @click=${() => void this.decline()}>
+            ${this.t('decline')}
+          </button>
+        </div>
+      </form>`;
   }
 
   private renderApprove(): TemplateResult {
@@ -305,11 +328,10 @@ export class DualpayConfirmPage extends PhonePage {
       <p class="receipt">${this.t('receipt', { time, id: settlementId })}</p>`;
   }
 
-  private renderEnded(
-    outcome: 'declined' | 'expired' | 'locked' | 'cancelled' | 'error',
-  ): TemplateResult {
+  private renderEnded(outcome: Outcome): TemplateResult {
     const titles = {
       declined: ['declinedTitle', 'declinedHelp'],
+      mismatch: ['mismatchTitle', 'mismatchHelp'],
       expired: ['expiredTitle', 'expiredHelp'],
       locked: ['lockedTitle', 'lockedHelp'],
       cancelled: ['cancelledTitle', 'declinedHelp'],

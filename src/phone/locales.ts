@@ -12,8 +12,14 @@ const en = {
   payTo: 'Pay to',
   amount: 'Amount',
   forWhat: 'For',
-  chooseTitle: 'Which number does the shop’s screen show?',
-  chooseHelp: 'Tap the same number. This makes sure you approve the payment you started.',
+  numberTitle: 'Type the number on the shop’s screen',
+  numberHelp:
+    'The shop’s screen shows a two-digit number next to the QR code. Typing it makes sure you approve the payment you started.',
+  numberLabel: 'Number on the shop’s screen',
+  badNumber: 'Type the two digits shown on the shop’s screen.',
+  mismatchTitle: 'The number didn’t match',
+  mismatchHelp:
+    'The number you typed is not the one on the shop’s screen, so the payment was stopped. Nothing was paid. If you are paying, start again on the shop’s screen.',
   approveTitle: 'Approve with your card',
   approveHelp:
     'Hold your card to the phone (or insert your security key), then enter its PIN or use your fingerprint.',
@@ -34,7 +40,6 @@ const en = {
   lockedHelp: 'Too many failed attempts. Nothing was paid. Start again on the shop’s screen.',
   cancelledTitle: 'The shop cancelled this payment',
   tryAgain: 'Try again',
-  wrongNumber: 'That number does not match the shop’s screen. Try again.',
   notVerified: 'Your card could not be verified. Try again.',
   cardCancelled:
     'The card did not approve: it was cancelled, timed out, or the PIN or fingerprint was not accepted. Try again.',
@@ -80,8 +85,14 @@ const ko: Record<PhoneMessageKey, string> = {
   payTo: '받는 곳',
   amount: '금액',
   forWhat: '내용',
-  chooseTitle: '상점 화면에 표시된 번호는 무엇인가요?',
-  chooseHelp: '같은 번호를 누르세요. 내가 시작한 결제를 승인하는지 확인합니다.',
+  numberTitle: '상점 화면의 번호를 입력하세요',
+  numberHelp:
+    '상점 화면의 QR 코드 옆에 두 자리 번호가 있습니다. 이 번호를 입력하면 내가 시작한 결제를 승인하는지 확인할 수 있습니다.',
+  numberLabel: '상점 화면의 번호',
+  badNumber: '상점 화면에 표시된 두 자리 숫자를 입력하세요.',
+  mismatchTitle: '번호가 일치하지 않습니다',
+  mismatchHelp:
+    '입력한 번호가 상점 화면의 번호와 달라 결제를 중단했습니다. 결제되지 않았습니다. 결제하려면 상점 화면에서 다시 시작하세요.',
   approveTitle: '카드로 승인하세요',
   approveHelp: '카드를 휴대폰에 대거나 보안 키를 꽂은 뒤 PIN을 입력하거나 지문을 사용하세요.',
   approve: '승인',
@@ -101,7 +112,6 @@ const ko: Record<PhoneMessageKey, string> = {
   lockedHelp: '실패 횟수가 너무 많습니다. 결제되지 않았습니다. 상점 화면에서 다시 시작하세요.',
   cancelledTitle: '상점에서 결제를 취소했습니다',
   tryAgain: '다시 시도',
-  wrongNumber: '상점 화면의 번호와 다릅니다. 다시 시도하세요.',
   notVerified: '카드를 확인하지 못했습니다. 다시 시도하세요.',
   cardCancelled:
     '카드가 승인하지 않았습니다. 취소되었거나 시간이 초과되었거나 PIN 또는 지문이 맞지 않습니다. 다시 시도하세요.',
@@ -155,7 +165,6 @@ export function phoneMessage(
 /** The message for an error code the confirmation page can meet. */
 export function phoneErrorKey(code: ErrorCode): PhoneMessageKey {
   const keys: Partial<Record<ErrorCode, PhoneMessageKey>> = {
-    binding_mismatch: 'wrongNumber',
     authentication_failed: 'notVerified',
     credential_not_allowed: 'simulatedNotAllowed',
     handoff_claimed: 'claimedElsewhere',

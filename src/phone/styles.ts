@@ -84,21 +84,6 @@ export const phoneStyles = css`
     font-size: 1.5rem;
     font-variant-numeric: tabular-nums;
   }
-  .numbers {
-    display: grid;
-    grid-template-columns: repeat(3, 1fr);
-    gap: 12px;
-    margin: 8px 0 16px;
-  }
-  .numbers button {
-    font-size: 2rem;
-    font-weight: 700;
-    min-height: 72px;
-    font-variant-numeric: tabular-nums;
-    background: transparent;
-    color: var(--_text);
-    border: 2px solid var(--_accent);
-  }
   .actions {
     display: grid;
     grid-template-columns: 1fr 1fr;
@@ -180,6 +165,12 @@ export const phoneStyles = css`
     font-size: 1.4rem;
     letter-spacing: 0.15em;
     text-transform: uppercase;
+  }
+  input.number {
+    width: 5ch;
+    font-size: 2rem;
+    text-align: center;
+    font-variant-numeric: tabular-nums;
   }
   .message {
     padding: 10px 12px;

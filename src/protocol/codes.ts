@@ -64,21 +64,6 @@ export function isBindingCode(value: unknown): value is string {
 }
 
 /**
- * The three numbers the phone offers: `correct` and two other distinct binding numbers, in random
- * order, so the position says nothing.
- */
-export function generateBindingChoices(correct: string): [string, string, string] {
-  if (!isBindingCode(correct)) throw new TypeError('Not a binding code');
-  const choices = new Set([correct]);
-  while (choices.size < 3) choices.add(generateBindingCode());
-  // Draw without replacement with the CSPRNG: a uniform shuffle.
-  const pool = [...choices];
-  const shuffled: string[] = [];
-  while (pool.length > 0) shuffled.push(...pool.splice(randomInt(pool.length), 1));
-  return shuffled as [string, string, string];
-}
-
-/**
  * A fresh identifier with a type prefix: `generateId('cs')` → `cs_` + 22 base64url characters
  * (128 bits), so ids are unguessable as well as unique.
  */

@@ -112,8 +112,6 @@ export interface ClaimResponse {
   currency: string;
   description: string;
   expiresAt: IsoTimestamp;
-  /** Three two-digit numbers, one of which is the merchant page's `bindingCode`. */
-  bindingChoices: [string, string, string];
   /** Whether the merchant is in test mode (simulated cards allowed). */
   testMode: boolean;
 }

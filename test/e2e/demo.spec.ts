@@ -83,7 +83,7 @@ test.describe('the demo (scripts/demo.mjs)', () => {
     const url = await checkout.scanQr();
     await phone.openPayment(url);
     await phone.expectDetails();
-    await phone.pick(await checkout.bindingCode());
+    await phone.typeNumber(await checkout.bindingCode());
     await phone.approve();
 
     await expect(phone.heading()).toHaveText(/Payment approved/);

@@ -97,7 +97,7 @@ test.describe('the demo with a hostile merchant name', () => {
     await phone.expectDetails();
     expect(await phone.details()).toContain(XSS_MERCHANT_NAME);
     await expectNothingRan(phone.page);
-    await phone.pick(await checkout.bindingCode());
+    await phone.typeNumber(await checkout.bindingCode());
     await phone.approveWithSimulatedCard();
 
     await checkout.page.waitForURL(/\/order\.html\?id=/, { timeout: 15_000 });

@@ -60,7 +60,7 @@ test.describe('two-channel payment', () => {
     await phone.openPayment(url);
     await phone.expectDetails();
     const number = await checkout.bindingCode();
-    await phone.pick(number);
+    await phone.typeNumber(number);
     await phone.snap('approve');
     await phone.approve();
 
@@ -94,7 +94,7 @@ test.describe('two-channel payment', () => {
       (await checkout.userCode()).toLowerCase().replace('-', ' '),
     );
     await phone.expectDetails();
-    await phone.pick(await checkout.bindingCode());
+    await phone.typeNumber(await checkout.bindingCode());
     await phone.approve();
 
     await expect(phone.heading()).toHaveText(/Payment approved/);
@@ -102,7 +102,7 @@ test.describe('two-channel payment', () => {
     expect((await confirmOnServer(world, await checkout.settlementToken())).status).toBe(200);
   });
 
-  test('a wrong number is refused on the phone; the merchant keeps waiting', async ({
+  test('a wrong number stops the payment: the phone explains, the merchant page says so', async ({
     browser,
   }) => {
     const { context: phoneContext, phone } = await phoneWithCard(browser, world);
@@ -112,13 +112,16 @@ test.describe('two-channel payment', () => {
     await phone.openPayment(await checkout.scanQr());
     await phone.expectDetails();
 
-    await phone.pickWrong(await checkout.bindingCode());
+    await phone.typeWrongNumber(await checkout.bindingCode());
 
-    await expect(phone.page.locator('.message')).toHaveText(/does not match/);
+    await expect(phone.heading()).toHaveText(/The number didn’t match/);
     await phone.snap('wrong-number');
-    await checkout.expectStatus('awaiting-confirmation');
-    await checkout.snap('awaiting-confirmation');
-    expect(await phone.numberChoices()).toHaveLength(3);
+    await checkout.expectStatus('failed');
+    expect(await checkout.errorText()).toBe('The number didn’t match. Start again.');
+    expect((await checkout.events('dualpay-error')).at(-1)?.detail).toMatchObject({
+      error: { code: 'binding_mismatch' },
+    });
+    await checkout.snap('binding-mismatch');
   });
 
   test('an approval without PIN/biometric (UV off) is refused; the merchant keeps waiting', async ({
@@ -129,7 +132,7 @@ test.describe('two-channel payment', () => {
     contexts.push(phoneContext, shopContext);
     await checkout.startPayment();
     await phone.openPayment(await checkout.scanQr());
-    await phone.pick(await checkout.bindingCode());
+    await phone.typeNumber(await checkout.bindingCode());
     await phone.card.setUserVerified(false);
 
     await phone.approve();
@@ -177,33 +180,9 @@ test.describe('two-channel payment', () => {
     await expect(intruder.page.locator('.message')).toHaveText(/already used on another phone/);
     await intruder.snap('claimed-elsewhere');
     await checkout.expectStatus('awaiting-confirmation');
-    await phone.pick(await checkout.bindingCode());
+    await phone.typeNumber(await checkout.bindingCode());
     await phone.approve();
     await expect(phone.heading()).toHaveText(/Payment approved/);
-  });
-
-  test('five failures lock the payment: the phone says locked, the merchant shows it failed', async ({
-    browser,
-  }) => {
-    const { context: phoneContext, phone } = await phoneWithCard(browser, world);
-    const { context: shopContext, checkout } = await merchant(browser, world);
-    contexts.push(phoneContext, shopContext);
-    await checkout.startPayment();
-    await phone.openPayment(await checkout.scanQr());
-    await phone.expectDetails();
-    const right = await checkout.bindingCode();
-
-    for (let attempt = 1; attempt < 5; attempt++) {
-      await phone.pickWrong(right);
-      await expect(phone.page.locator('.message')).toHaveText(/does not match/);
-    }
-    await phone.pickWrong(right);
-
-    await expect(phone.heading()).toHaveText(/Payment locked/);
-    await phone.snap('locked');
-    await checkout.expectStatus('failed');
-    expect(await checkout.errorText()).toBe('The payment could not be approved.');
-    await checkout.snap('failed');
   });
 
   test('a live merchant refuses a simulated card, even when its key is copied into a card', async ({
@@ -242,7 +221,7 @@ test.describe('two-channel payment', () => {
     await phone.openPayment(await checkout.scanQr());
     await phone.expectDetails();
     await expect(phone.page.getByRole('button', { name: /simulated test card/ })).toHaveCount(0);
-    await phone.pick(await checkout.bindingCode());
+    await phone.typeNumber(await checkout.bindingCode());
     await phone.approve();
 
     await expect(phone.page.locator('.message')).toHaveText(
@@ -260,7 +239,7 @@ test.describe('two-channel payment', () => {
     await phone.enrolSimulated(await world.newEnrollment());
     await checkout.startPayment();
     await phone.openPayment(await checkout.scanQr());
-    await phone.pick(await checkout.bindingCode());
+    await phone.typeNumber(await checkout.bindingCode());
 
     await phone.approveWithSimulatedCard();
 

@@ -5,7 +5,6 @@ import {
   USER_CODE_ALPHABET,
   base64urlDecode,
   formatUserCode,
-  generateBindingChoices,
   generateBindingCode,
   generateHandoffCode,
   generateId,
@@ -126,23 +125,6 @@ describe('binding numbers', () => {
     }
 
     assert.equal(seen.size, 100);
-  });
-
-  it('offers three distinct choices including the right one, in varying positions', () => {
-    const positions = new Set<number>();
-    for (let i = 0; i < 300; i++) {
-      const choices = generateBindingChoices('07');
-      assert.equal(choices.length, 3);
-      assert.equal(new Set(choices).size, 3);
-      assert.ok(choices.every(isBindingCode));
-      positions.add(choices.indexOf('07'));
-    }
-
-    assert.deepEqual([...positions].sort(), [0, 1, 2]);
-  });
-
-  it('refuses a wrong-shaped right answer', () => {
-    assert.throws(() => generateBindingChoices('7'), TypeError);
   });
 });
 

@@ -70,7 +70,6 @@ export class CheckoutService {
       metadata,
       clientSecret: `${id}_secret_${base64urlEncode(randomBytes(24))}`,
       bindingCode: generateBindingCode(),
-      bindingChoices: null,
       txn: transactionHashSync({
         amount,
         currency,

@@ -99,9 +99,7 @@ export class ConfirmationService {
     v.onlyFields(body, ['bindingCode', 'credentialIds']);
     const bindingCode = v.text(body.bindingCode, 'bindingCode', { max: 2, pattern: /^[0-9]{2}$/ });
     const credentialIds = v.credentialIds(body.credentialIds);
-    if (bindingCode !== session.bindingCode) {
-      return this.failAttempt(session, 'binding_mismatch', actor);
-    }
+    if (bindingCode !== session.bindingCode) return this.stopOnMismatch(session, actor);
     // Discoverable credentials need no list; cards with server-side credentials need their ids,
     // which the phone remembers from enrolment. Unknown ids are dropped, not reported.
     const cards = await Promise.all(
@@ -153,6 +151,23 @@ export class ConfirmationService {
     const result = await this.checkout.end(session.id, ['claimed'], 'declined', actor);
     if (!result.ok) throw refusalError(result, this.ctx.now());
     return { status: 'declined' };
+  }
+
+  /**
+   * A wrong binding number ends the payment at once: a payer guessing wins 1 in 100, once (and
+   * a relayed QR code, approved by someone who never saw the merchant screen, fails). The merchant
+   * page learns `binding_mismatch` from the session's error.
+   */
+  private async stopOnMismatch(session: SessionRecord, actor: Actor): Promise<never> {
+    const result = await this.checkout.end(session.id, ['claimed'], 'failed', actor, {
+      errorCode: 'binding_mismatch',
+      detail: { reason: 'binding_mismatch' },
+    });
+    if (!result.ok) throw refusalError(result, this.ctx.now());
+    throw new HttpError(
+      'binding_mismatch',
+      'That number does not match the merchant screen; the payment was stopped',
+    );
   }
 
   /** Step 1: the challenge this assertion answers, and the card and account that signed it. */
@@ -387,7 +402,6 @@ export class ConfirmationService {
     const left = MAX_FAILED_ATTEMPTS - (after?.session.failedAttempts ?? MAX_FAILED_ATTEMPTS);
     const message =
       {
-        binding_mismatch: 'That number does not match the merchant screen',
         credential_not_allowed:
           'Simulated cards work only with test merchants; use a real security key',
       }[reason as string] ?? 'The approval could not be verified';

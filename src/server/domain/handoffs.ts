@@ -4,7 +4,6 @@
  * finding the session a phone request is about.
  */
 import {
-  generateBindingChoices,
   generateHandoffCode,
   generateUserCode,
   isTerminalSessionStatus,
@@ -96,7 +95,6 @@ export class HandoffService {
     const result = await this.ctx.store.claimHandoff({
       codeHash: handoff.codeHash,
       phoneTokenHash,
-      bindingChoices: generateBindingChoices(session.bindingCode),
       now,
       audit: this.ctx.auditEntry(actor, 'session.claimed', session.id),
     });
@@ -128,7 +126,6 @@ export class HandoffService {
       currency: session.currency,
       description: session.description,
       expiresAt: iso(session.expiresAt),
-      bindingChoices: session.bindingChoices ?? generateBindingChoices(session.bindingCode),
       testMode: merchant?.mode !== 'live',
     };
   }

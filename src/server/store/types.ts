@@ -75,7 +75,6 @@ export interface SessionRecord {
   metadata: Record<string, string>;
   clientSecret: string;
   bindingCode: string;
-  bindingChoices: [string, string, string] | null;
   /** `txn` hash of the canonical transaction. */
   txn: string;
   idempotencyKey: string;
@@ -227,7 +226,6 @@ export interface FinishInput {
 export interface ClaimInput {
   codeHash: string;
   phoneTokenHash: string;
-  bindingChoices: [string, string, string];
   now: number;
   audit: AuditEntry;
 }

@@ -65,22 +65,15 @@ export class PhonePages {
       .trim();
   }
 
-  async numberChoices(): Promise<string[]> {
-    return (await this.confirm.locator('.numbers button').allTextContents()).map((text) =>
-      text.trim(),
-    );
+  /** Types the number shown on the merchant screen and continues (number matching). */
+  async typeNumber(number: string): Promise<void> {
+    await this.confirm.getByLabel(/Number on the shop|상점 화면의 번호/).fill(number);
+    await this.confirm.getByRole('button', { name: /^(Continue|계속)$/ }).click();
   }
 
-  async pick(number: string): Promise<void> {
-    await this.confirm
-      .locator('.numbers button', { hasText: new RegExp(`^\\s*${number}\\s*$`) })
-      .click();
-  }
-
-  async pickWrong(right: string): Promise<void> {
-    const wrong = (await this.numberChoices()).find((choice) => choice !== right);
-    if (!wrong) throw new Error('no wrong choice offered');
-    await this.pick(wrong);
+  /** Types a number that is not the merchant screen's. */
+  async typeWrongNumber(right: string): Promise<void> {
+    await this.typeNumber(String((Number(right) + 1) % 100).padStart(2, '0'));
   }
 
   async approve(): Promise<void> {

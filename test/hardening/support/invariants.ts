@@ -27,6 +27,14 @@ type Row = Record<string, unknown>;
 
 const inList = (values: readonly string[]): string => values.map((v) => `'${v}'`).join(', ');
 const STATUSES = inList(SESSION_STATUSES);
+/** Why a session may have failed: too many attempts, a limit, a wrong number, a refusal. */
+const FAILURE_CODES = [
+  'session_failed',
+  'limit_exceeded',
+  'binding_mismatch',
+  'currency_not_supported',
+  'credential_not_allowed',
+];
 const TERMINAL = inList(TERMINAL_SESSION_STATUSES);
 
 /** Named SQL queries that must return no rows. */
@@ -59,7 +67,7 @@ const EMPTY_QUERIES: Record<string, string> = {
       OR (status = 'declined' AND error_code = 'session_declined')
       OR (status = 'cancelled' AND error_code = 'session_cancelled')
       OR (status = 'expired' AND error_code = 'session_expired')
-      OR (status = 'failed' AND error_code IN ('session_failed', 'limit_exceeded')))`,
+      OR (status = 'failed' AND error_code IN (${inList(FAILURE_CODES)})))`,
   'claimed session without a phone': `
     SELECT id FROM sessions WHERE status = 'claimed' AND phone_token_hash IS NULL`,
   'hand-off of a missing session': `

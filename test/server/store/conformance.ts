@@ -479,7 +479,6 @@ function describeCodes(storeOf: () => Store): void {
       store.claimHandoff({
         codeHash,
         phoneTokenHash: phone,
-        bindingChoices: ['42', '17', '88'],
         now,
         audit: audit('session.claimed'),
       });

@@ -54,7 +54,6 @@ export function sessionRecord(
     metadata: {},
     clientSecret: `${id}_secret_${randomUUID()}`,
     bindingCode: '42',
-    bindingChoices: null,
     txn: randomBytes(32).toString('base64url'),
     idempotencyKey: unique('idem'),
     requestHash: 'hash-a',
@@ -154,7 +153,6 @@ export async function claimedSession(
   const claimed = await store.claimHandoff({
     codeHash: handoff.codeHash,
     phoneTokenHash: 'phone-1',
-    bindingChoices: ['42', '17', '88'],
     now: T0 + 1000,
     audit: audit('session.claimed', created.session.id),
   });

@@ -155,4 +155,10 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'typed number matching: no binding choices',
+    // The phone no longer offers numbers to tap; the payer types the one on the merchant screen.
+    sql: 'ALTER TABLE sessions DROP COLUMN binding_choices;',
+  },
 ];

@@ -84,8 +84,6 @@ export function toSession(row: Row): SessionRecord {
     metadata: json<Record<string, string>>(row.metadata),
     clientSecret: str(row.client_secret),
     bindingCode: str(row.binding_code),
-    bindingChoices:
-      row.binding_choices === null ? null : json<[string, string, string]>(row.binding_choices),
     txn: str(row.txn),
     idempotencyKey: str(row.idempotency_key),
     requestHash: str(row.request_hash),

@@ -60,10 +60,10 @@ export class SqliteStore extends SqliteRecords implements Store {
     return this.engine.write((): CreateSessionResult => {
       const inserted = this.run(
         `INSERT INTO sessions (id, merchant_id, status, amount, currency, order_id, description, metadata,
-           client_secret, binding_code, binding_choices, txn, idempotency_key, request_hash,
+           client_secret, binding_code, txn, idempotency_key, request_hash,
            phone_token_hash, failed_attempts, created_at, expires_at, settlement_id, settlement_token,
            error_code, event_seq)
-         VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, 0, ?, ?, NULL, NULL, NULL, 1)
+         VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, NULL, NULL, NULL, 1)
          ON CONFLICT (merchant_id, idempotency_key) DO NOTHING`,
         s.id,
         s.merchantId,
@@ -163,11 +163,9 @@ export class SqliteStore extends SqliteRecords implements Store {
         throw new Refused('handoff_dead', handoff.sessionId);
       }
       const row = this.one(
-        `UPDATE sessions SET status = 'claimed', phone_token_hash = ?, binding_choices = ?,
-           event_seq = event_seq + 1
+        `UPDATE sessions SET status = 'claimed', phone_token_hash = ?, event_seq = event_seq + 1
          WHERE id = ? AND status = 'open' AND expires_at > ? ${SESSION_RETURNING}`,
         input.phoneTokenHash,
-        JSON.stringify(input.bindingChoices),
         handoff.sessionId,
         now,
       );
