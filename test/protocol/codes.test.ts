@@ -126,6 +126,13 @@ describe('binding numbers', () => {
 
     assert.equal(seen.size, 100);
   });
+
+  it('are recognised only as two ASCII digits in a string', () => {
+    assert.equal(isBindingCode('07'), true);
+    for (const bad of ['7', '007', 7, '٠٧', '０７', ' 7', null]) {
+      assert.equal(isBindingCode(bad), false, JSON.stringify(bad));
+    }
+  });
 });
 
 describe('generateId and generateSecret', () => {
