@@ -50,16 +50,23 @@ const MUTATIONS = [
   [
     STORE,
     'the month stays within the limit',
-    'if (total + session.amount > limit.max)',
+    'if (total + limit.amount > limit.max)',
     'if (total < 0)',
     'keeps the month within the limit',
   ],
   [
     STORE,
-    'the limit counts its window and currency',
-    'AND currency = ? AND created_at >= ?',
-    'AND ? IS NOT NULL AND ? IS NOT NULL',
-    'counts only the ledger since the window start',
+    'the limit counts its window',
+    'WHERE account_id = ? AND created_at >= ?',
+    'WHERE account_id = ? AND ? IS NOT NULL',
+    'counts only the window since its start',
+  ],
+  [
+    STORE,
+    'the limit counts limit amounts',
+    'SELECT COALESCE(SUM(limit_amount), 0)',
+    'SELECT COALESCE(SUM(amount), 0)',
+    'counts only the window since its start',
   ],
   [
     STORE,

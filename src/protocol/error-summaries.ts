@@ -31,6 +31,8 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
     'This card may not be used here (for example a test card with a live merchant).',
   enrollment_expired: 'The enrolment code expired or was already used.',
   limit_exceeded: "The payment would exceed the account's monthly limit.",
+  currency_not_supported:
+    "The payment's currency has no exchange rate to the account's currency, so it cannot count against the monthly limit.",
   slow_down: 'Polling faster than `interval`; add 5 s (RFC 8628 §3.5).',
   rate_limited: 'Too many requests; retry after `Retry-After` seconds.',
   network_error: 'The issuer or the merchant endpoint could not be reached.',

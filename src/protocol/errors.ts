@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   credential_not_allowed: { status: 403 },
   enrollment_expired: { status: 410 },
   limit_exceeded: { status: 422 },
+  currency_not_supported: { status: 422 },
   slow_down: { status: 429 },
   rate_limited: { status: 429 },
   network_error: { status: 0 },

@@ -1,9 +1,11 @@
 /**
  * `dualpay-issuer --port P --db FILE [--seed-demo] [--public-url URL]`: runs the reference issuer.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateSecret } from '../protocol/index.js';
 import { DEMO, demoShopOrigins, startIssuer } from './index.js';
+import { parseExchangeRates, type ExchangeRates } from './limits.js';
 
 const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
 
@@ -15,6 +17,9 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
   --host HOST            interface to listen on (default localhost; 0.0.0.0 for phones on the LAN)
   --trust-proxy          take the client IP from X-Forwarded-For (only behind a proxy that sets it)
   --admin-key KEY        add this admin key (ak_…)
+  --exchange-rates FILE  JSON {"base": "KRW", "rates": {"USD": 1380.5, …}}: payments in another
+                         currency than the payer's count against the monthly limit at these rates
+                         (without a rate they are refused with currency_not_supported)
   --rotate-signing-key   make a new signing key at start (old tokens keep verifying)
   --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
   --help                 this text
@@ -37,6 +42,7 @@ try {
       host: { type: 'string', default: 'localhost' },
       'trust-proxy': { type: 'boolean', default: false },
       'admin-key': { type: 'string' },
+      'exchange-rates': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
@@ -60,6 +66,14 @@ if (!levels.includes(args['log-level'])) fail(`--log-level must be one of ${leve
 if (args['admin-key'] !== undefined && !/^ak_[A-Za-z0-9_-]{8,200}$/.test(args['admin-key'])) {
   fail('--admin-key must look like ak_ followed by at least 8 letters, digits, - or _');
 }
+let exchangeRates: ExchangeRates | undefined;
+if (args['exchange-rates'] !== undefined) {
+  try {
+    exchangeRates = parseExchangeRates(JSON.parse(readFileSync(args['exchange-rates'], 'utf8')));
+  } catch (error) {
+    fail(`--exchange-rates ${args['exchange-rates']}: ${(error as Error).message}`);
+  }
+}
 let publicUrl: string | undefined;
 if (args['public-url'] !== undefined) {
   try {
@@ -75,6 +89,7 @@ const running = await startIssuer({
   host: args.host,
   trustProxy: args['trust-proxy'],
   ...(publicUrl ? { publicUrl } : {}),
+  ...(exchangeRates ? { exchangeRates } : {}),
   seedDemo: args['seed-demo'] ? { shopOrigins: args['shop-origin'] ?? demoShopOrigins() } : false,
   logger: {
     level: args['log-level'],

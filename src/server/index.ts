@@ -14,6 +14,7 @@ export { buildApp, toHttpError, type AppOptions } from './http/app.js';
 export { HttpError } from './errors.js';
 export { DEFAULT_RATE_LIMITS, Issuer, type IssuerOptions, type RateLimits } from './issuer.js';
 export { DEMO, demoShopOrigins, seedDemo, type SeedDemoOptions } from './seed.js';
+export { parseExchangeRates, type ExchangeRates } from './limits.js';
 export { SqliteStore, openSqliteStore } from './store/sqlite/store.js';
 export {
   ALLOW_ALL_POLICY,

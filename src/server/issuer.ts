@@ -20,6 +20,7 @@ import { MerchantService } from './domain/merchants.js';
 import { SILENT_NOTIFIER, type Notifier } from './domain/notifier.js';
 import { ALLOW_ALL_POLICY, type PaymentPolicy } from './domain/policy.js';
 import { SigningKeys } from './keys.js';
+import type { ExchangeRates } from './limits.js';
 import type { Store } from './store/types.js';
 
 export { DEFAULT_RATE_LIMITS, type RateLimits } from './domain/context.js';
@@ -43,6 +44,11 @@ export interface IssuerOptions {
   notifier?: Notifier;
   /** Where survivable faults are reported; default: nowhere. */
   logger?: DomainLogger;
+  /**
+   * Rates for counting a payment in another currency against an account's monthly limit; without
+   * a rate such payments are refused with `currency_not_supported`.
+   */
+  exchangeRates?: ExchangeRates;
 }
 
 const SILENT_LOGGER: DomainLogger = { warn: () => undefined };
@@ -82,6 +88,7 @@ export class Issuer {
       policy: options.policy ?? ALLOW_ALL_POLICY,
       notifier: options.notifier ?? SILENT_NOTIFIER,
       logger: options.logger ?? SILENT_LOGGER,
+      exchangeRates: options.exchangeRates,
     });
     this.merchants = new MerchantService(this.ctx);
     this.accounts = new AccountService(this.ctx);

@@ -18,7 +18,7 @@ import {
 } from '../../protocol/index.js';
 import { HttpError } from '../errors.js';
 import { generateSortableId } from '../ids.js';
-import { DEFAULT_MONTHLY_LIMITS, monthStartUtc } from '../limits.js';
+import { convertForLimit, monthStartUtc } from '../limits.js';
 import type {
   AccountRecord,
   Actor,
@@ -138,8 +138,8 @@ export class ConfirmationService {
     const assertion = v.assertion(body.response);
     const approval = await this.identify(session, assertion, actor);
     const newCounter = await this.verify(approval, assertion, actor);
-    await this.applyPolicy(approval, actor);
-    const settled = await this.settle(approval, newCounter, actor);
+    const limitAmount = await this.applyPolicy(approval, actor);
+    const settled = await this.settle(approval, newCounter, limitAmount, actor);
     const now = this.ctx.now();
     this.ctx.publish(settled);
     this.notify(approval, settled, 'settled');
@@ -222,12 +222,27 @@ export class ConfirmationService {
     return newCounter;
   }
 
-  /** Step 3: may this card pay this merchant, and does the payment policy allow it? */
-  private async applyPolicy(approval: Approval, actor: Actor): Promise<void> {
+  /**
+   * Step 3: may this card pay this merchant, in this currency, and does the payment policy allow
+   * it? Returns what the payment counts against the account's monthly limit.
+   */
+  private async applyPolicy(approval: Approval, actor: Actor): Promise<number> {
     const { session, card, merchant, account } = approval;
     if (card.test && merchant.mode === 'live') {
       this.notify(approval, session, 'refused', 'credential_not_allowed');
       return this.failAttempt(session, 'credential_not_allowed', actor);
+    }
+    // One limit per account, in its currency: another currency counts at the configured rate.
+    const limitAmount = convertForLimit(
+      session.amount,
+      session.currency,
+      account.currency,
+      this.ctx.exchangeRates,
+    );
+    if (limitAmount === null) {
+      return this.refuse(approval, 'currency_not_supported', actor, {
+        accountCurrency: account.currency,
+      });
     }
     const decision = await this.ctx.policy.evaluate({
       session,
@@ -237,8 +252,8 @@ export class ConfirmationService {
       phoneIp: actor.ip,
       now: this.ctx.now(),
     });
-    if (decision.allow) return;
-    await this.refuse(approval, decision.code, actor, {
+    if (decision.allow) return limitAmount;
+    return this.refuse(approval, decision.code, actor, {
       reasons: decision.reasons,
       signals: decision.signals,
     });
@@ -248,6 +263,7 @@ export class ConfirmationService {
   private async settle(
     approval: Approval,
     newCounter: number,
+    limitAmount: number,
     actor: Actor,
   ): Promise<SessionRecord> {
     const { session, challenge, account } = approval;
@@ -255,18 +271,18 @@ export class ConfirmationService {
     const now = this.ctx.now();
     const settlementId = generateSortableId('stl', now);
     const token = this.signToken(session, settlementId, now);
-    const limit = this.monthlyLimit(account, session.currency);
+    const limit = {
+      accountId: account.id,
+      since: monthStartUtc(now),
+      amount: limitAmount,
+      max: account.monthlyLimit,
+    };
     for (let attempt = 0; ; attempt++) {
       const result = await this.ctx.store.settle({
         sessionId: session.id,
         challenge: challenge.challenge,
         card: { id: card.id, expectedCounter: card.counter, newCounter },
-        limit: {
-          accountId: account.id,
-          currency: session.currency,
-          since: monthStartUtc(now),
-          max: limit,
-        },
+        limit,
         settlementId,
         token: await token,
         now,
@@ -285,7 +301,10 @@ export class ConfirmationService {
         }
       }
       if (result.conflict === 'over_limit') {
-        return this.refuse(approval, 'limit_exceeded', actor, { monthlyLimit: limit });
+        return this.refuse(approval, 'limit_exceeded', actor, {
+          monthlyLimit: limit.max,
+          limitAmount,
+        });
       }
       if (result.conflict === 'session_state') {
         // Lost to a decline, cancel, expiry or another approval: every loser leaves a trace.
@@ -299,13 +318,6 @@ export class ConfirmationService {
       // Lost a race for the same challenge, or the counter went backwards meanwhile.
       return this.failAttempt(session, 'authentication_failed', actor);
     }
-  }
-
-  /** The account's limit in `currency`: its own in its currency, else that currency's default. */
-  private monthlyLimit(account: AccountRecord, currency: string): number {
-    return currency === account.currency
-      ? account.monthlyLimit
-      : (DEFAULT_MONTHLY_LIMITS[currency] ?? 0);
   }
 
   private signToken(session: SessionRecord, settlementId: string, now: number): Promise<string> {
@@ -335,20 +347,13 @@ export class ConfirmationService {
     actor: Actor,
     detail: Record<string, unknown>,
   ): Promise<never> {
-    const { session, account } = approval;
+    const { session } = approval;
     const result = await this.checkout.end(session.id, ['claimed'], 'failed', actor, {
       errorCode: code,
       detail: { reason: code, ...detail },
     });
     if (!result.ok) throw refusalError(result, this.ctx.now());
     this.notify(approval, result.session, 'refused', code);
-    if (
-      code === 'limit_exceeded' &&
-      session.currency !== account.currency &&
-      !(session.currency in DEFAULT_MONTHLY_LIMITS)
-    ) {
-      throw new HttpError(code, `This account has no ${session.currency} spending limit`);
-    }
     throw new HttpError(code);
   }
 

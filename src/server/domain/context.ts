@@ -6,6 +6,7 @@
 import { HttpError } from '../errors.js';
 import { EventHub } from '../events.js';
 import type { SigningKeys } from '../keys.js';
+import type { ExchangeRates } from '../limits.js';
 import { RateLimiter, type RateRule } from '../rate-limit.js';
 import type { Actor, AuditEntry, SessionRecord, Store } from '../store/types.js';
 import type { Notifier } from './notifier.js';
@@ -60,6 +61,7 @@ export interface ContextParts {
   policy: PaymentPolicy;
   notifier: Notifier;
   logger: DomainLogger;
+  exchangeRates: ExchangeRates | undefined;
 }
 
 export class DomainContext {
@@ -70,6 +72,8 @@ export class DomainContext {
   readonly rateLimits: RateLimits;
   readonly policy: PaymentPolicy;
   readonly notifier: Notifier;
+  /** Rates for counting payments in other currencies against limits; none: refused. */
+  readonly exchangeRates: ExchangeRates | undefined;
   logger: DomainLogger;
   readonly hub = new EventHub();
   readonly limiter = new RateLimiter();
@@ -83,6 +87,7 @@ export class DomainContext {
     this.policy = parts.policy;
     this.notifier = parts.notifier;
     this.logger = parts.logger;
+    this.exchangeRates = parts.exchangeRates;
   }
 
   /** Throws `rate_limited` with Retry-After when `key` is over the `bucket` rule. */

@@ -124,6 +124,8 @@ export interface LedgerEntryRecord {
   cardId: string;
   amount: number;
   currency: string;
+  /** What the entry counts against the account's monthly limit, in the account's currency. */
+  limitAmount: number;
   createdAt: number;
 }
 
@@ -203,8 +205,11 @@ export interface SettleInput {
     expectedCounter: number;
     newCounter: number;
   };
-  /** The account's ledger total since `since`, plus the session's amount, must stay ≤ `max`. */
-  limit: { accountId: string; currency: string; since: number; max: number };
+  /**
+   * The account's limit amounts since `since`, plus `amount` (this payment in the account's
+   * currency, recorded as the entry's `limitAmount`), must stay ≤ `max`.
+   */
+  limit: { accountId: string; since: number; amount: number; max: number };
   settlementId: string;
   token: string;
   now: number;

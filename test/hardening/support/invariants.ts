@@ -13,7 +13,7 @@
  * - events of a session run 1, 2, … n without gaps, n is the session's `event_seq`, the first is
  *   `open`, the last has the session's status, and at most one terminal event exists (the last);
  * - failed attempts never pass MAX_FAILED_ATTEMPTS, and a session that reached it is not live;
- * - per account, currency and UTC month, the ledger sum is within the account's limit.
+ * - per account and UTC month, the ledger's limit amounts stay within the account's limit.
  */
 import Database from 'better-sqlite3';
 import {
@@ -21,7 +21,6 @@ import {
   SESSION_STATUSES,
   TERMINAL_SESSION_STATUSES,
 } from '../../../src/protocol/index.js';
-import { DEFAULT_MONTHLY_LIMITS } from '../../../src/server/limits.js';
 
 type Row = Record<string, unknown>;
 
@@ -118,22 +117,19 @@ export function invariantViolations(db: Database.Database): string[] {
   return violations;
 }
 
-/** Ledger sums per account, currency and UTC month above the limit that applied at settlement. */
+/** Limit amounts per account and UTC month above the account's monthly limit. */
 function limitViolations(db: Database.Database): string[] {
   const rows = db
     .prepare(
-      `SELECT l.account_id, l.currency, strftime('%Y-%m', l.created_at / 1000, 'unixepoch') AS month,
-              SUM(l.amount) AS total, a.currency AS account_currency, a.monthly_limit
+      `SELECT l.account_id, strftime('%Y-%m', l.created_at / 1000, 'unixepoch') AS month,
+              SUM(l.limit_amount) AS total, a.monthly_limit
        FROM ledger_entries l JOIN accounts a ON a.id = l.account_id
-       GROUP BY l.account_id, l.currency, month`,
+       GROUP BY l.account_id, month`,
     )
     .all() as Row[];
   const violations: string[] = [];
   for (const row of rows) {
-    const limit =
-      row.currency === row.account_currency
-        ? Number(row.monthly_limit)
-        : (DEFAULT_MONTHLY_LIMITS[String(row.currency)] ?? 0);
+    const limit = Number(row.monthly_limit);
     if (Number(row.total) > limit) {
       violations.push(`ledger sum above the monthly limit ${limit}: ${JSON.stringify(row)}`);
     }

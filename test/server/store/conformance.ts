@@ -34,7 +34,7 @@ function settleInput(
     sessionId: claimed.session.id,
     challenge: claimed.challenge,
     card: { id: payer.card.id, expectedCounter: payer.card.counter, newCounter: 0 },
-    limit: { accountId: payer.accountId, currency: 'KRW', since: T0 - 86_400_000, max: 1_000_000 },
+    limit: { accountId: payer.accountId, since: T0 - 86_400_000, amount: 1500, max: 1_000_000 },
     settlementId: `stl_${randomBytes(8).toString('hex')}`,
     token: 'header.payload.signature',
     now: T0 + 2000,
@@ -184,7 +184,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const sessions = await Promise.all(
           Array.from({ length: 5 }, () => claimedSession(store, payer.merchant.id)),
         );
-        const limit = { accountId: payer.accountId, currency: 'KRW', since: T0 - 1, max: 3000 };
+        const limit = { accountId: payer.accountId, since: T0 - 1, amount: 1500, max: 3000 };
 
         const results = await Promise.all(
           sessions.map((claimed) => store.settle(settleInput(payer, claimed, { limit }))),
@@ -196,26 +196,37 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         }
         const total = (await store.listLedgerEntries())
           .filter((entry) => entry.accountId === payer.accountId)
-          .reduce((sum, entry) => sum + entry.amount, 0);
+          .reduce((sum, entry) => sum + entry.limitAmount, 0);
         assert.equal(total, 3000);
       });
 
-      it('counts only the ledger since the window start and in the limit currency', async () => {
+      it('counts only the window since its start, in limit amounts, across currencies', async () => {
         const payer = await withPayer(store);
         const old = await claimedSession(store, payer.merchant.id);
         const usd = await claimedSession(store, payer.merchant.id, { currency: 'USD' });
         const now = await claimedSession(store, payer.merchant.id);
+        const limit = (since: number, amount: number, max: number) => ({
+          accountId: payer.accountId,
+          since,
+          amount,
+          max,
+        });
         await store.settle(settleInput(payer, old, { now: T0 + 2000 }));
-        await store.settle(settleInput(payer, usd, { now: T0 + 3000 }));
-
-        const result = await store.settle(
-          settleInput(payer, now, {
-            now: T0 + 4000,
-            limit: { accountId: payer.accountId, currency: 'KRW', since: T0 + 2500, max: 1500 },
-          }),
+        await store.settle(
+          settleInput(payer, usd, { now: T0 + 3000, limit: limit(T0, 6900, 1_000_000) }),
         );
 
-        assert.equal(result.ok, true);
+        const over = await store.settle(
+          settleInput(payer, now, { now: T0 + 4000, limit: limit(T0 + 2500, 1500, 8399) }),
+        );
+        const within = await store.settle(
+          settleInput(payer, now, { now: T0 + 4000, limit: limit(T0 + 2500, 1500, 8400) }),
+        );
+
+        assert.equal(over.ok ? '' : over.conflict, 'over_limit');
+        assert.equal(within.ok, true);
+        const [entry] = await store.listLedgerEntries({ sessionId: usd.session.id });
+        assert.deepEqual([entry?.amount, entry?.currency, entry?.limitAmount], [1500, 'USD', 6900]);
       });
 
       it('writes nothing when it refuses: challenge unspent, counter unmoved, no ledger, no event', async () => {
@@ -226,7 +237,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const result = await store.settle(
           settleInput(payer, claimed, {
             card: { id: payer.card.id, expectedCounter: 3, newCounter: 4 },
-            limit: { accountId: payer.accountId, currency: 'KRW', since: T0, max: 100 },
+            limit: { accountId: payer.accountId, since: T0, amount: 1500, max: 100 },
           }),
         );
 

@@ -61,7 +61,8 @@ export class SqliteDatabase {
         num(row.version),
       ),
     );
-    for (const migration of MIGRATIONS) {
+    const ordered = [...MIGRATIONS].sort((a, b) => a.version - b.version);
+    for (const migration of ordered) {
       if (applied.has(migration.version)) continue;
       this.db.transaction(() => {
         this.db.exec(migration.sql);

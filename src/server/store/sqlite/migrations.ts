@@ -161,4 +161,17 @@ export const MIGRATIONS: readonly Migration[] = [
     // The phone no longer offers numbers to tap; the payer types the one on the merchant screen.
     sql: 'ALTER TABLE sessions DROP COLUMN binding_choices;',
   },
+  {
+    version: 4,
+    name: 'one monthly limit per account: ledger amounts in the account currency',
+    // Entries made before this version counted per currency; those in the account's own currency
+    // carry over, others (no rate is known here) count as 0 against the new limit.
+    sql: `
+      ALTER TABLE ledger_entries ADD COLUMN limit_amount INTEGER NOT NULL DEFAULT 0;
+      UPDATE ledger_entries SET limit_amount = amount
+        WHERE currency = (SELECT currency FROM accounts WHERE accounts.id = ledger_entries.account_id);
+      DROP INDEX ledger_account_month;
+      CREATE INDEX ledger_account_month ON ledger_entries(account_id, created_at);
+    `,
+  },
 ];

@@ -139,6 +139,7 @@ export function toLedgerEntry(row: Row): LedgerEntryRecord {
     cardId: str(row.card_id),
     amount: num(row.amount),
     currency: str(row.currency),
+    limitAmount: num(row.limit_amount),
     createdAt: num(row.created_at),
   };
 }

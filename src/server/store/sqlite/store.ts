@@ -261,15 +261,14 @@ export class SqliteStore extends SqliteRecords implements Store {
       if (moved.changes !== 1) throw new Refused('counter_moved', sessionId);
       const total = rows.num(
         this.one(
-          'SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_entries WHERE account_id = ? AND currency = ? AND created_at >= ?',
+          'SELECT COALESCE(SUM(limit_amount), 0) AS total FROM ledger_entries WHERE account_id = ? AND created_at >= ?',
           limit.accountId,
-          limit.currency,
           limit.since,
         )?.total,
       );
-      if (total + session.amount > limit.max) throw new Refused('over_limit', sessionId);
+      if (total + limit.amount > limit.max) throw new Refused('over_limit', sessionId);
       this.run(
-        'INSERT INTO ledger_entries (id, session_id, merchant_id, account_id, card_id, amount, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO ledger_entries (id, session_id, merchant_id, account_id, card_id, amount, currency, limit_amount, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         input.settlementId,
         sessionId,
         session.merchantId,
@@ -277,6 +276,7 @@ export class SqliteStore extends SqliteRecords implements Store {
         card.id,
         session.amount,
         session.currency,
+        limit.amount,
         now,
       );
       this.insertEvent(sessionId, session.eventSeq, 'settled', null, now);
