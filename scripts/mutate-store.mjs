@@ -17,7 +17,7 @@ const MUTATIONS = [
     'settle needs a claimed session',
     "AND status = 'claimed' AND expires_at > ? ${SESSION_RETURNING}",
     'AND expires_at > ? ${SESSION_RETURNING}',
-    'settles exactly once when twenty settlements race',
+    'settles exactly once when twenty settlements of one session race',
   ],
   [
     STORE,
@@ -31,7 +31,7 @@ const MUTATIONS = [
     'a challenge is spent once',
     'AND session_id = ? AND used_at IS NULL AND expires_at > ?',
     'AND session_id = ? AND expires_at > ?',
-    'spends a challenge once',
+    'keeps one live challenge per session',
   ],
   [
     STORE,
@@ -39,6 +39,13 @@ const MUTATIONS = [
     'WHERE challenge = ? AND session_id = ? AND used_at IS NULL',
     'WHERE challenge = ? AND ? IS NOT NULL AND used_at IS NULL',
     'spends a challenge once',
+  ],
+  [
+    STORE,
+    'a new challenge spends the earlier ones',
+    "'UPDATE challenges SET used_at = ? WHERE session_id = ? AND used_at IS NULL'",
+    "'UPDATE challenges SET used_at = ? WHERE session_id = ? AND 0'",
+    'keeps one live challenge per session',
   ],
   [
     STORE,
@@ -196,10 +203,17 @@ const MUTATIONS = [
   ],
   [
     RECORDS,
-    'rotation retires the previous key',
-    "'UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL'",
-    "'UPDATE signing_keys SET retired_at = ? WHERE 0'",
-    'rotates signing keys',
+    'activation retires the previous key',
+    "'UPDATE signing_keys SET retired_at = ? WHERE activated_at IS NOT NULL AND retired_at IS NULL AND kid <> ?'",
+    "'UPDATE signing_keys SET retired_at = ? WHERE 0 AND kid <> ?'",
+    'activates a next signing key only from the expected current key',
+  ],
+  [
+    RECORDS,
+    'activation only from the expected current key',
+    'if ((current ? String(current.kid) : null) !== expectedCurrentKid) return false;',
+    '',
+    'activates a next signing key only from the expected current key',
   ],
 ];
 

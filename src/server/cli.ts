@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateSecret } from '../protocol/index.js';
 import { DEMO, demoShopOrigins, startIssuer } from './index.js';
+import { parseKeyEncryptionKey } from './key-encryption.js';
+import { RotationTooSoonError } from './keys.js';
 import { parseExchangeRates, type ExchangeRates } from './limits.js';
 
 const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
@@ -20,7 +22,12 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
   --exchange-rates FILE  JSON {"base": "KRW", "rates": {"USD": 1380.5, …}}: payments in another
                          currency than the payer's count against the monthly limit at these rates
                          (without a rate they are refused with currency_not_supported)
-  --rotate-signing-key   make a new signing key at start (old tokens keep verifying)
+  --rotate-signing-key   make the published next signing key current at start (old tokens keep
+                         verifying); refused within 2 minutes of its publication
+
+Environment:
+  DUALPAY_KEY_ENCRYPTION_KEY  32 random bytes (base64 or hex): seal private signing keys at rest
+                              with AES-256-GCM (openssl rand -base64 32)
   --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
   --help                 this text
 `;
@@ -74,6 +81,14 @@ if (args['exchange-rates'] !== undefined) {
     fail(`--exchange-rates ${args['exchange-rates']}: ${(error as Error).message}`);
   }
 }
+let keyEncryptionKey: Buffer | undefined;
+if (process.env.DUALPAY_KEY_ENCRYPTION_KEY) {
+  try {
+    keyEncryptionKey = parseKeyEncryptionKey(process.env.DUALPAY_KEY_ENCRYPTION_KEY);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}
 let publicUrl: string | undefined;
 if (args['public-url'] !== undefined) {
   try {
@@ -90,6 +105,7 @@ const running = await startIssuer({
   trustProxy: args['trust-proxy'],
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),
+  ...(keyEncryptionKey ? { keyEncryptionKey } : {}),
   seedDemo: args['seed-demo'] ? { shopOrigins: args['shop-origin'] ?? demoShopOrigins() } : false,
   logger: {
     level: args['log-level'],
@@ -101,10 +117,23 @@ const running = await startIssuer({
 });
 
 const { issuer } = running;
-if (args['admin-key']) await issuer.merchants.addAdminKey(args['admin-key']);
+if (args['admin-key']) {
+  if (args['admin-key'] === DEMO.adminKey && issuer.publicUrl.startsWith('https:')) {
+    process.stderr.write(`dualpay-issuer: ${DEMO.adminKey} is public; choose another admin key\n`);
+    await running.close();
+    process.exit(2);
+  }
+  await issuer.merchants.addAdminKey(args['admin-key']);
+}
 if (args['rotate-signing-key']) {
-  const kid = await issuer.rotateSigningKey();
-  process.stdout.write(`signing key rotated; new kid ${kid}\n`);
+  try {
+    const kid = await issuer.rotateSigningKey();
+    process.stdout.write(`signing key rotated; new kid ${kid}\n`);
+  } catch (error) {
+    if (!(error instanceof RotationTooSoonError)) throw error;
+    // Still serving with the current key: a refused rotation is not a failure to start.
+    process.stderr.write(`dualpay-issuer: signing key not rotated: ${error.message}\n`);
+  }
 }
 if ((await issuer.store.countAdminKeys()) === 0) {
   const adminKey = generateSecret('ak');

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './http/app.js';
 import { Issuer, type IssuerOptions } from './issuer.js';
-import { seedDemo, type SeedDemoOptions } from './seed.js';
+import { refuseDemoKeysInProduction, seedDemo, type SeedDemoOptions } from './seed.js';
 import { openSqliteStore } from './store/sqlite/store.js';
 
 export { buildApp, toHttpError, type AppOptions } from './http/app.js';
@@ -75,6 +75,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       store,
       publicUrl: options.publicUrl ?? `http://localhost:${port}`,
     });
+    await refuseDemoKeysInProduction(issuer, Boolean(options.seedDemo));
     if (options.seedDemo) {
       await seedDemo(issuer, options.seedDemo === true ? {} : options.seedDemo);
     }

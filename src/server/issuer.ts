@@ -49,6 +49,10 @@ export interface IssuerOptions {
    * a rate such payments are refused with `currency_not_supported`.
    */
   exchangeRates?: ExchangeRates;
+  /** AES-256 key that seals private signing keys at rest (`DUALPAY_KEY_ENCRYPTION_KEY`). */
+  keyEncryptionKey?: Buffer;
+  /** How long a next signing key is published before rotation may make it current. */
+  signingKeyLeadMs?: number;
 }
 
 const SILENT_LOGGER: DomainLogger = { warn: () => undefined };
@@ -71,7 +75,10 @@ export class Issuer {
     const url = new URL(options.publicUrl);
     this.store = options.store;
     this.now = options.now ?? Date.now;
-    this.keys = new SigningKeys(this.store);
+    this.keys = new SigningKeys(this.store, {
+      keyEncryptionKey: options.keyEncryptionKey,
+      publishLeadMs: options.signingKeyLeadMs,
+    });
     this.config = {
       publicUrl: url.origin,
       rpId: url.hostname,
@@ -130,12 +137,12 @@ export class Issuer {
     this.sweeper.unref();
   }
 
-  /** Expires due sessions, drops stale rate-limit state and retired keys. */
+  /** Expires due sessions, drops stale rate-limit state, reloads signing keys. */
   async sweep(): Promise<number> {
     const now = this.now();
     const expired = await this.checkout.sweepExpired(now);
     this.ctx.limiter.sweep(now);
-    this.keys.refresh(now);
+    await this.keys.refresh(now);
     return expired;
   }
 
@@ -144,7 +151,11 @@ export class Issuer {
     this.sweeper = undefined;
   }
 
-  /** Creates a new current signing key; earlier tokens keep verifying. */
+  /**
+   * Makes the published next signing key current (new tokens carry its kid) and publishes a new
+   * next key; earlier tokens keep verifying. Throws `RotationTooSoonError` while the next key has
+   * been published for less than `signingKeyLeadMs`.
+   */
   async rotateSigningKey(): Promise<string> {
     return this.keys.rotate(this.now());
   }

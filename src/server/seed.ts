@@ -19,6 +19,28 @@ export interface SeedDemoOptions {
   shopOrigins?: string[];
 }
 
+/**
+ * An issuer with an `https` public URL is meant for real payments: it refuses to start while the
+ * published demo keys would work on it (or when asked to seed them).
+ */
+export async function refuseDemoKeysInProduction(issuer: Issuer, seeding: boolean): Promise<void> {
+  if (!issuer.publicUrl.startsWith('https:')) return;
+  if (seeding) {
+    throw new Error('--seed-demo is for development: its keys are public; drop it on an https issuer');
+  }
+  const valid = [];
+  if (await issuer.merchants.isAdminKey(DEMO.adminKey)) valid.push(`admin key ${DEMO.adminKey}`);
+  if (await issuer.merchants.merchantBySecretKey(DEMO.secretKey)) {
+    valid.push(`merchant secret key ${DEMO.secretKey}`);
+  }
+  if (valid.length > 0) {
+    throw new Error(
+      `the published demo ${valid.join(' and ')} still work on this database; ` +
+        'revoke the admin key and roll the merchant key (docs/operations.md), or use a fresh database',
+    );
+  }
+}
+
 export function demoShopOrigins(port = 4000): string[] {
   return [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
 }

@@ -167,14 +167,21 @@ describe('the page’s view of a session (PublicSession, poll and events)', () =
 });
 
 describe('the phone cookie of an https issuer', () => {
+  // An https issuer refuses the public demo keys: this one has a merchant of its own.
+  const secretKey = 'sk_test_https_cookie_check';
   let server: TestIssuer;
   before(async () => {
-    server = await startTestIssuer({ publicUrl: 'https://pay.example' });
+    server = await startTestIssuer({ publicUrl: 'https://pay.example', seedDemo: false });
+    await server.issuer.merchants.createMerchant(
+      { name: 'Https Shop', allowedOrigins: ['https://shop.example'] },
+      { actor: 'test' },
+      { secretKey },
+    );
   });
   after(() => server.dispose());
 
   it('is __Host- prefixed, Secure, HttpOnly, SameSite=Strict and scoped to /', async () => {
-    const session = await createSession(server.url);
+    const session = await createSession(server.url, {}, secretKey);
     const { code } = await createHandoff(server.url, session);
 
     const claim = await request(server.url, 'POST', `/v1/handoffs/${code}/claim`, {

@@ -149,7 +149,8 @@ describe('the packed package', () => {
     );
 
     assert.match(help.stdout, /^Usage: dualpay-issuer --port P --db FILE/);
-    assert.deepEqual(JSON.parse(stdout), { health: { status: 'ok' }, keys: 1 });
+    // The current signing key and the next one, published ahead of its use.
+    assert.deepEqual(JSON.parse(stdout), { health: { status: 'ok' }, keys: 2 });
   });
 
   it('loads the installed CDN file in Chromium with its SRI hash', async () => {

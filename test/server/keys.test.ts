@@ -15,7 +15,7 @@ import {
   transactionHash,
   type SettlementClaims,
 } from '../../src/protocol/index.js';
-import { SigningKeys } from '../../src/server/keys.js';
+import { DEFAULT_PUBLISH_LEAD_MS, SigningKeys } from '../../src/server/keys.js';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite/store.js';
 import { verifySettlementToken } from '../../src/verify/index.js';
 
@@ -49,9 +49,11 @@ async function claims(overrides: Partial<SettlementClaims> = {}): Promise<Settle
 
 /** The signing code before node:crypto, kept as the reference for header and claims. */
 async function signWithJose(keys: SigningKeys, store: SqliteStore, c: SettlementClaims) {
-  const [record] = (await store.listSigningKeys()).filter((key) => key.retiredAt === null);
+  const [record] = (await store.listSigningKeys()).filter(
+    (key) => key.activatedAt !== null && key.retiredAt === null,
+  );
   assert.ok(record);
-  const key = await importJWK(record.privateJwk as JWK, 'ES256');
+  const key = await importJWK(JSON.parse(record.privateKey) as JWK, 'ES256');
   const { iss, aud, sub, jti, iat, exp, ...rest } = c;
   return new SignJWT({ ...rest })
     .setProtectedHeader({ alg: 'ES256', typ: SETTLEMENT_TOKEN_TYP, kid: keys.currentKid })
@@ -144,7 +146,7 @@ describe('SigningKeys.sign (node:crypto ES256)', () => {
     const before = keys.signSync(await claims());
     const oldKid = keys.currentKid;
 
-    const newKid = await keys.rotate(Date.now());
+    const newKid = await keys.rotate(Date.now() + DEFAULT_PUBLISH_LEAD_MS);
     const afterRotation = keys.signSync(await claims());
 
     assert.notEqual(newKid, oldKid);
@@ -173,16 +175,15 @@ describe('SigningKeys.init', () => {
   it('refuses a current key that is not P-256, as importJWK(jwk, "ES256") did', async () => {
     const store = openSqliteStore({ filename: ':memory:' });
     const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
-    await store.rotateSigningKey(
-      {
-        kid: 'p384',
-        privateJwk: (await exportJWK(privateKey)) as JsonWebKey,
-        publicJwk: (await exportJWK(publicKey)) as JsonWebKey,
-        createdAt: 1,
-        retiredAt: null,
-      },
-      1,
-    );
+    await store.addSigningKey({
+      kid: 'p384',
+      privateKey: JSON.stringify(await exportJWK(privateKey)),
+      publicJwk: (await exportJWK(publicKey)) as JsonWebKey,
+      createdAt: 1,
+      activatedAt: null,
+      retiredAt: null,
+    });
+    await store.activateSigningKey('p384', 1, null);
 
     try {
       await assert.rejects(new SigningKeys(store).init(2), TypeError);

@@ -25,7 +25,7 @@ describe('settlement tokens', () => {
   let server: TestIssuer;
   let phone: Phone;
   before(async () => {
-    server = await startTestIssuer();
+    server = await startTestIssuer({ signingKeyLeadMs: 0 });
     phone = new Phone(server.url);
     await phone.enrol();
   });
@@ -79,7 +79,7 @@ describe('settlement tokens', () => {
     const jwks = await servedJwks(server);
     assert.deepEqual(
       jwks.keys.map((key) => key.kid),
-      [newKid, oldKid],
+      [newKid, server.issuer.keys.nextKid, oldKid],
     );
     await verify(server, before.settlementToken);
     await verify(server, afterRotation.settlementToken);

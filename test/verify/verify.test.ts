@@ -154,7 +154,8 @@ describe('verifySettlementToken with tokens from a real issuer', () => {
   let options: VerifySettlementTokenOptions;
 
   before(async () => {
-    server = await startTestIssuer();
+    // Rotations here test verifiers, not the issuer's publishing lead.
+    server = await startTestIssuer({ signingKeyLeadMs: 0 });
     phone = new Phone(server.url);
     await phone.enrol();
     jwks = (await request<JSONWebKeySet>(server.url, 'GET', '/.well-known/jwks.json')).body;
@@ -366,12 +367,28 @@ describe('verifySettlementToken with tokens from a real issuer', () => {
     assert.equal((rejected[0]!.reason as SettlementTokenError).code, 'token_replayed');
   });
 
-  it('verifies a token signed with a rotated key by refetching the remote JWKS after the cooldown', async () => {
+  it('verifies a token signed right after a rotation with the JWKS it fetched before', async () => {
     // A URL of its own, so the cache state does not depend on other tests.
+    const jwksUrl = `${server.url}/.well-known/jwks.json?published-ahead`;
+    const remote = { issuer: server.issuer.publicUrl, audience: DEMO.merchantId, jwksUrl };
+    const before = await settledSession(server, phone);
+    await verifySettlementToken(before.settlementToken, remote);
+    const newKid = await server.issuer.rotateSigningKey();
+    const rotated = await settledSession(server, phone);
+
+    const claims = await verifySettlementToken(rotated.settlementToken, remote);
+
+    assert.equal(decodeProtectedHeader(rotated.settlementToken).kid, newKid);
+    assert.equal(claims.sub, rotated.id);
+  });
+
+  it('refetches the remote JWKS after the cooldown for a kid it has never seen', async () => {
     const jwksUrl = `${server.url}/.well-known/jwks.json?rotation`;
     const remote = { issuer: server.issuer.publicUrl, audience: DEMO.merchantId, jwksUrl };
     const before = await settledSession(server, phone);
     await verifySettlementToken(before.settlementToken, remote);
+    // Two rotations: the second key signing was made after the verifier fetched the JWKS.
+    await server.issuer.rotateSigningKey();
     const newKid = await server.issuer.rotateSigningKey();
     const rotated = await settledSession(server, phone);
     assert.equal(decodeProtectedHeader(rotated.settlementToken).kid, newKid);

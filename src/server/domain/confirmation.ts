@@ -114,13 +114,17 @@ export class ConfirmationService {
         .map((card) => ({ id: card.credentialId, transports: card.transports })),
     });
     const now = this.ctx.now();
-    await this.ctx.store.storeChallenge({
-      challenge: options.challenge,
-      sessionId: session.id,
-      txn: session.txn,
-      expiresAt: Math.min(now + CHALLENGE_TTL_MS, session.expiresAt),
-      usedAt: null,
-    });
+    // One live challenge per session: asking again replaces it (no stockpiling of challenges).
+    await this.ctx.store.storeChallenge(
+      {
+        challenge: options.challenge,
+        sessionId: session.id,
+        txn: session.txn,
+        expiresAt: Math.min(now + CHALLENGE_TTL_MS, session.expiresAt),
+        usedAt: null,
+      },
+      now,
+    );
     return options;
   }
 

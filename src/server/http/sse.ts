@@ -15,26 +15,48 @@ import {
   type SessionStatus,
   type ErrorCode,
 } from '../../protocol/index.js';
+import { HttpError } from '../errors.js';
 import type { Issuer } from '../issuer.js';
 import type { SessionEventRecord, SessionRecord } from '../store/types.js';
 
+/** Open streams one session may have on this process; more are refused with 429. */
+export const MAX_STREAMS_PER_SESSION = 10;
+
 /** All open streams of this process, sharing one heartbeat timer. */
 export class SseStreams {
-  private readonly open = new Set<ServerResponse>();
+  private readonly open = new Map<ServerResponse, string>();
+  private readonly perSession = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
-  add(response: ServerResponse): void {
-    this.open.add(response);
+  /** Throws `rate_limited` when `sessionId` already has the most streams allowed. */
+  checkRoom(sessionId: string): void {
+    if ((this.perSession.get(sessionId) ?? 0) >= MAX_STREAMS_PER_SESSION) {
+      throw new HttpError(
+        'rate_limited',
+        `At most ${MAX_STREAMS_PER_SESSION} open event streams per session`,
+        { headers: { 'retry-after': String(SSE_RETRY_MS / 1000) } },
+      );
+    }
+  }
+
+  add(response: ServerResponse, sessionId: string): void {
+    this.open.set(response, sessionId);
+    this.perSession.set(sessionId, (this.perSession.get(sessionId) ?? 0) + 1);
     if (!this.timer) {
       this.timer = setInterval(() => {
-        for (const stream of this.open) stream.write(':\n\n');
+        for (const stream of this.open.keys()) stream.write(':\n\n');
       }, SSE_HEARTBEAT_MS);
       this.timer.unref();
     }
   }
 
   delete(response: ServerResponse): void {
+    const sessionId = this.open.get(response);
+    if (sessionId === undefined) return;
     this.open.delete(response);
+    const left = (this.perSession.get(sessionId) ?? 1) - 1;
+    if (left > 0) this.perSession.set(sessionId, left);
+    else this.perSession.delete(sessionId);
     if (this.open.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
@@ -47,8 +69,9 @@ export class SseStreams {
 
   /** Ends every stream (shutdown). */
   closeAll(): void {
-    for (const stream of this.open) stream.end();
+    for (const stream of this.open.keys()) stream.end();
     this.open.clear();
+    this.perSession.clear();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
@@ -73,6 +96,8 @@ export async function streamSessionEvents(
   // An id this session never sent (another session's, or from a lost database) means start over.
   const lastEventId =
     claimedLastId !== null && claimedLastId <= session.eventSeq ? claimedLastId : null;
+  // Before the headers go out, so a refusal is an ordinary error answer (with CORS).
+  streams.checkRoom(session.id);
   reply.hijack();
   const response = reply.raw;
   response.writeHead(200, {
@@ -120,7 +145,7 @@ export async function streamSessionEvents(
     else pending.push(event);
   });
   request.raw.on('close', end);
-  streams.add(response);
+  streams.add(response, session.id);
 
   if (lastEventId === null) {
     const current = (await issuer.checkout.loadSession(session.id)) ?? session;

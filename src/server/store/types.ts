@@ -131,9 +131,12 @@ export interface LedgerEntryRecord {
 
 export interface SigningKeyRecord {
   kid: string;
-  privateJwk: JsonWebKey;
+  /** The private JWK as JSON, or sealed (`enc:v1:…`) under the key-encryption key. */
+  privateKey: string;
   publicJwk: JsonWebKey;
   createdAt: number;
+  /** When it became the current (signing) key; null while it is the published next key. */
+  activatedAt: number | null;
   retiredAt: number | null;
 }
 
@@ -293,7 +296,8 @@ export interface Store {
   findLiveHandoffByUserCode(userCode: string, now: number): Promise<HandoffRecord | null>;
   /** Binds a phone: hand-off live and unclaimed, session open and unexpired → `claimed`. */
   claimHandoff(input: ClaimInput): Promise<Outcome<{ session: SessionRecord }>>;
-  storeChallenge(challenge: ChallengeRecord): Promise<void>;
+  /** Stores a fresh challenge and spends every earlier unused one of its session. */
+  storeChallenge(challenge: ChallengeRecord, now: number): Promise<void>;
   getChallenge(challenge: string): Promise<ChallengeRecord | null>;
   /**
    * Counts a failed approval of a live session; the `maxAttempts`-th moves it to `failed`. Returns
@@ -321,6 +325,14 @@ export interface Store {
 
   // Signing keys
   listSigningKeys(): Promise<SigningKeyRecord[]>;
-  /** Adds `key` as current and retires the previous current key, in one transaction. */
-  rotateSigningKey(key: SigningKeyRecord, now: number): Promise<void>;
+  /** Adds a key (a next key: published, not yet signing). */
+  addSigningKey(key: SigningKeyRecord): Promise<void>;
+  /**
+   * Makes `kid` (a next key) the current key and retires the current one, in one transaction,
+   * only if the current key is still `expectedCurrentKid` (null: there is none). Returns whether
+   * it did.
+   */
+  activateSigningKey(kid: string, now: number, expectedCurrentKid: string | null): Promise<boolean>;
+  /** Replaces the stored private half of a key (sealing it at rest). */
+  setSigningKeyPrivate(kid: string, privateKey: string): Promise<void>;
 }

@@ -83,26 +83,12 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         assert.ok(actions.includes('session.settled'));
       });
 
-      it('settles exactly once when twenty settlements race, each with its own challenge', async () => {
+      it('settles exactly once when twenty settlements of one session race', async () => {
         const payer = await withPayer(store);
         const claimed = await claimedSession(store, payer.merchant.id);
-        const challenges = [claimed.challenge];
-        for (let i = 1; i < 20; i++) {
-          const challenge = randomBytes(32).toString('base64url');
-          await store.storeChallenge({
-            challenge,
-            sessionId: claimed.session.id,
-            txn: claimed.session.txn,
-            expiresAt: T0 + 300_000,
-            usedAt: null,
-          });
-          challenges.push(challenge);
-        }
 
         const results = await Promise.all(
-          challenges.map((challenge) =>
-            store.settle(settleInput(payer, { ...claimed, challenge })),
-          ),
+          Array.from({ length: 20 }, () => store.settle(settleInput(payer, claimed))),
         );
 
         assert.equal(results.filter((result) => result.ok).length, 1);
@@ -111,6 +97,29 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
           assert.equal(result.ok ? '' : result.session?.status, 'settled');
         }
         assert.equal((await store.listLedgerEntries({ sessionId: claimed.session.id })).length, 1);
+      });
+
+      it('keeps one live challenge per session: a new one spends the earlier', async () => {
+        const payer = await withPayer(store);
+        const claimed = await claimedSession(store, payer.merchant.id);
+        const fresh = randomBytes(32).toString('base64url');
+        await store.storeChallenge(
+          {
+            challenge: fresh,
+            sessionId: claimed.session.id,
+            txn: claimed.session.txn,
+            expiresAt: T0 + 300_000,
+            usedAt: null,
+          },
+          T0 + 1800,
+        );
+
+        const stale = await store.settle(settleInput(payer, claimed));
+        const live = await store.settle(settleInput(payer, { ...claimed, challenge: fresh }));
+
+        assert.equal((await store.getChallenge(claimed.challenge))?.usedAt, T0 + 1800);
+        assert.equal(stale.ok ? '' : stale.conflict, 'challenge_spent');
+        assert.equal(live.ok, true);
       });
 
       it('refuses a session that is not claimed (open, or already final)', async () => {
@@ -703,23 +712,39 @@ function describeRecords(storeOf: () => Store): void {
       assert.ok((rows[0]?.id ?? 0) < (rows[1]?.id ?? 0));
     });
 
-    it('rotates signing keys: one current key, the previous retired at that time', async () => {
+    it('activates a next signing key only from the expected current key, retiring it', async () => {
       const store = storeOf();
       const key = (kid: string, at: number) => ({
         kid,
-        privateJwk: { kty: 'EC', d: kid },
+        privateKey: JSON.stringify({ kty: 'EC', d: kid }),
         publicJwk: { kty: 'EC', x: kid },
         createdAt: at,
+        activatedAt: null,
         retiredAt: null,
       });
+      const current = (await store.listSigningKeys()).find(
+        (k) => k.activatedAt !== null && k.retiredAt === null,
+      );
+      const k1 = `k1-${randomBytes(4).toString('hex')}`;
+      const k2 = `k2-${randomBytes(4).toString('hex')}`;
+      await store.addSigningKey(key(k1, T0));
+      await store.addSigningKey(key(k2, T0 + 1));
 
-      await store.rotateSigningKey(key(`k1-${T0}`, T0), T0);
-      await store.rotateSigningKey(key(`k2-${T0}`, T0 + 5), T0 + 5);
+      const first = await store.activateSigningKey(k1, T0 + 5, current?.kid ?? null);
+      const stale = await store.activateSigningKey(k2, T0 + 6, current?.kid ?? null);
+      const second = await store.activateSigningKey(k2, T0 + 7, k1);
+      const again = await store.activateSigningKey(k1, T0 + 8, k2);
+      await store.setSigningKeyPrivate(k2, 'enc:v1:sealed');
 
+      assert.deepEqual([first, stale, second, again], [true, false, true, false]);
       const keys = await store.listSigningKeys();
-      assert.equal(keys.filter((k) => k.retiredAt === null).length, 1);
-      assert.equal(keys.find((k) => k.retiredAt === null)?.kid, `k2-${T0}`);
-      assert.equal(keys.find((k) => k.kid === `k1-${T0}`)?.retiredAt, T0 + 5);
+      const live = keys.filter((k) => k.activatedAt !== null && k.retiredAt === null);
+      assert.deepEqual(
+        live.map((k) => k.kid),
+        [k2],
+      );
+      assert.equal(keys.find((k) => k.kid === k1)?.retiredAt, T0 + 7);
+      assert.equal(keys.find((k) => k.kid === k2)?.privateKey, 'enc:v1:sealed');
     });
   });
 }

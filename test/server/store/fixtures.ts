@@ -158,12 +158,15 @@ export async function claimedSession(
   });
   if (!claimed.ok) throw new Error(`claimedSession: claim ${claimed.conflict}`);
   const challenge = randomBytes(32).toString('base64url');
-  await store.storeChallenge({
-    challenge,
-    sessionId: claimed.session.id,
-    txn: claimed.session.txn,
-    expiresAt: T0 + 300_000,
-    usedAt: null,
-  });
+  await store.storeChallenge(
+    {
+      challenge,
+      sessionId: claimed.session.id,
+      txn: claimed.session.txn,
+      expiresAt: T0 + 300_000,
+      usedAt: null,
+    },
+    T0 + 1500,
+  );
   return { session: claimed.session, handoff, challenge };
 }

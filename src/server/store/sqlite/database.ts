@@ -5,6 +5,7 @@
  * without interleaving with other requests; the conditions inside each write make that safe across
  * processes too (SQLite's write lock).
  */
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Conflict, Refusal, SessionRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
@@ -33,6 +34,27 @@ interface QueuedWrite {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Creates the database file readable and writable by its owner only (0600) when it does not
+ * exist yet, and refuses an existing file that others may read: it holds signing keys, payers'
+ * public keys and the audit log.
+ */
+function createPrivately(filename: string): void {
+  if (!existsSync(filename)) closeSync(openSync(filename, 'a', 0o600));
+  refuseIfShared(filename);
+}
+
+function refuseIfShared(file: string): void {
+  if (!existsSync(file)) return;
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new Error(
+      `${file} is readable or writable by other users (mode ${mode.toString(8).padStart(4, '0')}); ` +
+        `run chmod 600 ${file}* and start again`,
+    );
+  }
+}
+
 export class SqliteDatabase {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
@@ -42,6 +64,8 @@ export class SqliteDatabase {
   private readonly readSession: (id: string) => SessionRecord | null;
 
   constructor(filename: string, readSession: (id: string) => SessionRecord | null) {
+    const onDisk = filename !== ':memory:' && filename !== '';
+    if (onDisk) createPrivately(filename);
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -49,6 +73,10 @@ export class SqliteDatabase {
     this.db.pragma('busy_timeout = 5000');
     this.readSession = readSession;
     this.migrate();
+    if (onDisk) {
+      // The WAL and shared-memory files exist now; SQLite gives them the database file's mode.
+      for (const file of [filename, `${filename}-wal`, `${filename}-shm`]) refuseIfShared(file);
+    }
   }
 
   /** Applies every migration newer than the file's version, each in its own transaction. */

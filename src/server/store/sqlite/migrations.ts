@@ -174,4 +174,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX ledger_account_month ON ledger_entries(account_id, created_at);
     `,
   },
+  {
+    version: 5,
+    name: 'signing keys: next → current → retired; private halves may be sealed',
+    // Keys made before this version were current from their creation.
+    sql: `
+      ALTER TABLE signing_keys ADD COLUMN activated_at INTEGER;
+      UPDATE signing_keys SET activated_at = created_at;
+    `,
+  },
 ];

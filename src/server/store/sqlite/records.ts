@@ -242,16 +242,46 @@ export class SqliteRecords {
     return this.all('SELECT * FROM signing_keys ORDER BY created_at').map(rows.toSigningKey);
   }
 
-  async rotateSigningKey(key: SigningKeyRecord, now: number): Promise<void> {
-    await this.engine.write(() => {
-      this.run('UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL', now);
+  async addSigningKey(key: SigningKeyRecord): Promise<void> {
+    await this.engine.write(() =>
       this.run(
-        'INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, NULL)',
+        'INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at, activated_at, retired_at) VALUES (?, ?, ?, ?, NULL, NULL)',
         key.kid,
-        JSON.stringify(key.privateJwk),
+        key.privateKey,
         JSON.stringify(key.publicJwk),
         key.createdAt,
+      ),
+    );
+  }
+
+  async activateSigningKey(
+    kid: string,
+    now: number,
+    expectedCurrentKid: string | null,
+  ): Promise<boolean> {
+    return this.engine.write(() => {
+      const current = this.one(
+        'SELECT kid FROM signing_keys WHERE activated_at IS NOT NULL AND retired_at IS NULL',
       );
+      if ((current ? String(current.kid) : null) !== expectedCurrentKid) return false;
+      const activated = this.run(
+        'UPDATE signing_keys SET activated_at = ? WHERE kid = ? AND activated_at IS NULL AND retired_at IS NULL',
+        now,
+        kid,
+      );
+      if (activated.changes !== 1) return false;
+      this.run(
+        'UPDATE signing_keys SET retired_at = ? WHERE activated_at IS NOT NULL AND retired_at IS NULL AND kid <> ?',
+        now,
+        kid,
+      );
+      return true;
     });
+  }
+
+  async setSigningKeyPrivate(kid: string, privateKey: string): Promise<void> {
+    await this.engine.write(() =>
+      this.run('UPDATE signing_keys SET private_jwk = ? WHERE kid = ?', privateKey, kid),
+    );
   }
 }

@@ -160,9 +160,10 @@ export function toAudit(row: Row): AuditRecord {
 export function toSigningKey(row: Row): SigningKeyRecord {
   return {
     kid: str(row.kid),
-    privateJwk: json<JsonWebKey>(row.private_jwk),
+    privateKey: str(row.private_jwk),
     publicJwk: json<JsonWebKey>(row.public_jwk),
     createdAt: num(row.created_at),
+    activatedAt: numOrNull(row.activated_at),
     retiredAt: numOrNull(row.retired_at),
   };
 }

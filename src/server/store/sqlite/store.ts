@@ -183,16 +183,21 @@ export class SqliteStore extends SqliteRecords implements Store {
     return row ? rows.toHandoff(row) : null;
   }
 
-  async storeChallenge(c: ChallengeRecord): Promise<void> {
-    await this.engine.write(() =>
+  async storeChallenge(c: ChallengeRecord, now: number): Promise<void> {
+    await this.engine.write(() => {
+      this.run(
+        'UPDATE challenges SET used_at = ? WHERE session_id = ? AND used_at IS NULL',
+        now,
+        c.sessionId,
+      );
       this.run(
         'INSERT INTO challenges (challenge, session_id, txn, expires_at, used_at) VALUES (?, ?, ?, ?, NULL)',
         c.challenge,
         c.sessionId,
         c.txn,
         c.expiresAt,
-      ),
-    );
+      );
+    });
   }
 
   async getChallenge(challenge: string): Promise<ChallengeRecord | null> {
