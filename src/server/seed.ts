@@ -26,7 +26,9 @@ export interface SeedDemoOptions {
 export async function refuseDemoKeysInProduction(issuer: Issuer, seeding: boolean): Promise<void> {
   if (!issuer.publicUrl.startsWith('https:')) return;
   if (seeding) {
-    throw new Error('--seed-demo is for development: its keys are public; drop it on an https issuer');
+    throw new Error(
+      '--seed-demo is for development: its keys are public; drop it on an https issuer',
+    );
   }
   const valid = [];
   if (await issuer.merchants.isAdminKey(DEMO.adminKey)) valid.push(`admin key ${DEMO.adminKey}`);
