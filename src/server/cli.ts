@@ -1,9 +1,16 @@
 /**
  * `dualpay-issuer --port P --db FILE [--seed-demo] [--public-url URL]`: runs the reference issuer.
  */
+import type { X509Certificate } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { generateSecret } from '../protocol/index.js';
-import { DEMO, demoShopOrigins, startIssuer } from './index.js';
+import {
+  AttestationRootsError,
+  DEMO,
+  demoShopOrigins,
+  loadAttestationRoots,
+  startIssuer,
+} from './index.js';
 
 const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
 
@@ -16,6 +23,9 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
   --trust-proxy          take the client IP from X-Forwarded-For (only behind a proxy that sets it)
   --admin-key KEY        add this admin key (ak_…)
   --rotate-signing-key   make a new signing key at start (old tokens keep verifying)
+  --attestation-roots DIR
+                         trusted attestation roots: every *.pem in DIR. Cards whose attestation
+                         chains to one are trusted hardware; all others are test cards
   --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
   --help                 this text
 `;
@@ -38,6 +48,7 @@ try {
       'trust-proxy': { type: 'boolean', default: false },
       'admin-key': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
+      'attestation-roots': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -69,11 +80,25 @@ if (args['public-url'] !== undefined) {
   }
 }
 
+let attestationRoots: X509Certificate[] = [];
+if (args['attestation-roots'] !== undefined) {
+  try {
+    attestationRoots = loadAttestationRoots(args['attestation-roots']);
+  } catch (error) {
+    if (!(error instanceof AttestationRootsError)) throw error;
+    // A root the operator meant to trust but that does not load must not start an issuer that
+    // quietly treats every card as a test card: refuse, naming the file.
+    process.stderr.write(`dualpay-issuer: --attestation-roots: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
 const running = await startIssuer({
   db: args.db,
   port,
   host: args.host,
   trustProxy: args['trust-proxy'],
+  attestationRoots,
   ...(publicUrl ? { publicUrl } : {}),
   seedDemo: args['seed-demo'] ? { shopOrigins: args['shop-origin'] ?? demoShopOrigins() } : false,
   logger: {
@@ -97,6 +122,11 @@ if ((await issuer.store.countAdminKeys()) === 0) {
   process.stdout.write(`no admin key existed; created one (shown once): ${adminKey}\n`);
 }
 process.stdout.write(`dualpay issuer listening on ${issuer.publicUrl} (db ${args.db})\n`);
+process.stdout.write(
+  attestationRoots.length > 0
+    ? `attestation roots: ${attestationRoots.length} certificate(s) from ${args['attestation-roots']}\n`
+    : 'no --attestation-roots: every card enrols as a test card, which live merchants refuse\n',
+);
 if (args['seed-demo']) {
   process.stdout.write(
     `demo: merchant ${DEMO.merchantId} (secret key ${DEMO.secretKey}), admin key ${DEMO.adminKey}, payer ${DEMO.accountId}\n`,

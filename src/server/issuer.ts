@@ -21,6 +21,7 @@ import { SILENT_NOTIFIER, type Notifier } from './domain/notifier.js';
 import { ALLOW_ALL_POLICY, type PaymentPolicy } from './domain/policy.js';
 import { SigningKeys } from './keys.js';
 import type { Store } from './store/types.js';
+import { parseAttestationRoots, type AttestationRoot } from './webauthn/attestation.js';
 
 export { DEFAULT_RATE_LIMITS, type RateLimits } from './domain/context.js';
 
@@ -43,6 +44,13 @@ export interface IssuerOptions {
   notifier?: Notifier;
   /** Where survivable faults are reported; default: nowhere. */
   logger?: DomainLogger;
+  /**
+   * Trusted attestation roots (PEM strings or `X509Certificate`s; `loadAttestationRoots(dir)` reads
+   * a directory of `*.pem`). A card whose attestation chain verifies up to one of them is trusted
+   * hardware and may pay live merchants; every other card is a test card. Default: none, so every
+   * card is a test card. A string that is not a PEM certificate throws.
+   */
+  attestationRoots?: readonly AttestationRoot[];
 }
 
 const SILENT_LOGGER: DomainLogger = { warn: () => undefined };
@@ -84,7 +92,10 @@ export class Issuer {
       logger: options.logger ?? SILENT_LOGGER,
     });
     this.merchants = new MerchantService(this.ctx);
-    this.accounts = new AccountService(this.ctx);
+    this.accounts = new AccountService(
+      this.ctx,
+      parseAttestationRoots(options.attestationRoots ?? []),
+    );
     this.checkout = new CheckoutService(this.ctx, this.merchants);
     this.handoffs = new HandoffService(this.ctx, this.merchants, this.checkout);
     this.confirmation = new ConfirmationService(this.ctx, this.merchants, this.checkout);
