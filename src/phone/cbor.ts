@@ -1,8 +1,9 @@
 /**
  * The small subset of CBOR (RFC 8949) a FIDO2 authenticator writes: unsigned and negative integers,
- * byte strings, text strings and maps. Enough to build attestation objects and COSE keys.
+ * byte strings, text strings, arrays and maps. Enough to build attestation objects (with an `x5c`
+ * array) and COSE keys.
  */
-export type CborValue = number | string | Uint8Array | CborMap;
+export type CborValue = number | string | Uint8Array | readonly CborValue[] | CborMap;
 export type CborMap = Map<number | string, CborValue>;
 
 function head(major: number, length: number): number[] {
@@ -34,12 +35,15 @@ export function encodeCbor(value: CborValue): Uint8Array<ArrayBuffer> {
       out.push(...head(3, bytes.length), ...bytes);
     } else if (item instanceof Uint8Array) {
       out.push(...head(2, item.length), ...item);
-    } else {
+    } else if (item instanceof Map) {
       out.push(...head(5, item.size));
       for (const [key, entry] of item) {
         write(key);
         write(entry);
       }
+    } else {
+      out.push(...head(4, item.length));
+      for (const entry of item) write(entry);
     }
   };
   write(value);

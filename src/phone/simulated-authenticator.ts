@@ -1,10 +1,11 @@
 /**
  * A software FIDO2 authenticator: P-256 keys in Web Crypto, real ES256 signatures, packed
- * self-attestation, user presence and verification flags, a signature counter.
+ * self-attestation (or, for tests, packed full attestation with a given key and `x5c` chain), user
+ * presence and verification flags, a signature counter.
  *
- * It backs the phone pages' test-mode "simulated card" and the issuer's tests. The issuer marks
- * credentials carrying `SIMULATED_AAGUID` as test credentials and refuses them for live merchants.
- * Runs in browsers and in Node (Web Crypto only).
+ * It backs the phone pages' test-mode "simulated card" and the issuer's tests. Its self-attestation
+ * chains to no root, so the issuer enrols it as a test card (refused by live merchants) whatever
+ * AAGUID it claims. Runs in browsers and in Node (Web Crypto only).
  */
 import type {
   AuthenticationResponseJSON,
@@ -18,7 +19,7 @@ import {
   base64urlEncode,
   randomBytes,
 } from '../protocol/index.js';
-import { encodeCbor } from './cbor.js';
+import { encodeCbor, type CborValue } from './cbor.js';
 
 export { SIMULATED_AAGUID };
 
@@ -52,6 +53,18 @@ export interface CeremonyOptions {
   counter?: number;
   /** Which credential to use when several match. */
   credentialId?: string;
+  /** Claim this AAGUID at registration instead of the card's own (an impostor of a known model). */
+  aaguid?: string;
+  /** Sign the registration's attestation with this key and send its chain (packed, with `x5c`). */
+  attestation?: AttestationSigner;
+}
+
+/** An attestation key and its certificate chain (WebAuthn §8.2 packed attestation, `x5c`). */
+export interface AttestationSigner {
+  /** The ECDSA P-256 private key of the attestation certificate, `x5c[0]`. */
+  privateKey: CryptoKey;
+  /** DER certificates: the attestation certificate first, then each one's issuer. */
+  x5c: readonly Uint8Array[];
 }
 
 type Bytes = Uint8Array<ArrayBuffer>;
@@ -125,7 +138,10 @@ export class SimulatedAuthenticator {
     this.aaguid = aaguid;
   }
 
-  /** Makes a credential for `options` (navigator.credentials.create) with packed self-attestation. */
+  /**
+   * Makes a credential for `options` (navigator.credentials.create): packed self-attestation, or
+   * packed full attestation when `ceremony.attestation` is given.
+   */
   async createCredential(
     options: PublicKeyCredentialCreationOptionsJSON,
     ceremony: CeremonyOptions,
@@ -150,23 +166,28 @@ export class SimulatedAuthenticator {
       await sha256(new TextEncoder().encode(rpId)),
       Uint8Array.of(this.flags(ceremony) | FLAG_AT),
       uint32(0),
-      uuidBytes(this.aaguid),
+      uuidBytes(ceremony.aaguid ?? this.aaguid),
       Uint8Array.of(credentialId.length >> 8, credentialId.length & 0xff),
       credentialId,
       coseKey,
     );
     const clientDataJSON = clientData('webauthn.create', options.challenge, ceremony.origin);
-    const signature = await sign(keys.privateKey, concat(authData, await sha256(clientDataJSON)));
+    const { attestation } = ceremony;
+    // WebAuthn §8.2: self-attestation signs with the credential's own key; full attestation with
+    // the attestation certificate's key, and sends the certificate chain as `x5c`.
+    const signature = await sign(
+      attestation?.privateKey ?? keys.privateKey,
+      concat(authData, await sha256(clientDataJSON)),
+    );
+    const attStmt = new Map<string, CborValue>([
+      ['alg', COSE_ALG_ES256],
+      ['sig', signature],
+    ]);
+    if (attestation) attStmt.set('x5c', attestation.x5c);
     const attestationObject = encodeCbor(
-      new Map<string, string | Uint8Array | Map<string, number | Uint8Array>>([
+      new Map<string, CborValue>([
         ['fmt', 'packed'],
-        [
-          'attStmt',
-          new Map<string, number | Uint8Array>([
-            ['alg', COSE_ALG_ES256],
-            ['sig', signature],
-          ]),
-        ],
+        ['attStmt', attStmt],
         ['authData', authData],
       ]),
     );

@@ -12,8 +12,16 @@ export const MAX_FAILED_ATTEMPTS = 5;
 export const SETTLEMENT_TOKEN_TTL_SEC = 900;
 /** JWS `typ` of a settlement token. */
 export const SETTLEMENT_TOKEN_TYP = 'dualpay-settlement+jwt';
-/** RFC 8176 authentication methods of every settlement: hardware key, multi-factor, multi-channel. */
-export const SETTLEMENT_AMR = ['hwk', 'mfa', 'mca'] as const;
+/**
+ * RFC 8176 §2 key methods, the first `amr` entry of a settlement token: `hwk` (proof of possession
+ * of a hardware-secured key: a card whose attestation chains to one of the issuer's trusted roots)
+ * or `swk` (a software-secured key: a test card).
+ */
+export const SETTLEMENT_KEY_METHODS = ['hwk', 'swk'] as const;
+/** `amr` of a settlement by a trusted card: hardware-secured key, multi-factor, multi-channel. */
+export const SETTLEMENT_AMR_HARDWARE = ['hwk', 'mfa', 'mca'] as const;
+/** `amr` of a settlement by a test card (test merchants only): software-secured key instead. */
+export const SETTLEMENT_AMR_SOFTWARE = ['swk', 'mfa', 'mca'] as const;
 /** Default poll interval for `/public`, in seconds. */
 export const DEFAULT_POLL_INTERVAL_SEC = 2;
 /** RFC 8628 §3.5: a client told `slow_down` adds this to its interval. */
@@ -23,7 +31,7 @@ export const SSE_RETRY_MS = 2000;
 /** SSE comment heartbeat period. */
 export const SSE_HEARTBEAT_MS = 15_000;
 /**
- * AAGUID of dualpay's simulated (software) card. The issuer marks credentials carrying it as test
- * credentials and refuses them for live merchants.
+ * AAGUID of dualpay's simulated (software) card. For information only: any authenticator can claim
+ * any AAGUID, so the issuer decides test or trusted from the attestation chain, never from this.
  */
 export const SIMULATED_AAGUID = 'd0a1b2c3-5e6f-4a7b-8c9d-0e1f2a3b4c5d';

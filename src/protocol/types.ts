@@ -3,13 +3,16 @@
  * currency's minor unit; timestamps are ISO 8601 UTC strings.
  */
 import type { ErrorCode } from './errors.js';
-import type { SETTLEMENT_AMR } from './constants.js';
+import type { SETTLEMENT_KEY_METHODS } from './constants.js';
 import type { SessionStatus } from './status.js';
 
 /** An ISO 8601 UTC timestamp, such as `2026-11-21T09:30:00.000Z`. */
 export type IsoTimestamp = string;
 
-/** Merchant mode: test merchants accept simulated cards, live merchants never do. */
+/**
+ * Merchant mode: test merchants accept every card; live merchants only trusted cards (attestation
+ * chained to one of the issuer's trusted roots), never test cards.
+ */
 export type MerchantMode = 'test' | 'live';
 
 /** `POST /v1/merchants` body. */
@@ -112,7 +115,7 @@ export interface ClaimResponse {
   currency: string;
   description: string;
   expiresAt: IsoTimestamp;
-  /** Whether the merchant is in test mode (simulated cards allowed). */
+  /** Whether the merchant is in test mode (test cards, such as the simulated card, allowed). */
   testMode: boolean;
 }
 
@@ -152,8 +155,15 @@ export interface SettlementClaims {
   currency: string;
   /** Unpadded base64url SHA-256 of the canonical transaction. */
   txn: string;
-  amr: typeof SETTLEMENT_AMR extends readonly (infer T)[] ? T[] : never;
+  /**
+   * RFC 8176 methods: the card's key method (`hwk` for a trusted card, `swk` for a test card), then
+   * `mfa` (possession plus PIN or biometric) and `mca` (merchant screen plus phone).
+   */
+  amr: [SettlementKeyMethod, 'mfa', 'mca'];
 }
+
+/** `hwk` (hardware-secured key, a trusted card) or `swk` (software-secured key, a test card). */
+export type SettlementKeyMethod = (typeof SETTLEMENT_KEY_METHODS)[number];
 
 /** What `start()` resolves with and `dualpay-settled` carries. */
 export interface Settlement {

@@ -1,10 +1,17 @@
 /**
  * `dualpay-issuer --port P --db FILE [--seed-demo] [--public-url URL]`: runs the reference issuer.
  */
+import type { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateSecret } from '../protocol/index.js';
-import { DEMO, demoShopOrigins, startIssuer } from './index.js';
+import {
+  AttestationRootsError,
+  DEMO,
+  demoShopOrigins,
+  loadAttestationRoots,
+  startIssuer,
+} from './index.js';
 import { parseKeyEncryptionKey } from './key-encryption.js';
 import { RotationTooSoonError } from './keys.js';
 import { parseExchangeRates, type ExchangeRates } from './limits.js';
@@ -24,12 +31,15 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
                          (without a rate they are refused with currency_not_supported)
   --rotate-signing-key   make the published next signing key current at start (old tokens keep
                          verifying); refused within 2 minutes of its publication
+  --attestation-roots DIR
+                         trusted attestation roots: every *.pem in DIR. Cards whose attestation
+                         chains to one are trusted hardware; all others are test cards
+  --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
+  --help                 this text
 
 Environment:
   DUALPAY_KEY_ENCRYPTION_KEY  32 random bytes (base64 or hex): seal private signing keys at rest
                               with AES-256-GCM (openssl rand -base64 32)
-  --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
-  --help                 this text
 `;
 
 function fail(message: string): never {
@@ -51,6 +61,7 @@ try {
       'admin-key': { type: 'string' },
       'exchange-rates': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
+      'attestation-roots': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -98,11 +109,25 @@ if (args['public-url'] !== undefined) {
   }
 }
 
+let attestationRoots: X509Certificate[] = [];
+if (args['attestation-roots'] !== undefined) {
+  try {
+    attestationRoots = loadAttestationRoots(args['attestation-roots']);
+  } catch (error) {
+    if (!(error instanceof AttestationRootsError)) throw error;
+    // A root the operator meant to trust but that does not load must not start an issuer that
+    // quietly treats every card as a test card: refuse, naming the file.
+    process.stderr.write(`dualpay-issuer: --attestation-roots: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
 const running = await startIssuer({
   db: args.db,
   port,
   host: args.host,
   trustProxy: args['trust-proxy'],
+  attestationRoots,
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),
   ...(keyEncryptionKey ? { keyEncryptionKey } : {}),
@@ -141,6 +166,11 @@ if ((await issuer.store.countAdminKeys()) === 0) {
   process.stdout.write(`no admin key existed; created one (shown once): ${adminKey}\n`);
 }
 process.stdout.write(`dualpay issuer listening on ${issuer.publicUrl} (db ${args.db})\n`);
+process.stdout.write(
+  attestationRoots.length > 0
+    ? `attestation roots: ${attestationRoots.length} certificate(s) from ${args['attestation-roots']}\n`
+    : 'no --attestation-roots: every card enrols as a test card, which live merchants refuse\n',
+);
 if (args['seed-demo']) {
   process.stdout.write(
     `demo: merchant ${DEMO.merchantId} (secret key ${DEMO.secretKey}), admin key ${DEMO.adminKey}, payer ${DEMO.accountId}\n`,

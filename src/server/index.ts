@@ -24,6 +24,11 @@ export {
 } from './domain/policy.js';
 export { SILENT_NOTIFIER, type AttemptNotice, type Notifier } from './domain/notifier.js';
 export type * from './store/types.js';
+export {
+  AttestationRootsError,
+  loadAttestationRoots,
+  type AttestationRoot,
+} from './webauthn/attestation.js';
 
 export interface StartIssuerOptions
   extends Omit<IssuerOptions, 'store' | 'publicUrl' | 'logger'>, AppOptions {

@@ -22,6 +22,7 @@ import { ALLOW_ALL_POLICY, type PaymentPolicy } from './domain/policy.js';
 import { SigningKeys } from './keys.js';
 import type { ExchangeRates } from './limits.js';
 import type { Store } from './store/types.js';
+import { parseAttestationRoots, type AttestationRoot } from './webauthn/attestation.js';
 
 export { DEFAULT_RATE_LIMITS, type RateLimits } from './domain/context.js';
 
@@ -53,6 +54,13 @@ export interface IssuerOptions {
   keyEncryptionKey?: Buffer;
   /** How long a next signing key is published before rotation may make it current. */
   signingKeyLeadMs?: number;
+  /**
+   * Trusted attestation roots (PEM strings or `X509Certificate`s; `loadAttestationRoots(dir)` reads
+   * a directory of `*.pem`). A card whose attestation chain verifies up to one of them is trusted
+   * hardware and may pay live merchants; every other card is a test card. Default: none, so every
+   * card is a test card. A string that is not a PEM certificate throws.
+   */
+  attestationRoots?: readonly AttestationRoot[];
 }
 
 const SILENT_LOGGER: DomainLogger = { warn: () => undefined };
@@ -98,7 +106,10 @@ export class Issuer {
       exchangeRates: options.exchangeRates,
     });
     this.merchants = new MerchantService(this.ctx);
-    this.accounts = new AccountService(this.ctx);
+    this.accounts = new AccountService(
+      this.ctx,
+      parseAttestationRoots(options.attestationRoots ?? []),
+    );
     this.checkout = new CheckoutService(this.ctx, this.merchants);
     this.handoffs = new HandoffService(this.ctx, this.merchants, this.checkout);
     this.confirmation = new ConfirmationService(this.ctx, this.merchants, this.checkout);

@@ -28,6 +28,7 @@ export const SETTLEMENT_TOKEN_ERROR_CODES = [
   'token_order_mismatch',
   'token_amount_mismatch',
   'token_currency_mismatch',
+  'token_hardware_key_required',
   'token_replayed',
   'jwks_unavailable',
   'invalid_options',
@@ -58,6 +59,8 @@ const MESSAGES: Record<SettlementTokenErrorCode, string> = {
   token_order_mismatch: 'The settlement token is for another order.',
   token_amount_mismatch: 'The settlement token is for another amount.',
   token_currency_mismatch: 'The settlement token is for another currency.',
+  token_hardware_key_required:
+    'The settlement token was approved with a test card (amr swk), not a trusted hardware card.',
   token_replayed: 'The settlement token was already used.',
   jwks_unavailable: "The issuer's signing keys could not be fetched.",
   invalid_options: 'verifySettlementToken was called with invalid options.',

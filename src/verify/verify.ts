@@ -5,7 +5,7 @@
  */
 import { jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import {
-  SETTLEMENT_AMR,
+  SETTLEMENT_KEY_METHODS,
   SETTLEMENT_TOKEN_TTL_SEC,
   SETTLEMENT_TOKEN_TYP,
   isSupportedCurrency,
@@ -43,6 +43,11 @@ interface CommonOptions {
   clockToleranceSec?: number | undefined;
   /** Refuses a second use of one token (`token_replayed`). */
   replayGuard?: ReplayGuard | undefined;
+  /**
+   * Accept only payments by a trusted hardware card (`amr` `hwk`), refusing a test card's `swk`
+   * with `token_hardware_key_required`. Live merchants should set it. Default false.
+   */
+  requireHardwareKey?: boolean | undefined;
 }
 
 /**
@@ -91,6 +96,7 @@ interface ResolvedOptions {
   expected: ExpectedOrder | undefined;
   clockToleranceSec: number;
   replayGuard: ReplayGuard | undefined;
+  requireHardwareKey: boolean;
 }
 
 function invalidOptions(message: string): SettlementTokenError {
@@ -162,6 +168,7 @@ function resolveOptions(options: VerifySettlementTokenOptions): ResolvedOptions 
     jwks,
     jwksUrl,
     clockToleranceSec = DEFAULT_CLOCK_TOLERANCE_SEC,
+    requireHardwareKey = false,
   } = options;
   if (!isNonEmptyString(issuer)) throw invalidOptions('issuer must be a non-empty string');
   if (!isNonEmptyString(audience)) throw invalidOptions('audience must be a non-empty string');
@@ -175,6 +182,9 @@ function resolveOptions(options: VerifySettlementTokenOptions): ResolvedOptions 
   ) {
     throw invalidOptions('clockToleranceSec must be a non-negative number of seconds');
   }
+  if (typeof requireHardwareKey !== 'boolean') {
+    throw invalidOptions('requireHardwareKey must be a boolean');
+  }
   const getKey =
     jwks !== undefined ? keyResolver({ jwks }) : keyResolver({ jwksUrl: parseJwksUrl(jwksUrl) });
   return {
@@ -184,11 +194,34 @@ function resolveOptions(options: VerifySettlementTokenOptions): ResolvedOptions 
     expected: checkExpected(options.expected),
     clockToleranceSec,
     replayGuard: checkReplayGuard(options.replayGuard),
+    requireHardwareKey,
   };
 }
 
 function claimsInvalid(message: string): SettlementTokenError {
   return new SettlementTokenError('token_claims_invalid', message);
+}
+
+/**
+ * RFC 8176 `amr` is a set of method names: exactly one key method (`hwk` or `swk`), plus `mfa` and
+ * `mca`, nothing else, in any order. Returned in the issuer's order.
+ */
+function readAmr(amr: unknown): SettlementClaims['amr'] {
+  const keyMethods: readonly unknown[] = SETTLEMENT_KEY_METHODS;
+  const [keyMethod, ...others] = Array.isArray(amr)
+    ? amr.filter((method) => keyMethods.includes(method))
+    : [];
+  if (
+    !Array.isArray(amr) ||
+    amr.length !== 3 ||
+    keyMethod === undefined ||
+    others.length > 0 ||
+    !amr.includes('mfa') ||
+    !amr.includes('mca')
+  ) {
+    throw claimsInvalid('amr must be ["hwk" or "swk", "mfa", "mca"]');
+  }
+  return [keyMethod as SettlementClaims['amr'][0], 'mfa', 'mca'];
 }
 
 /** Checks the type of every claim jose does not type-check, and returns exactly the known claims. */
@@ -207,14 +240,7 @@ function readClaims(payload: JWTPayload): SettlementClaims {
   if (typeof txn !== 'string' || !TXN_PATTERN.test(txn)) {
     throw claimsInvalid('txn must be an unpadded base64url SHA-256');
   }
-  const known: readonly unknown[] = SETTLEMENT_AMR;
-  if (
-    !Array.isArray(amr) ||
-    !amr.every((method) => known.includes(method)) ||
-    !SETTLEMENT_AMR.every((method) => amr.includes(method))
-  ) {
-    throw claimsInvalid(`amr must be ${JSON.stringify(SETTLEMENT_AMR)}`);
-  }
+  const methods = readAmr(amr);
   return {
     iss,
     aud,
@@ -226,7 +252,7 @@ function readClaims(payload: JWTPayload): SettlementClaims {
     amount,
     currency,
     txn,
-    amr: [...(amr as SettlementClaims['amr'])],
+    amr: methods,
   };
 }
 
@@ -299,8 +325,9 @@ async function checkReplay(
  * header `typ` `dualpay-settlement+jwt`; `iss`, `aud`; `exp` not past and `iat`/`nbf` not future
  * beyond `clockToleranceSec` (default 30 s), and `iat` no older than the 900 s token life; every
  * claim present and well typed; `txn` equal to the hash of the token's own `{amount, currency,
- * merchantId: aud, orderId, sessionId: sub}`; `expected` order, amount, currency; finally the
- * replay guard (`has`, then an atomic `add` with the token's `exp` plus the tolerance).
+ * merchantId: aud, orderId, sessionId: sub}`; `expected` order, amount, currency; with
+ * `requireHardwareKey`, `amr` `hwk` (`token_hardware_key_required` for `swk`); finally the replay
+ * guard (`has`, then an atomic `add` with the token's `exp` plus the tolerance).
  *
  * Needs only Web Crypto and `fetch`: runs in Node ≥ 20, browsers, Deno, Bun and edge runtimes.
  *
@@ -330,6 +357,7 @@ async function checkReplay(
  *       jwksUrl: 'https://pay.example/.well-known/jwks.json',
  *       expected: { orderId: order.id, amount: order.amount, currency: order.currency },
  *       replayGuard,
+ *       requireHardwareKey: true, // a live merchant: refuse test cards
  *     });
  *     await orders.markPaid(order.id, { settlementId: claims.jti, sessionId: claims.sub });
  *     res.json({ status: 'paid' });
@@ -369,6 +397,11 @@ export async function verifySettlementToken(
   const claims = readClaims(payload);
   await checkTransactionHash(claims);
   checkOrder(claims, resolved.expected);
+  // A test card (software-secured key) may pay test merchants; a live merchant accepts only tokens
+  // of cards whose attestation the issuer verified up to a trusted root.
+  if (resolved.requireHardwareKey && claims.amr[0] !== 'hwk') {
+    throw new SettlementTokenError('token_hardware_key_required');
+  }
   await checkReplay(claims, resolved.replayGuard, resolved.clockToleranceSec);
   return claims;
 }

@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SETTLEMENT_AMR } from '../../src/protocol/index.js';
+import type { SettlementClaims } from '../../src/protocol/index.js';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import {
   DEFAULT_PUBLISH_LEAD_MS,
@@ -29,6 +29,7 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
+const HARDWARE_AMR: SettlementClaims['amr'] = ['hwk', 'mfa', 'mca'];
 const claims = (now: number) => ({
   iss: 'https://issuer.example',
   aud: 'm_test',
@@ -40,7 +41,7 @@ const claims = (now: number) => ({
   amount: 1500,
   currency: 'KRW',
   txn: 'x',
-  amr: [...SETTLEMENT_AMR],
+  amr: HARDWARE_AMR,
 });
 
 describe('the database file', () => {

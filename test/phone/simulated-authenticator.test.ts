@@ -6,15 +6,23 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
+import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import {
   SIMULATED_AAGUID,
   SimulatedAuthenticator,
+  type CeremonyOptions,
 } from '../../src/phone/simulated-authenticator.js';
+import {
+  YUBIKEY_5_AAGUID,
+  attestationSigner,
+  makeAttestationCertificate,
+  makeCa,
+} from '../server/support/attestation.js';
 
 const origin = 'http://localhost:4010';
 const rpID = 'localhost';
 
-async function enrol(card: SimulatedAuthenticator) {
+async function enrol(card: SimulatedAuthenticator, ceremony: Partial<CeremonyOptions> = {}) {
   const options = await generateRegistrationOptions({
     rpName: 'dualpay',
     rpID,
@@ -22,7 +30,7 @@ async function enrol(card: SimulatedAuthenticator) {
     attestationType: 'direct',
     authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
   });
-  const response = await card.createCredential(options, { origin });
+  const response = await card.createCredential(options, { origin, ...ceremony });
   const verification = await verifyRegistrationResponse({
     response,
     expectedChallenge: options.challenge,
@@ -41,6 +49,37 @@ describe('SimulatedAuthenticator with @simplewebauthn/server', () => {
     assert.equal(info.fmt, 'packed');
     assert.equal(info.aaguid, SIMULATED_AAGUID);
     assert.equal(info.userVerified, true);
+  });
+
+  it('registers with packed full attestation: signed by the attestation key, x5c sent, the claimed AAGUID', async () => {
+    const root = await makeCa('Simulated Root');
+    const leaf = await makeAttestationCertificate(root, { aaguid: YUBIKEY_5_AAGUID });
+    const signer = attestationSigner(leaf, root);
+
+    const info = await enrol(new SimulatedAuthenticator(), {
+      aaguid: YUBIKEY_5_AAGUID,
+      attestation: signer,
+    });
+
+    const x5c = decodeAttestationObject(info.attestationObject).get('attStmt').get('x5c');
+    assert.equal(info.fmt, 'packed');
+    assert.equal(info.aaguid, YUBIKEY_5_AAGUID);
+    assert.deepEqual(
+      x5c?.map((der) => Buffer.from(der)),
+      [leaf.der, root.der].map(Buffer.from),
+    );
+  });
+
+  it('refuses full attestation signed by a key other than the certificate one', async () => {
+    const root = await makeCa('Simulated Root');
+    const leaf = await makeAttestationCertificate(root);
+    const other = await makeAttestationCertificate(root);
+
+    await assert.rejects(
+      enrol(new SimulatedAuthenticator(), {
+        attestation: { privateKey: other.keys.privateKey, x5c: [leaf.der] },
+      }),
+    );
   });
 
   it('signs assertions that verify, with an increasing counter', async () => {

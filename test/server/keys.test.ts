@@ -10,7 +10,7 @@ import {
   type JWK,
 } from 'jose';
 import {
-  SETTLEMENT_AMR,
+  SETTLEMENT_AMR_HARDWARE,
   SETTLEMENT_TOKEN_TYP,
   transactionHash,
   type SettlementClaims,
@@ -24,7 +24,7 @@ const MERCHANT = 'm_shop';
 
 async function claims(overrides: Partial<SettlementClaims> = {}): Promise<SettlementClaims> {
   const iat = Math.floor(Date.now() / 1000);
-  const base = {
+  const base: Omit<SettlementClaims, 'txn'> = {
     iss: ISSUER,
     aud: MERCHANT,
     sub: 'cs_keys',
@@ -34,7 +34,7 @@ async function claims(overrides: Partial<SettlementClaims> = {}): Promise<Settle
     orderId: 'order-한글-1',
     amount: 1500,
     currency: 'KRW',
-    amr: [...SETTLEMENT_AMR],
+    amr: [...SETTLEMENT_AMR_HARDWARE],
     ...overrides,
   };
   const txn = await transactionHash({

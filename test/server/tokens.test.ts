@@ -47,7 +47,9 @@ describe('settlement tokens', () => {
     assert.equal(payload.orderId, 'order-jwt');
     assert.equal(payload.amount, 3300);
     assert.equal(payload.currency, 'KRW');
-    assert.deepEqual(payload.amr, ['hwk', 'mfa', 'mca']);
+    // The simulated card is a test card (self-attestation): a software-secured key. A trusted
+    // card's `hwk` is in test/hardening/attestation.test.ts.
+    assert.deepEqual(payload.amr, ['swk', 'mfa', 'mca']);
     const txn = await transactionHash({
       amount: 3300,
       currency: 'KRW',

@@ -180,7 +180,8 @@ describe('verifySettlementToken with tokens from a real issuer', () => {
     assert.equal(claims.orderId, 'order-ok');
     assert.equal(claims.amount, 4200);
     assert.equal(claims.currency, 'KRW');
-    assert.deepEqual(claims.amr, ['hwk', 'mfa', 'mca']);
+    // The demo payer's simulated card is a test card: a software-secured key.
+    assert.deepEqual(claims.amr, ['swk', 'mfa', 'mca']);
     assert.equal(
       claims.txn,
       await transactionHash({
@@ -525,6 +526,34 @@ describe('verifySettlementToken with forged tokens', () => {
     }
   });
 
+  it('accepts either key method, hwk or swk, with mfa and mca in any order', async () => {
+    const cases: [string[], string][] = [
+      [['hwk', 'mfa', 'mca'], 'hwk'],
+      [['swk', 'mfa', 'mca'], 'swk'],
+      [['mca', 'swk', 'mfa'], 'swk'],
+    ];
+    for (const [amr, keyMethod] of cases) {
+      const token = await forger.sign(await Forger.claims({ amr }));
+
+      const claims = await verifySettlementToken(token, forgedOptions(forger));
+
+      assert.deepEqual(claims.amr, [keyMethod, 'mfa', 'mca']);
+    }
+  });
+
+  it('with requireHardwareKey, refuses a test card (swk) with token_hardware_key_required before the replay guard, and accepts hwk', async () => {
+    const software = await forger.sign(await Forger.claims({ amr: ['swk', 'mfa', 'mca'] }));
+    const hardware = await forger.sign(await Forger.claims({ amr: ['hwk', 'mfa', 'mca'] }));
+    const replayGuard = createMemoryReplayGuard();
+    const strict = forgedOptions(forger, { requireHardwareKey: true, replayGuard });
+
+    await rejectsWith(verifySettlementToken(software, strict), 'token_hardware_key_required');
+    // The refusal spent nothing: the same token still verifies for a verifier that allows test cards.
+    await verifySettlementToken(software, forgedOptions(forger, { replayGuard }));
+    assert.deepEqual((await verifySettlementToken(hardware, strict)).amr, ['hwk', 'mfa', 'mca']);
+    await verifySettlementToken(software, forgedOptions(forger, { requireHardwareKey: false }));
+  });
+
   it('rejects mistyped claims with token_claims_invalid', async () => {
     const cases: Record<string, unknown>[] = [
       { amount: '1500' },
@@ -539,6 +568,13 @@ describe('verifySettlementToken with forged tokens', () => {
       { amr: 'hwk mfa mca' },
       { amr: ['hwk', 'mfa'] },
       { amr: ['pwd', 'hwk', 'mfa', 'mca'] },
+      { amr: ['hwk', 'swk', 'mfa', 'mca'] },
+      { amr: ['hwk', 'swk', 'mca'] },
+      { amr: ['hwk', 'hwk', 'mfa'] },
+      { amr: ['hwk', 'mfa', 'mfa'] },
+      { amr: ['mfa', 'mca', 'pwd'] },
+      { amr: ['HWK', 'mfa', 'mca'] },
+      { amr: [] },
     ];
     for (const override of cases) {
       const claims = { ...(await Forger.claims()), ...override };
@@ -676,6 +712,7 @@ describe('verifySettlementToken with forged tokens', () => {
       },
       { ...base, jwks: forger.jwks, expected: { amount: 1500, currency: 'KRW' } },
       { ...base, jwks: forger.jwks, replayGuard: { has: () => false } },
+      { ...base, jwks: forger.jwks, requireHardwareKey: 'yes' },
     ];
     for (const options of bad) {
       await rejectsWith(
@@ -845,7 +882,7 @@ describe('SettlementTokenError codes', () => {
       assert.equal(mapped.code, code, `${String(error)} from ${source}`);
       assert.equal(mapped.cause, error);
     }
-    assert.equal(new Set(SETTLEMENT_TOKEN_ERROR_CODES).size, 17);
+    assert.equal(new Set(SETTLEMENT_TOKEN_ERROR_CODES).size, 18);
     assert.ok(SETTLEMENT_TOKEN_ERROR_CODES.every(isSettlementTokenErrorCode));
     assert.equal(isSettlementTokenErrorCode('token_bogus'), false);
   });

@@ -1,8 +1,10 @@
 /**
  * Accounts (payers), enrolment and cards: an operator creates an account and a one-time
  * enrolment code after checking the payer's ID; the payer's phone registers a card with it
- * (WebAuthn registration with user verification required).
+ * (WebAuthn registration with user verification required). A card is trusted hardware only when
+ * its attestation chains to one of the issuer's attestation roots; every other card is a test card.
  */
+import type { X509Certificate } from 'node:crypto';
 import {
   generateRegistrationOptions,
   verifyRegistrationResponse,
@@ -11,7 +13,6 @@ import {
 } from '@simplewebauthn/server';
 import {
   ENROLLMENT_TTL_MS,
-  SIMULATED_AAGUID,
   base64urlDecode,
   base64urlEncode,
   generateHandoffCode,
@@ -26,13 +27,28 @@ import { HttpError } from '../errors.js';
 import { DEFAULT_MONTHLY_LIMITS } from '../limits.js';
 import type { AccountRecord, Actor, CardRecord, EnrollmentRecord } from '../store/types.js';
 import * as v from '../validate.js';
+import { assessAttestation, type AttestationTrust } from '../webauthn/attestation.js';
 import { iso, type DomainContext } from './context.js';
+
+/** What the `card.enrolled` audit row says about the trust decision. */
+function trustDetail(trust: AttestationTrust): Record<string, unknown> {
+  return trust.trusted
+    ? {
+        trusted: true,
+        root: trust.root.subject.replaceAll('\n', ', '),
+        rootFingerprint: trust.root.fingerprint256,
+      }
+    : { trusted: false, reason: trust.reason };
+}
 
 export class AccountService {
   private readonly ctx: DomainContext;
+  private readonly attestationRoots: readonly X509Certificate[];
 
-  constructor(ctx: DomainContext) {
+  /** `attestationRoots`: the trusted attestation roots (`IssuerOptions.attestationRoots`). */
+  constructor(ctx: DomainContext, attestationRoots: readonly X509Certificate[] = []) {
     this.ctx = ctx;
+    this.attestationRoots = attestationRoots;
   }
 
   /** `POST /v1/accounts`. Pass `id` only when seeding a known test account. */
@@ -150,7 +166,12 @@ export class AccountService {
     if (!enrollment.challenge) {
       throw new HttpError('challenge_expired', 'Request registration options first');
     }
-    const card = await this.verifyRegistration(response, enrollment.challenge, account, name);
+    const { card, trust } = await this.verifyRegistration(
+      response,
+      enrollment.challenge,
+      account,
+      name,
+    );
     if (await this.ctx.store.getCardByCredentialId(card.credentialId)) {
       throw new HttpError('credential_not_allowed', 'This card is already enrolled');
     }
@@ -163,19 +184,23 @@ export class AccountService {
         cardId: card.id,
         aaguid: card.aaguid,
         fmt: card.attestationFormat,
+        ...trustDetail(trust),
       }),
     );
     if (!stored) throw new HttpError('enrollment_expired', 'This enrolment code was already used');
     return { cardId: card.id };
   }
 
-  /** WebAuthn registration: origin, RP ID, challenge, UV; the new card, not yet stored. */
+  /**
+   * WebAuthn registration: origin, RP ID, challenge, UV, the attestation statement; then the trust
+   * decision. Returns the new card, not yet stored.
+   */
   private async verifyRegistration(
     response: RegistrationResponseJSON,
     challenge: string,
     account: AccountRecord,
     name: string,
-  ): Promise<CardRecord> {
+  ): Promise<{ card: CardRecord; trust: AttestationTrust }> {
     let verification;
     try {
       verification = await verifyRegistrationResponse({
@@ -195,7 +220,15 @@ export class AccountService {
     const transports = Array.isArray(response.response?.transports)
       ? response.response.transports.filter((t): t is string => typeof t === 'string').slice(0, 8)
       : [];
-    return {
+    // WebAuthn §7.1 step 24: trust the attestation only if its chain reaches a trusted root. The
+    // AAGUID is the card's own claim (kept for information); it decides nothing.
+    const trust = assessAttestation({
+      attestationObject: info.attestationObject,
+      backupEligible: info.credentialDeviceType === 'multiDevice',
+      roots: this.attestationRoots,
+      now: new Date(this.ctx.now()),
+    });
+    const card: CardRecord = {
       id: generateId('card'),
       accountId: account.id,
       credentialId: info.credential.id,
@@ -205,9 +238,10 @@ export class AccountService {
       aaguid: info.aaguid,
       attestationFormat: info.fmt,
       name,
-      test: info.aaguid === SIMULATED_AAGUID,
+      test: !trust.trusted,
       createdAt: this.ctx.now(),
       lastUsedAt: null,
     };
+    return { card, trust };
   }
 }

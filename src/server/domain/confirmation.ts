@@ -11,7 +11,8 @@ import {
 } from '@simplewebauthn/server';
 import {
   MAX_FAILED_ATTEMPTS,
-  SETTLEMENT_AMR,
+  SETTLEMENT_AMR_HARDWARE,
+  SETTLEMENT_AMR_SOFTWARE,
   SETTLEMENT_TOKEN_TTL_SEC,
   type ConfirmResponse,
   type ErrorCode,
@@ -274,7 +275,7 @@ export class ConfirmationService {
     let card = approval.card;
     const now = this.ctx.now();
     const settlementId = generateSortableId('stl', now);
-    const token = this.signToken(session, settlementId, now);
+    const token = this.signToken(session, settlementId, now, approval.card);
     const limit = {
       accountId: account.id,
       since: monthStartUtc(now),
@@ -324,7 +325,17 @@ export class ConfirmationService {
     }
   }
 
-  private signToken(session: SessionRecord, settlementId: string, now: number): Promise<string> {
+  /**
+   * The settlement token. `amr` (RFC 8176 §2) says `hwk` only for a card whose attestation chained
+   * to a trusted root at enrolment; a test card's token (test merchants only) says `swk`, and a
+   * verifier that demands hardware (`requireHardwareKey`) refuses it.
+   */
+  private signToken(
+    session: SessionRecord,
+    settlementId: string,
+    now: number,
+    card: CardRecord,
+  ): Promise<string> {
     const iat = Math.floor(now / 1000);
     return this.ctx.keys.sign({
       iss: this.ctx.config.publicUrl,
@@ -337,7 +348,7 @@ export class ConfirmationService {
       amount: session.amount,
       currency: session.currency,
       txn: session.txn,
-      amr: [...SETTLEMENT_AMR],
+      amr: [...(card.test ? SETTLEMENT_AMR_SOFTWARE : SETTLEMENT_AMR_HARDWARE)],
     });
   }
 
