@@ -45,7 +45,8 @@ const en = {
     'The card did not approve: it was cancelled, timed out, or the PIN or fingerprint was not accepted. Try again.',
   noCardSupport: 'This browser cannot use security keys here.',
   noSimulatedCard: 'This phone has no simulated test card yet. Enrol one first.',
-  simulatedNotAllowed: 'Simulated cards work only with test-mode shops. Use a real card.',
+  simulatedNotAllowed:
+    'This shop accepts only cards the issuer certified as hardware cards; this one is a test card (such as the simulated card). Use another card.',
   claimedElsewhere: 'This code was already used on another phone.',
   badCode: 'This code is not valid. Check it and try again.',
   tooMany: 'Too many tries. Wait a minute and try again.',
@@ -118,7 +119,7 @@ const ko: Record<PhoneMessageKey, string> = {
   noCardSupport: '이 브라우저에서는 보안 키를 사용할 수 없습니다.',
   noSimulatedCard: '이 휴대폰에는 아직 가상 테스트 카드가 없습니다. 먼저 등록하세요.',
   simulatedNotAllowed:
-    '가상 카드는 테스트 모드 상점에서만 사용할 수 있습니다. 실제 카드를 사용하세요.',
+    '이 상점은 카드사가 하드웨어 카드로 인증한 카드만 받습니다. 이 카드는 테스트 카드(가상 카드 등)입니다. 다른 카드를 사용하세요.',
   claimedElsewhere: '이 코드는 이미 다른 휴대폰에서 사용되었습니다.',
   badCode: '유효하지 않은 코드입니다. 확인 후 다시 시도하세요.',
   tooMany: '시도 횟수가 너무 많습니다. 잠시 후 다시 시도하세요.',

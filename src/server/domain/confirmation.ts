@@ -423,7 +423,7 @@ export class ConfirmationService {
     const message =
       {
         credential_not_allowed:
-          'Simulated cards work only with test merchants; use a real security key',
+          'This merchant accepts only cards with a trusted hardware attestation; this is a test card',
       }[reason as string] ?? 'The approval could not be verified';
     throw new HttpError(reason, `${message} (${left} attempts left)`, { cause });
   }

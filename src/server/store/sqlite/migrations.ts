@@ -183,4 +183,12 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE signing_keys SET activated_at = created_at;
     `,
   },
+  {
+    version: 6,
+    name: 'cards are trusted only by a verified attestation chain',
+    // Before this version a card's AAGUID, which the card reports about itself, decided whether it
+    // was a test card; none of those attestations were checked against trusted roots, so every
+    // earlier card becomes a test card until it is enrolled again.
+    sql: 'UPDATE cards SET test = 1;',
+  },
 ];
