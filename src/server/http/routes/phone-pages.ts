@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { isHandoffCode } from '../../../protocol/index.js';
 import { HttpError } from '../../errors.js';
-import { pageHeaders, readPhoneAsset, renderPage } from '../pages.js';
+import { WITH_HEAD, pageHeaders, readPhoneAsset, renderPage } from '../pages.js';
 
 export const phonePageRoutes: FastifyPluginAsync<{ assetsDir: string }> = async (app, options) => {
   const { assetsDir } = options;
@@ -16,14 +16,14 @@ export const phonePageRoutes: FastifyPluginAsync<{ assetsDir: string }> = async 
       }),
     );
 
-  app.get<{ Params: { code: string } }>('/h/:code', async (request, reply) => {
+  app.get<{ Params: { code: string } }>('/h/:code', WITH_HEAD, async (request, reply) => {
     // An unknown or malformed code still gets the page, which explains and offers the code field.
     return confirmPage(reply, isHandoffCode(request.params.code) ? request.params.code : '');
   });
 
-  app.get('/h', async (_request, reply) => confirmPage(reply, ''));
+  app.get('/h', WITH_HEAD, async (_request, reply) => confirmPage(reply, ''));
 
-  app.get<{ Params: { code: string } }>('/e/:code', async (request, reply) =>
+  app.get<{ Params: { code: string } }>('/e/:code', WITH_HEAD, async (request, reply) =>
     pageHeaders(reply).send(
       renderPage({
         title: 'Add your card — dualpay',
@@ -34,13 +34,17 @@ export const phonePageRoutes: FastifyPluginAsync<{ assetsDir: string }> = async 
     ),
   );
 
-  app.get<{ Params: { file: string } }>('/assets/phone/:file', async (request, reply) => {
-    const body = await readPhoneAsset(assetsDir, request.params.file);
-    if (!body) throw new HttpError('not_found', 'No such asset');
-    const type = request.params.file.endsWith('.css') ? 'text/css' : 'text/javascript';
-    return reply
-      .header('content-type', `${type}; charset=utf-8`)
-      .header('cache-control', 'no-cache')
-      .send(body);
-  });
+  app.get<{ Params: { file: string } }>(
+    '/assets/phone/:file',
+    WITH_HEAD,
+    async (request, reply) => {
+      const body = await readPhoneAsset(assetsDir, request.params.file);
+      if (!body) throw new HttpError('not_found', 'No such asset');
+      const type = request.params.file.endsWith('.css') ? 'text/css' : 'text/javascript';
+      return reply
+        .header('content-type', `${type}; charset=utf-8`)
+        .header('cache-control', 'no-cache')
+        .send(body);
+    },
+  );
 };
