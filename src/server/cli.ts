@@ -13,7 +13,11 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
   --shop-origin ORIGIN   allowed origin of the demo shop (repeatable; default localhost/127.0.0.1:4000)
   --public-url URL       public origin (iss, WebAuthn origin, hand-off URLs); default http://localhost:P
   --host HOST            interface to listen on (default localhost; 0.0.0.0 for phones on the LAN)
-  --trust-proxy          take the client IP from X-Forwarded-For (only behind a proxy that sets it)
+  --trust-proxy N        N proxies in front: the client IP is the X-Forwarded-For entry N hops from
+                         the right (default 0: the socket's address)
+  --max-connections-per-ip N
+                         open sockets per client IP (IPv6: per /64); 0 for no cap
+                         (default 256, or 0 with --trust-proxy)
   --admin-key KEY        add this admin key (ak_…)
   --rotate-signing-key   make a new signing key at start (old tokens keep verifying)
   --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
@@ -23,6 +27,22 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
 function fail(message: string): never {
   process.stderr.write(`dualpay-issuer: ${message}\n\n${USAGE}`);
   process.exit(2);
+}
+
+/** A whole number ≥ 0 given as `flag`'s value. */
+function count(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9]{1,6}$/.test(value)) fail(`${flag} must be a whole number ≥ 0, got ${value}`);
+  return Number(value);
+}
+
+// `--trust-proxy` once took no value; say what it takes now instead of parseArgs' generic error.
+const trustProxyAt = process.argv.indexOf('--trust-proxy');
+if (trustProxyAt >= 0 && !/^[0-9]/.test(process.argv[trustProxyAt + 1] ?? '')) {
+  fail(
+    '--trust-proxy takes the number of proxies in front of the issuer (it takes a value now): ' +
+      '--trust-proxy 1 behind one proxy',
+  );
 }
 
 let args;
@@ -35,7 +55,8 @@ try {
       'shop-origin': { type: 'string', multiple: true },
       'public-url': { type: 'string' },
       host: { type: 'string', default: 'localhost' },
-      'trust-proxy': { type: 'boolean', default: false },
+      'trust-proxy': { type: 'string' },
+      'max-connections-per-ip': { type: 'string' },
       'admin-key': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
@@ -60,6 +81,8 @@ if (!levels.includes(args['log-level'])) fail(`--log-level must be one of ${leve
 if (args['admin-key'] !== undefined && !/^ak_[A-Za-z0-9_-]{8,200}$/.test(args['admin-key'])) {
   fail('--admin-key must look like ak_ followed by at least 8 letters, digits, - or _');
 }
+const trustProxy = count('--trust-proxy', args['trust-proxy']);
+const maxConnectionsPerIp = count('--max-connections-per-ip', args['max-connections-per-ip']);
 let publicUrl: string | undefined;
 if (args['public-url'] !== undefined) {
   try {
@@ -73,7 +96,8 @@ const running = await startIssuer({
   db: args.db,
   port,
   host: args.host,
-  trustProxy: args['trust-proxy'],
+  ...(trustProxy !== undefined ? { trustProxy } : {}),
+  ...(maxConnectionsPerIp !== undefined ? { maxConnectionsPerIp } : {}),
   ...(publicUrl ? { publicUrl } : {}),
   seedDemo: args['seed-demo'] ? { shopOrigins: args['shop-origin'] ?? demoShopOrigins() } : false,
   logger: {
