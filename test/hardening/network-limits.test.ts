@@ -88,7 +88,7 @@ async function cancel(base: string, session: Session): Promise<void> {
   assert.equal(result.status, 200);
 }
 
-describe('a slow client at the default request timeout (30 s)', () => {
+describe('a slow client at the default request timeout (30 s)', { timeout: 60_000 }, () => {
   let server: TestIssuer;
   before(async () => (server = await startTestIssuer()));
   after(() => server.dispose());
@@ -118,7 +118,7 @@ describe('a slow client at the default request timeout (30 s)', () => {
   });
 });
 
-describe('request timeouts (requestTimeoutMs: 2000)', () => {
+describe('request timeouts (requestTimeoutMs: 2000)', { timeout: 30_000 }, () => {
   let server: TestIssuer;
   before(async () => (server = await startTestIssuer({ requestTimeoutMs: 2_000 })));
   after(() => server.dispose());
@@ -177,7 +177,7 @@ describe('request timeouts (requestTimeoutMs: 2000)', () => {
   });
 });
 
-describe('open sockets per client address (maxConnectionsPerIp: 4)', () => {
+describe('open sockets per client address (maxConnectionsPerIp: 4)', { timeout: 30_000 }, () => {
   let server: TestIssuer;
   const sockets: RawClient[] = [];
   before(async () => (server = await startTestIssuer({ maxConnectionsPerIp: 4 })));

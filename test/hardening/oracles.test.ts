@@ -44,21 +44,27 @@ async function storeCalls<T>(
 ): Promise<{ result: T; calls: string[] }> {
   const store = server.issuer.store as unknown as Record<string, unknown>;
   const calls: string[] = [];
-  const originals = new Map<string, unknown>();
-  const proto = Object.getPrototypeOf(store) as Record<string, unknown>;
-  for (const name of Object.getOwnPropertyNames(proto)) {
-    const method = proto[name];
-    if (name === 'constructor' || typeof method !== 'function') continue;
-    originals.set(name, method);
-    store[name] = function (this: unknown, ...args: unknown[]) {
-      calls.push(name);
-      return (method as (...a: unknown[]) => unknown).apply(store, args);
-    };
+  const originals = new Set<string>();
+  // Every method up the prototype chain (the records live in a base class).
+  for (
+    let proto = Object.getPrototypeOf(store) as Record<string, unknown> | null;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as Record<string, unknown> | null
+  ) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const method: unknown = Object.getOwnPropertyDescriptor(proto, name)?.value;
+      if (name === 'constructor' || typeof method !== 'function' || originals.has(name)) continue;
+      originals.add(name);
+      store[name] = function (...args: unknown[]) {
+        calls.push(name);
+        return (method as (...a: unknown[]) => unknown).apply(store, args);
+      };
+    }
   }
   try {
     return { result: await run(), calls };
   } finally {
-    for (const name of originals.keys()) Reflect.deleteProperty(store, name);
+    for (const name of originals) Reflect.deleteProperty(store, name);
   }
 }
 
