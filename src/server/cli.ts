@@ -17,7 +17,7 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
                          the right (default 0: the socket's address)
   --max-connections-per-ip N
                          open sockets per client IP (IPv6: per /64); 0 for no cap
-                         (default 256, or 0 with --trust-proxy)
+                         (default 256, or 0 with --trust-proxy 1 or more)
   --admin-key KEY        add this admin key (ak_…)
   --rotate-signing-key   make a new signing key at start (old tokens keep verifying)
   --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
