@@ -38,12 +38,16 @@ const running = await startIssuer({
   sweepIntervalMs: options.sweepIntervalMs ?? 1000,
   ...(options.pollIntervalSec ? { pollIntervalSec: options.pollIntervalSec } : {}),
   logger: false,
+  // The load generators open 10,000 SSE streams and the keep-alive pools from 127.0.0.1.
+  maxConnectionsPerIp: 0,
   rateLimits: {
     sessionCreate: unlimited,
     handoffCreate: unlimited,
     claim: unlimited,
     userCodeClaim: unlimited,
     enrollment: unlimited,
+    codeMiss: unlimited,
+    userCodeMissGlobal: unlimited,
   },
 });
 

@@ -35,6 +35,7 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
     "The payment's currency has no exchange rate to the account's currency, so it cannot count against the monthly limit.",
   slow_down: 'Polling faster than `interval`; add 5 s (RFC 8628 §3.5).',
   rate_limited: 'Too many requests; retry after `Retry-After` seconds.',
+  request_timeout: 'The request (head and body) did not arrive in time; the connection is closed.',
   network_error: 'The issuer or the merchant endpoint could not be reached.',
   invalid_response: 'A server answered with something unexpected.',
   invalid_configuration: 'The element is missing `issuer` or a way to create a session.',

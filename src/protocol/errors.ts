@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   currency_not_supported: { status: 422 },
   slow_down: { status: 429 },
   rate_limited: { status: 429 },
+  request_timeout: { status: 408 },
   network_error: { status: 0 },
   invalid_response: { status: 0 },
   invalid_configuration: { status: 0 },

@@ -24,7 +24,11 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
   --shop-origin ORIGIN   allowed origin of the demo shop (repeatable; default localhost/127.0.0.1:4000)
   --public-url URL       public origin (iss, WebAuthn origin, hand-off URLs); default http://localhost:P
   --host HOST            interface to listen on (default localhost; 0.0.0.0 for phones on the LAN)
-  --trust-proxy          take the client IP from X-Forwarded-For (only behind a proxy that sets it)
+  --trust-proxy N        N proxies in front: the client IP is the X-Forwarded-For entry N hops from
+                         the right (default 0: the socket's address)
+  --max-connections-per-ip N
+                         open sockets per client IP (IPv6: per /64); 0 for no cap
+                         (default 256, or 0 with --trust-proxy 1 or more)
   --admin-key KEY        add this admin key (ak_…)
   --exchange-rates FILE  JSON {"base": "KRW", "rates": {"USD": 1380.5, …}}: payments in another
                          currency than the payer's count against the monthly limit at these rates
@@ -47,6 +51,22 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/** A whole number ≥ 0 given as `flag`'s value. */
+function count(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9]{1,6}$/.test(value)) fail(`${flag} must be a whole number ≥ 0, got ${value}`);
+  return Number(value);
+}
+
+// `--trust-proxy` once took no value; say what it takes now instead of parseArgs' generic error.
+const trustProxyAt = process.argv.indexOf('--trust-proxy');
+if (trustProxyAt >= 0 && !/^[0-9]/.test(process.argv[trustProxyAt + 1] ?? '')) {
+  fail(
+    '--trust-proxy takes the number of proxies in front of the issuer (it takes a value now): ' +
+      '--trust-proxy 1 behind one proxy',
+  );
+}
+
 let args;
 try {
   args = parseArgs({
@@ -57,7 +77,8 @@ try {
       'shop-origin': { type: 'string', multiple: true },
       'public-url': { type: 'string' },
       host: { type: 'string', default: 'localhost' },
-      'trust-proxy': { type: 'boolean', default: false },
+      'trust-proxy': { type: 'string' },
+      'max-connections-per-ip': { type: 'string' },
       'admin-key': { type: 'string' },
       'exchange-rates': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
@@ -100,6 +121,8 @@ if (process.env.DUALPAY_KEY_ENCRYPTION_KEY) {
     fail((error as Error).message);
   }
 }
+const trustProxy = count('--trust-proxy', args['trust-proxy']);
+const maxConnectionsPerIp = count('--max-connections-per-ip', args['max-connections-per-ip']);
 let publicUrl: string | undefined;
 if (args['public-url'] !== undefined) {
   try {
@@ -126,7 +149,8 @@ const running = await startIssuer({
   db: args.db,
   port,
   host: args.host,
-  trustProxy: args['trust-proxy'],
+  ...(trustProxy !== undefined ? { trustProxy } : {}),
+  ...(maxConnectionsPerIp !== undefined ? { maxConnectionsPerIp } : {}),
   attestationRoots,
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),

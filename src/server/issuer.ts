@@ -13,6 +13,7 @@ import {
   DomainContext,
   type DomainLogger,
   type IssuerConfig,
+  type MissScope,
   type RateLimits,
 } from './domain/context.js';
 import { HandoffService } from './domain/handoffs.js';
@@ -24,7 +25,7 @@ import type { ExchangeRates } from './limits.js';
 import type { Store } from './store/types.js';
 import { parseAttestationRoots, type AttestationRoot } from './webauthn/attestation.js';
 
-export { DEFAULT_RATE_LIMITS, type RateLimits } from './domain/context.js';
+export { DEFAULT_RATE_LIMITS, type MissScope, type RateLimits } from './domain/context.js';
 
 export interface IssuerOptions {
   store: Store;
@@ -137,6 +138,16 @@ export class Issuer {
     this.ctx.rateLimit(bucket, key);
   }
 
+  /** `rate_limited` before any look-up when client `key` (or the issuer) has no code misses left. */
+  checkMisses(key: string, scope: MissScope): void {
+    this.ctx.checkMisses(key, scope);
+  }
+
+  /** Counts one code miss of client `key` (and of the issuer, for a user-code claim). */
+  countMiss(key: string, scope: MissScope): void {
+    this.ctx.countMiss(key, scope);
+  }
+
   /** Reports survivable domain faults (a failing notifier) to `logger` from now on. */
   setLogger(logger: DomainLogger): void {
     this.ctx.logger = logger;
@@ -148,18 +159,24 @@ export class Issuer {
     this.sweeper.unref();
   }
 
-  /** Expires due sessions, drops stale rate-limit state, reloads signing keys. */
+  /**
+   * Expires due sessions, drops stale rate-limit state, reloads signing keys (another process may
+   * have rotated), and writes the summaries of dropped refused-step audit rows whose minute ended.
+   */
   async sweep(): Promise<number> {
     const now = this.now();
     const expired = await this.checkout.sweepExpired(now);
     this.ctx.limiter.sweep(now);
+    await this.ctx.flushRefusalAudits();
     await this.keys.refresh(now);
     return expired;
   }
 
+  /** Stops the sweeper and writes what the refused-step audit budget still counts (call before closing the store). */
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
+    await this.ctx.flushRefusalAudits(true);
   }
 
   /**

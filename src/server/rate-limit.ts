@@ -1,7 +1,10 @@
 /**
  * Token-bucket rate limits kept in memory (per process). Each rule allows `burst` requests at once
  * and refills at `perMinute`. Buckets idle long enough to be full again are dropped by `sweep`.
+ * `clientKey` turns a client address into the key every per-client bucket is counted by.
  */
+import { isIPv4, isIPv6 } from 'node:net';
+
 export interface RateRule {
   perMinute: number;
   burst: number;
@@ -12,23 +15,96 @@ interface Bucket {
   updatedAt: number;
 }
 
+/** The eight 16-bit groups of an IPv6 address (RFC 4291 §2.2 text forms), or null. */
+function ipv6Groups(address: string): number[] | null {
+  let text = address;
+  const lastColon = text.lastIndexOf(':');
+  // A trailing dotted quad (`::ffff:1.2.3.4`, RFC 4291 §2.2 form 3) is the last two groups.
+  if (isIPv4(text.slice(lastColon + 1))) {
+    const octets = text
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number);
+    const [a = 0, b = 0, c = 0, d = 0] = octets;
+    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const parse = (part: string | undefined): number[] =>
+    part ? part.split(':').map((group) => parseInt(group, 16)) : [];
+  const head = parse(halves[0]);
+  const tail = parse(halves[1]);
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...Array<number>(halves.length === 1 ? 0 : missing).fill(0), ...tail];
+  return groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff)
+    ? groups
+    : null;
+}
+
+/**
+ * The key a client address is counted by in every per-client bucket and limit: an IPv4 address as
+ * is; an IPv4-mapped IPv6 address (`::ffff:1.2.3.4`, RFC 4291 §2.5.5.2) as its IPv4 address; any
+ * other IPv6 address as its /64 (`2001:db8:0:1::/64`), since one subscriber is usually given a
+ * whole /64 (RFC 6177) and would otherwise get 2^64 buckets. Anything that is not an address (no
+ * socket address, or a proxy header that held junk) shares the one key `invalid`.
+ */
+export function clientKey(ip: string | undefined): string {
+  if (!ip) return 'invalid';
+  if (isIPv4(ip)) return ip;
+  const bare = ip.replace(/%.*$/, ''); // a zone index (`fe80::1%eth0`) names an interface, not a host
+  if (!isIPv6(bare)) return 'invalid';
+  const groups = ipv6Groups(bare.toLowerCase());
+  if (!groups) return 'invalid';
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    const [high = 0, low = 0] = groups.slice(6);
+    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':')}::/64`;
+}
+
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+
+  /** `key`'s bucket under `rule`, refilled up to `now` (not stored). */
+  private current(key: string, rule: RateRule, now: number): Bucket {
+    const bucket = this.buckets.get(key) ?? { tokens: rule.burst, updatedAt: now };
+    const refillPerMs = rule.perMinute / 60_000;
+    return {
+      tokens: Math.min(rule.burst, bucket.tokens + (now - bucket.updatedAt) * refillPerMs),
+      updatedAt: now,
+    };
+  }
+
+  /** Seconds until `bucket` holds a whole token (at least 1). */
+  private static wait(bucket: Bucket, rule: RateRule): number {
+    const refillPerMs = rule.perMinute / 60_000;
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerMs / 1000));
+  }
 
   /**
    * Takes one token for `key` under `rule`. Returns 0 when allowed, otherwise the seconds to wait.
    */
   take(key: string, rule: RateRule, now: number): number {
-    const refillPerMs = rule.perMinute / 60_000;
-    const bucket = this.buckets.get(key) ?? { tokens: rule.burst, updatedAt: now };
-    bucket.tokens = Math.min(rule.burst, bucket.tokens + (now - bucket.updatedAt) * refillPerMs);
-    bucket.updatedAt = now;
+    const bucket = this.current(key, rule, now);
     this.buckets.set(key, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return 0;
     }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerMs / 1000));
+    return RateLimiter.wait(bucket, rule);
+  }
+
+  /**
+   * Whether `key` has a token under `rule`, without taking it: 0 when it has, otherwise the
+   * seconds to wait. For budgets charged only afterwards (a miss is known once looked up).
+   */
+  peek(key: string, rule: RateRule, now: number): number {
+    const bucket = this.current(key, rule, now);
+    return bucket.tokens >= 1 ? 0 : RateLimiter.wait(bucket, rule);
   }
 
   /** Forgets buckets untouched for `idleMs`. */

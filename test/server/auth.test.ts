@@ -52,6 +52,8 @@ before(async () => {
       userCodeClaim: GENEROUS,
       enrollment: GENEROUS,
       handoffCreate: GENEROUS,
+      codeMiss: GENEROUS,
+      userCodeMissGlobal: GENEROUS,
     },
   });
   const created = await request<{ id: string; secretKey: string }>(
@@ -807,7 +809,7 @@ describe('claimed-phone endpoints (phone cookie and issuer Origin)', () => {
       },
     ];
 
-    it(`${endpoint.action} refuses a request without this phone’s cookie with 401`, async () => {
+    it(`${endpoint.action} refuses a request without this phone’s cookie with 404, as for an unknown code`, async () => {
       const results = [];
 
       for (const { label, cookie } of cookies()) {
@@ -818,7 +820,7 @@ describe('claimed-phone endpoints (phone cookie and issuer Origin)', () => {
         results.push({ label, result });
       }
 
-      for (const { label, result } of results) assertError(result, 401, 'unauthorized', label);
+      for (const { label, result } of results) assertError(result, 404, 'not_found', label);
       await assertUntouched();
     });
   }

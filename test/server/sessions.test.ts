@@ -261,7 +261,8 @@ describe('hand-offs', () => {
     );
     const result = await phone.pay(claim.code, view.bindingCode);
 
-    assert.equal(stranger.status, 401);
+    assert.equal(stranger.status, 404);
+    assert.equal(codeOf(stranger.body), 'not_found');
     assert.equal(result.status, 200);
   });
 

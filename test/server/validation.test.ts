@@ -62,6 +62,8 @@ before(async () => {
       userCodeClaim: GENEROUS,
       enrollment: GENEROUS,
       handoffCreate: GENEROUS,
+      codeMiss: GENEROUS,
+      userCodeMissGlobal: GENEROUS,
     },
   });
   openSession = await createSession(server.url);

@@ -7,23 +7,34 @@ import { HttpError } from '../errors.js';
 import { EventHub } from '../events.js';
 import type { SigningKeys } from '../keys.js';
 import type { ExchangeRates } from '../limits.js';
-import { RateLimiter, type RateRule } from '../rate-limit.js';
+import { RateLimiter, clientKey, type RateRule } from '../rate-limit.js';
 import type { Actor, AuditEntry, SessionRecord, Store } from '../store/types.js';
 import type { Notifier } from './notifier.js';
 import type { PaymentPolicy } from './policy.js';
+import { RefusalAuditBudget, isRefusedStep } from './refusal-audit.js';
 
-/** Rate limits by name; see docs/protocol.md "Rate limits". */
+/**
+ * Rate limits by name; see docs/protocol.md "Rate limits". "Per client" means per `clientKey`:
+ * the IPv4 address, or the IPv6 /64.
+ */
 export interface RateLimits {
   /** Session creations per merchant. */
   sessionCreate: RateRule;
   /** Hand-off creations per session (rotation is about one a minute). */
   handoffCreate: RateRule;
-  /** Claims by hand-off code, per client IP. */
+  /** Claims by hand-off code, per client. */
   claim: RateRule;
-  /** Claims by user code (guessable), per client IP. */
+  /** Claims by user code (guessable), per client. */
   userCodeClaim: RateRule;
-  /** Enrolment calls, per client IP. */
+  /** Enrolment calls, per client. */
   enrollment: RateRule;
+  /**
+   * Misses per client on every route that takes a code (claim, the phone steps, enrolment): an
+   * answer of `404 not_found`, a code that names nothing this caller may act on.
+   */
+  codeMiss: RateRule;
+  /** Misses of user-code claims over the whole issuer, whoever sends them (many addresses). */
+  userCodeMissGlobal: RateRule;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -32,7 +43,18 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   claim: { perMinute: 60, burst: 20 },
   userCodeClaim: { perMinute: 10, burst: 10 },
   enrollment: { perMinute: 60, burst: 20 },
+  codeMiss: { perMinute: 10, burst: 10 },
+  userCodeMissGlobal: { perMinute: 60, burst: 120 },
 };
+
+/** Which miss budgets a code route spends: every code route the client's, user-code claims also the issuer's. */
+export type MissScope = 'code' | 'userCodeClaim';
+
+function rateLimited(wait: number): HttpError {
+  return new HttpError('rate_limited', `Too many requests; retry in ${wait} s`, {
+    headers: { 'retry-after': String(wait) },
+  });
+}
 
 /** Where the domain reports faults it survives (a notifier that threw, say). */
 export interface DomainLogger {
@@ -77,6 +99,7 @@ export class DomainContext {
   logger: DomainLogger;
   readonly hub = new EventHub();
   readonly limiter = new RateLimiter();
+  private readonly refusalAudits = new RefusalAuditBudget();
 
   constructor(parts: ContextParts) {
     this.store = parts.store;
@@ -93,10 +116,31 @@ export class DomainContext {
   /** Throws `rate_limited` with Retry-After when `key` is over the `bucket` rule. */
   rateLimit(bucket: keyof RateLimits, key: string): void {
     const wait = this.limiter.take(`${bucket}:${key}`, this.rateLimits[bucket], this.now());
-    if (wait > 0) {
-      throw new HttpError('rate_limited', `Too many requests; retry in ${wait} s`, {
-        headers: { 'retry-after': String(wait) },
-      });
+    if (wait > 0) throw rateLimited(wait);
+  }
+
+  /**
+   * Throws `rate_limited` with Retry-After, before anything is looked up, when client `key` has no
+   * code misses left, or, for a user-code claim, the issuer has none (a guesser spread over many
+   * addresses empties the issuer's budget, not each address's).
+   */
+  checkMisses(key: string, scope: MissScope): void {
+    const now = this.now();
+    const wait = Math.max(
+      this.limiter.peek(`codeMiss:${key}`, this.rateLimits.codeMiss, now),
+      scope === 'userCodeClaim'
+        ? this.limiter.peek('userCodeMissGlobal', this.rateLimits.userCodeMissGlobal, now)
+        : 0,
+    );
+    if (wait > 0) throw rateLimited(wait);
+  }
+
+  /** Spends one miss of client `key` (and of the issuer, for a user-code claim). */
+  countMiss(key: string, scope: MissScope): void {
+    const now = this.now();
+    this.limiter.take(`codeMiss:${key}`, this.rateLimits.codeMiss, now);
+    if (scope === 'userCodeClaim') {
+      this.limiter.take('userCodeMissGlobal', this.rateLimits.userCodeMissGlobal, now);
     }
   }
 
@@ -111,14 +155,37 @@ export class DomainContext {
     return { ...actor, at, action, sessionId, detail };
   }
 
-  /** Writes an audit row on its own (refused steps, which change nothing else). */
+  /**
+   * Writes an audit row on its own (steps that change nothing else). The one place refusals are
+   * audited: refused-step rows (`isRefusedStep`: `….refused`, `….denied`, `user_code.miss`) are
+   * limited per client key (`RefusalAuditBudget`: 30 a minute, then counted and summarised in
+   * one `audit.refusals_dropped` row); every other row, `approval.failed` included, is written.
+   */
   async audit(
     actor: Actor,
     action: string,
     sessionId?: string,
     detail?: Record<string, unknown>,
   ): Promise<void> {
-    await this.store.appendAudit(this.auditEntry(actor, action, sessionId, detail));
+    const entry = this.auditEntry(actor, action, sessionId, detail);
+    if (!isRefusedStep(action)) {
+      await this.store.appendAudit(entry);
+      return;
+    }
+    const { write, summary } = this.refusalAudits.admit(clientKey(actor.ip), entry);
+    if (summary) await this.store.appendAudit(summary);
+    if (write) await this.store.appendAudit(entry);
+  }
+
+  /**
+   * Writes the summaries of refused-step windows that have ended (the sweeper), or of all windows
+   * (`final`, at shutdown), so no dropped row goes uncounted.
+   */
+  async flushRefusalAudits(final = false): Promise<void> {
+    const now = this.now();
+    for (const summary of this.refusalAudits.flush(final ? Infinity : now, now)) {
+      await this.store.appendAudit(summary);
+    }
   }
 
   /** Wakes this process's streams with the session's latest event. */

@@ -18,6 +18,9 @@ import { iso, type DomainContext } from './context.js';
 import type { MerchantService } from './merchants.js';
 import { refusalError, sessionStateCode } from './refusals.js';
 
+/** The one answer of a phone step to a code this phone did not claim, known or not. */
+export const NOT_THIS_PHONE = 'No payment on this phone has this code';
+
 /** How a phone names the payment it is working on: the QR's code, or the typed user code. */
 export type PhoneCode = { handoffCode: string } | { userCode: string };
 
@@ -74,7 +77,7 @@ export class HandoffService {
     const phoneTokenHash = sha256Hex(phoneToken);
     const handoff = viaUserCode
       ? ((await this.ctx.store.findLiveHandoffByUserCode(code, now)) ??
-        (await this.ownClaimedHandoffs({ userCode: code }, phoneTokenHash))[0]?.handoff)
+        (await this.claimedHandoffs({ userCode: code }, phoneTokenHash)).own?.handoff)
       : await this.ctx.store.getHandoff(sha256Hex(code));
     if (!handoff) {
       if (viaUserCode) await this.ctx.audit(actor, 'user_code.miss');
@@ -132,28 +135,44 @@ export class HandoffService {
 
   /**
    * The claimed hand-offs behind `code` with their sessions, and which of them this phone
-   * claimed (the phone cookie decides; a user code may have been reused over time).
+   * claimed (the phone cookie decides; a user code may have been reused over time). Reads at
+   * least one session whatever it finds, so an unknown code costs what a claimed one does.
    */
-  private async ownClaimedHandoffs(
+  private async claimedHandoffs(
     code: PhoneCode,
     phoneTokenHash: string | null,
-  ): Promise<{ handoff: HandoffRecord; session: SessionRecord }[]> {
-    const handoffs =
+  ): Promise<{
+    own: { handoff: HandoffRecord; session: SessionRecord } | null;
+    other: string | null;
+  }> {
+    const found =
       'handoffCode' in code
         ? [await this.ctx.store.getHandoff(sha256Hex(code.handoffCode))]
         : await this.ctx.store.listClaimedHandoffsByUserCode(code.userCode);
-    const own: { handoff: HandoffRecord; session: SessionRecord }[] = [];
-    for (const handoff of handoffs) {
-      if (!handoff || handoff.claimedAt === null || phoneTokenHash === null) continue;
-      const session = await this.checkout.loadSession(handoff.sessionId);
-      if (session?.phoneTokenHash === phoneTokenHash) own.push({ handoff, session });
+    const claimed = found.filter(
+      (handoff): handoff is HandoffRecord => handoff !== null && handoff.claimedAt !== null,
+    );
+    let own: { handoff: HandoffRecord; session: SessionRecord } | null = null;
+    // One session read for an unknown code too (an id no session has): no timing oracle.
+    for (const handoff of claimed.length > 0 ? claimed : [null]) {
+      const session = await this.checkout.loadSession(handoff?.sessionId ?? '');
+      if (
+        handoff &&
+        session &&
+        phoneTokenHash !== null &&
+        session.phoneTokenHash === phoneTokenHash
+      ) {
+        own ??= { handoff, session };
+      }
     }
-    return own;
+    return { own, other: own ? null : (claimed[0]?.sessionId ?? null) };
   }
 
   /**
-   * The claimed session behind a hand-off code or user code, for the phone that claimed it.
-   * `unauthorized` when this phone did not claim it; the session's status error when it is over.
+   * The claimed session behind a hand-off code or user code, for the phone that claimed it; the
+   * session's status error when it is over. A code this phone did not claim answers exactly like
+   * a code that names nothing — same `404 not_found`, same message, same work, same (budgeted)
+   * `….denied` audit row — so the phone endpoints cannot tell live codes from dead ones.
    */
   async phoneSession(
     code: PhoneCode,
@@ -161,24 +180,17 @@ export class HandoffService {
     step: { actor: Actor; action: string },
   ): Promise<SessionRecord> {
     const tokenHash = phoneToken === undefined ? null : sha256Hex(phoneToken);
-    const [own] = await this.ownClaimedHandoffs(code, tokenHash);
+    const { own, other } = await this.claimedHandoffs(code, tokenHash);
     if (own) {
       if (own.session.status === 'claimed') return own.session;
       const reason = sessionStateCode(own.session, this.ctx.now());
       await this.ctx.audit(step.actor, `${step.action}.refused`, own.session.id, { reason });
       throw new HttpError(reason);
     }
-    const target =
-      'handoffCode' in code
-        ? await this.ctx.store.getHandoff(sha256Hex(code.handoffCode))
-        : (await this.ctx.store.listClaimedHandoffsByUserCode(code.userCode))[0];
-    if (!target) throw new HttpError('not_found', 'No such code');
-    // Another phone (or none) knocking on a claimed payment: worth a trace.
-    if (target.claimedAt !== null) {
-      await this.ctx.audit(step.actor, `${step.action}.denied`, target.sessionId, {
-        reason: 'not_this_phone',
-      });
-    }
-    throw new HttpError('unauthorized', 'Open this payment from the phone that scanned the code');
+    // Another phone (or none) knocking on a claimed payment, or on nothing: worth a trace.
+    await this.ctx.audit(step.actor, `${step.action}.denied`, other ?? undefined, {
+      reason: other ? 'not_this_phone' : 'unknown_code',
+    });
+    throw new HttpError('not_found', NOT_THIS_PHONE);
   }
 }

@@ -3,9 +3,10 @@
  * and the routes grouped by who calls them, each group an encapsulated plugin. The issuer and the
  * open SSE streams are shared through `decorate`.
  */
-import type { Duplex } from 'node:stream';
+import type { Server } from 'node:http';
 import Fastify, {
   LogController,
+  type FastifyHttpOptions,
   type FastifyInstance,
   type FastifyReply,
   type FastifyServerOptions,
@@ -13,6 +14,13 @@ import Fastify, {
 import { HttpError } from '../errors.js';
 import type { Issuer } from '../issuer.js';
 import { parseJsonBody } from './body.js';
+import {
+  answerClientError,
+  capConnectionsPerClient,
+  connectionSettings,
+  httpServerOptions,
+  type ConnectionSettings,
+} from './connections.js';
 import { defaultPhoneAssetsDir } from './pages.js';
 import { adminRoutes } from './routes/admin.js';
 import { merchantRoutes } from './routes/merchant.js';
@@ -37,8 +45,26 @@ declare module 'fastify' {
 export interface AppOptions {
   /** Fastify logger options; `false` (default) for none. */
   logger?: FastifyServerOptions['logger'];
-  /** Trust X-Forwarded-For (only behind a proxy you run). */
-  trustProxy?: boolean;
+  /**
+   * How many proxies in front of the issuer to trust (default 0: none). The client address is then
+   * the `X-Forwarded-For` entry that many hops from the socket, counted from the right (the socket
+   * peer is hop 0), so whatever a client writes further left is never taken.
+   */
+  trustProxy?: number;
+  /**
+   * Time a client has to send a whole request, head and body, in ms; 0 for no limit. Default
+   * 30 000. A request that takes longer gets `408 request_timeout` and its socket is closed.
+   */
+  requestTimeoutMs?: number;
+  /** Time a client has to send a request's head, in ms (at most `requestTimeoutMs`). Default 10 000. */
+  headersTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open between requests, in ms. Default 72 000. */
+  keepAliveTimeoutMs?: number;
+  /**
+   * Open sockets one client address (IPv4, or IPv6 /64) may hold; one more is closed at once.
+   * 0 for no cap. Default 256, or 0 when `trustProxy` > 0 (every socket is then the proxy's).
+   */
+  maxConnectionsPerIp?: number;
   /** Largest accepted body in bytes. */
   bodyLimit?: number;
   /** Directory of the built phone-page bundles. */
@@ -88,29 +114,20 @@ function sendError(reply: FastifyReply, error: unknown): void {
   void reply.code(http.status).headers(http.headers).send(http.toJSON());
 }
 
-/** Answers a request Node's HTTP parser refused, in the documented error shape, and closes. */
-function answerClientError(error: Error, socket: Duplex): void {
-  if (!socket.writable) return;
-  const http = new HttpError(
-    'invalid_request',
-    (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW'
-      ? 'The request head is larger than 16 KiB'
-      : 'The request is not valid HTTP',
-  );
-  const body = JSON.stringify(http.toJSON());
-  socket.end(
-    `HTTP/1.1 ${http.status} Bad Request\r\ncontent-type: application/json; charset=utf-8\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\n` +
-      `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
-  );
-}
-
-/** Builds the issuer's Fastify app over `issuer`; the caller listens and closes. */
-export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInstance {
-  const app = Fastify({
+/** Fastify's options for `options`: logging, limits, proxies, timeouts and error answers. */
+function fastifyOptions(
+  options: AppOptions,
+  connections: ConnectionSettings,
+): FastifyHttpOptions<Server> {
+  const hops = connections.trustProxy;
+  return {
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    // proxy-addr's hop count, as a function: Fastify's numeric form trusts no hop at all.
+    trustProxy: hops > 0 ? (_address: string, hop: number) => hop < hops : false,
+    http: httpServerOptions(connections),
+    requestTimeout: connections.requestTimeoutMs,
+    keepAliveTimeout: connections.keepAliveTimeoutMs,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
     // No implicit HEAD routes: a HEAD on the SSE endpoint would hold a stream open.
@@ -120,9 +137,17 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
     logController: new LogController({ disableRequestLogging: true }),
     // Errors Fastify raises before routing (bad percent-encoding, over-long parameters).
     frameworkErrors: (error, _request, reply) => sendError(reply as FastifyReply, error),
-    // Requests Node's parser refuses before Fastify sees them (a head over 16 KiB, broken syntax).
+    // Requests Node's parser refuses before Fastify sees them (a head over 16 KiB, broken syntax),
+    // or that did not arrive within `requestTimeoutMs`.
     clientErrorHandler: answerClientError,
-  });
+  };
+}
+
+/** Builds the issuer's Fastify app over `issuer`; the caller listens and closes. */
+export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInstance {
+  const connections = connectionSettings(options);
+  const app = Fastify(fastifyOptions(options, connections));
+  capConnectionsPerClient(app.server as Server, connections.maxConnectionsPerIp);
   app.decorate('issuer', issuer);
   app.decorate('streams', new SseStreams());
   app.decorate('routeList', [] as string[]);

@@ -699,6 +699,8 @@ export async function startBadInputWorld(): Promise<BadInputWorld> {
       userCodeClaim: GENEROUS,
       enrollment: GENEROUS,
       handoffCreate: GENEROUS,
+      codeMiss: GENEROUS,
+      userCodeMissGlobal: GENEROUS,
       sessionCreate: GENEROUS,
     },
   });

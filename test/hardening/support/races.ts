@@ -81,6 +81,8 @@ export async function startRaceWorld(): Promise<RaceWorld> {
       userCodeClaim: GENEROUS,
       enrollment: GENEROUS,
       handoffCreate: GENEROUS,
+      codeMiss: GENEROUS,
+      userCodeMissGlobal: GENEROUS,
       sessionCreate: GENEROUS,
     },
   });

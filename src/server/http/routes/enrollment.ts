@@ -1,8 +1,13 @@
-/** Enrolment endpoints for the phone (issuer origin only): registration options and verify. */
+/**
+ * Enrolment endpoints for the phone (issuer origin only): registration options and verify. The
+ * enrolment code is the credential, so both run under the client's miss budget.
+ */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { isHandoffCode } from '../../../protocol/index.js';
 import { HttpError } from '../../errors.js';
+import { clientKey } from '../../rate-limit.js';
 import { actorOf, requireIssuerOrigin } from '../auth.js';
+import { underMissBudget } from '../misses.js';
 
 function enrollmentCode(request: FastifyRequest<{ Params: { code: string } }>): string {
   const { code } = request.params;
@@ -16,18 +21,22 @@ export const enrollmentRoutes: FastifyPluginAsync = async (app) => {
     '/v1/enrollments/:code/registration-options',
     async (request) => {
       requireIssuerOrigin(issuer, request);
-      issuer.rateLimit('enrollment', request.ip);
-      return issuer.accounts.getRegistrationOptions(enrollmentCode(request));
+      issuer.rateLimit('enrollment', clientKey(request.ip));
+      return underMissBudget(issuer, request, 'code', async () =>
+        issuer.accounts.getRegistrationOptions(enrollmentCode(request)),
+      );
     },
   );
 
   app.post<{ Params: { code: string } }>('/v1/enrollments/:code/verify', async (request) => {
     requireIssuerOrigin(issuer, request);
-    issuer.rateLimit('enrollment', request.ip);
-    return issuer.accounts.verifyEnrollment(
-      enrollmentCode(request),
-      request.body,
-      actorOf(request, 'phone'),
+    issuer.rateLimit('enrollment', clientKey(request.ip));
+    return underMissBudget(issuer, request, 'code', async () =>
+      issuer.accounts.verifyEnrollment(
+        enrollmentCode(request),
+        request.body,
+        actorOf(request, 'phone'),
+      ),
     );
   });
 };

@@ -1,12 +1,14 @@
 /**
  * Phone endpoints of a payment (issuer origin only): claim, authentication options, confirm,
- * decline. Every step after the claim needs the claiming phone's cookie.
+ * decline. Every step after the claim needs the claiming phone's cookie. Every one takes a code,
+ * so every one runs under the client's miss budget (`underMissBudget`).
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { isHandoffCode, parseUserCode } from '../../../protocol/index.js';
 import { HttpError } from '../../errors.js';
 import type { Issuer } from '../../issuer.js';
-import type { PhoneCode } from '../../domain/handoffs.js';
+import { NOT_THIS_PHONE, type PhoneCode } from '../../domain/handoffs.js';
+import { clientKey } from '../../rate-limit.js';
 import {
   actorOf,
   phoneTokenFor,
@@ -14,6 +16,7 @@ import {
   requireIssuerOrigin,
   setPhoneCookie,
 } from '../auth.js';
+import { underMissBudget } from '../misses.js';
 
 type WithCode = FastifyRequest<{ Params: { code: string } }>;
 
@@ -22,16 +25,19 @@ function phoneCode(request: WithCode): PhoneCode {
   const { code } = request.params;
   if (isHandoffCode(code)) return { handoffCode: code };
   const userCode = parseUserCode(code);
-  if (!userCode) throw new HttpError('not_found', 'No such code');
+  if (!userCode) throw new HttpError('not_found', NOT_THIS_PHONE);
   return { userCode };
 }
 
+/** The session a phone step acts on: Origin, then the miss budget, then the look-up. */
 async function claimedSession(issuer: Issuer, request: WithCode, action: string) {
   requireIssuerOrigin(issuer, request);
-  return issuer.handoffs.phoneSession(phoneCode(request), phoneTokenOf(issuer, request), {
-    actor: actorOf(request, 'phone'),
-    action,
-  });
+  return underMissBudget(issuer, request, 'code', () =>
+    issuer.handoffs.phoneSession(phoneCode(request), phoneTokenOf(issuer, request), {
+      actor: actorOf(request, 'phone'),
+      action,
+    }),
+  );
 }
 
 export const phoneRoutes: FastifyPluginAsync = async (app) => {
@@ -41,18 +47,22 @@ export const phoneRoutes: FastifyPluginAsync = async (app) => {
     requireIssuerOrigin(issuer, request);
     const { code } = request.params;
     const userCode = isHandoffCode(code) ? null : parseUserCode(code);
-    if (userCode) issuer.rateLimit('userCodeClaim', request.ip);
-    else issuer.rateLimit('claim', request.ip);
-    if (!userCode && !isHandoffCode(code)) throw new HttpError('not_found', 'No such code');
-    const token = phoneTokenFor(issuer, request);
-    const claimed = await issuer.handoffs.claimHandoff(
-      userCode ?? code,
-      userCode !== null,
-      token,
-      actorOf(request, 'phone'),
+    if (userCode) issuer.rateLimit('userCodeClaim', clientKey(request.ip));
+    else issuer.rateLimit('claim', clientKey(request.ip));
+    const claimed = await underMissBudget(
+      issuer,
+      request,
+      userCode ? 'userCodeClaim' : 'code',
+      () => {
+        if (!userCode && !isHandoffCode(code)) throw new HttpError('not_found', 'No such code');
+        const token = phoneTokenFor(issuer, request);
+        return issuer.handoffs
+          .claimHandoff(userCode ?? code, userCode !== null, token, actorOf(request, 'phone'))
+          .then((details) => ({ details, token }));
+      },
     );
-    setPhoneCookie(issuer, reply, token);
-    return claimed;
+    setPhoneCookie(issuer, reply, claimed.token);
+    return claimed.details;
   });
 
   app.post<{ Params: { code: string } }>(
