@@ -277,11 +277,13 @@ describe('audit rows of refused steps', () => {
     const { bindingCode } = (await publicSession(server.url, session)).body;
     const handoff = await createHandoff(server.url, session);
     assert.equal((await phone.claim(handoff.code)).status, 200);
-    const wrong = String((Number(bindingCode) + 1) % 100).padStart(2, '0');
+    await phone.enrol();
 
     const attempts: HttpResult[] = [];
     for (let i = 0; i < MAX_FAILED_ATTEMPTS; i++) {
-      attempts.push(await phone.authenticationOptions(handoff.code, wrong));
+      const options = await phone.authenticationOptions(handoff.code, bindingCode);
+      const unverified = await phone.assert(options.body, { userVerified: false });
+      attempts.push(await phone.confirm(handoff.code, unverified));
     }
     const failed = (await server.issuer.store.listAudit({ sessionId: session.id })).filter(
       (entry) => entry.action === 'approval.failed',
