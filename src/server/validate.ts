@@ -27,11 +27,13 @@ import { HttpError } from './errors.js';
  * - the other default-ignorable code points (Unicode `Default_Ignorable_Code_Point`: renderers
  *   show nothing for them), such as U+034F, the Hangul fillers U+115F, U+1160, U+3164, U+FFA0,
  *   U+17B4, U+17B5; **except** the variation selectors (U+180B–U+180D, U+180F, U+FE00–U+FE0F,
- *   U+E0100–U+E01EF), which pick the form of the character before them (the emoji form of U+2764, CJK
- *   variants in names).
+ *   U+E0100–U+E01EF), which pick the form of the character before them (the emoji form of
+ *   U+2764, CJK variants in names); one that follows no character, or another selector, is
+ *   refused.
  *
- * The price: emoji joined with U+200D ZWJ, the Persian ZWNJ (U+200C) and the subdivision flags (tag
- * characters) are refused; the merchant writes the text without them. Unicode properties follow Node's ICU version.
+ * The price: emoji joined with U+200D ZWJ, the Persian ZWNJ (U+200C) and the subdivision flags
+ * (tag characters) are refused; the merchant writes the text without them. The Unicode properties
+ * are those of Node's ICU.
  */
 const FORBIDDEN =
   /(?![\t\n\r\p{Variation_Selector}])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
@@ -89,9 +91,10 @@ export function text(value: unknown, field: string, rule: TextRule): string {
     STRAY_VARIATION_SELECTOR.exec(value) ??
     (rule.multiline ? null : LINE_BREAK_OR_TAB.exec(value));
   if (bad) {
+    const not = rule.multiline ? '' : ', nor line breaks or tabs';
     throw new HttpError(
       'invalid_request',
-      `${field} contains ${codePoint(bad[0])}: control, invisible and bidirectional formatting characters are not allowed${rule.multiline ? '' : ', nor line breaks or tabs'}`,
+      `${field} contains ${codePoint(bad[0])}: control, invisible and bidirectional formatting characters are not allowed${not}`,
     );
   }
   if (rule.pattern && !rule.pattern.test(value)) {

@@ -219,9 +219,9 @@ function write(value: unknown, writer: Writer): string {
   if (Array.isArray(value)) return `[${value.map((item) => write(item, writer)).join(`,${s}`)}]`;
   if (value !== null && typeof value === 'object') {
     const keys = Object.keys(value);
+    const record = value as Record<string, unknown>;
     const members = keys.map(
-      (key, i) =>
-        `${escapeKey(key, writer.escapes, i)}${s}:${s}${write((value as Record<string, unknown>)[key], writer)}`,
+      (key, i) => `${escapeKey(key, writer.escapes, i)}${s}:${s}${write(record[key], writer)}`,
     );
     const extra = writer.extra?.(keys);
     if (extra !== undefined) members.push(extra);

@@ -41,9 +41,9 @@ function countColons(text: string): number {
 /**
  * Refuses what `JSON.parse` accepted in `text` (giving `value`) but we will not take, with
  * `invalid_request`: the nesting and `__proto__` of `checkValue`, and a duplicate key in any
- * object at any depth. RFC 8259 §4 leaves duplicate names to the implementation and `JSON.parse`
- * keeps the last one, so `{"amount":1,…,"amount":999999}` would be checked by one reader and paid by
- * another (security review finding 10).
+ * object at any depth. RFC 8259 §4 leaves duplicate names to the implementation and
+ * `JSON.parse` keeps the last one, so `{"amount":1,…,"amount":999999}` would be checked by one
+ * reader and paid by another (security review finding 10).
  *
  * Most bodies are cleared without scanning for duplicates: every key of the text is followed by
  * one `:` outside strings, so the text's `:` count ≥ its keys ≥ the keys of the parsed value, and
