@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark of the JSON body checks (`src/server/http/body.ts`), not part of `npm run bench`:
  * what `checkJson` (nesting, `__proto__`, duplicate keys) adds to `JSON.parse` on a typical
- * checkout body, when its key count clears the body and when the duplicate scan has to run.
+ * checkout body, when counting clears the body and when the duplicate scan has to run.
  *
  *   node --import tsx bench/json-body.ts
  */
@@ -16,6 +16,8 @@ const typical = JSON.stringify({
 });
 // A `:` inside a string: the key count cannot clear it, so the scan runs.
 const withColon = typical.replace('Flat white', 'Table 4: flat white');
+// The same with an escape (a line break) as well.
+const withColonAndEscape = typical.replace('Flat white', 'Table 4:\\nflat white');
 
 /** The check before finding 10: nesting and `__proto__` on the parsed value. */
 function previousCheck(value: unknown, depth: number): void {
@@ -35,6 +37,8 @@ const cases: Record<string, () => unknown> = {
   'JSON.parse + previous check': () => previousCheck(JSON.parse(typical), 0),
   'JSON.parse + checkJson': () => checkJson(typical, JSON.parse(typical)),
   'JSON.parse + checkJson (":" in a string)': () => checkJson(withColon, JSON.parse(withColon)),
+  'JSON.parse + checkJson (":" and "\\n")': () =>
+    checkJson(withColonAndEscape, JSON.parse(withColonAndEscape)),
   'findDuplicateKey alone': () => findDuplicateKey(typical),
 };
 
@@ -51,5 +55,5 @@ for (let round = 0; round < 40; round++) {
     best.set(name, Math.min(best.get(name) ?? Infinity, ns));
   }
 }
-console.log(`body: ${typical.length} characters (${withColon.length} with the colon)`);
+console.log(`body: ${typical.length} characters (${withColonAndEscape.length} with ":" and "\\n")`);
 for (const [name, ns] of best) console.log(`${name.padEnd(44)} ${ns.toFixed(0).padStart(6)} ns`);
