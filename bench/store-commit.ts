@@ -62,6 +62,7 @@ async function run(
     {
       id: 'm_bench',
       name: 'Bench',
+      nameKey: 'bench',
       mode: 'test',
       secretKeyHash: randomBytes(32).toString('hex'),
       allowedOrigins: [],

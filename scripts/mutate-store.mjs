@@ -196,6 +196,13 @@ const MUTATIONS = [
   ],
   [
     RECORDS,
+    'a merchant name key is taken once',
+    ' ON CONFLICT (name_key) DO NOTHING',
+    '',
+    'stores a merchant only if no merchant has its name key',
+  ],
+  [
+    RECORDS,
     'an admin key is added once',
     'INSERT OR IGNORE INTO admin_keys',
     'INSERT INTO admin_keys',

@@ -16,6 +16,7 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   origin_not_allowed: 'The request Origin is not allowed (CORS or CSRF check).',
   not_found: 'No such resource for these credentials.',
   idempotency_conflict: 'The Idempotency-Key was used with a different request body.',
+  merchant_name_taken: 'Another merchant has this name (compared after NFKC and case folding).',
   session_not_open: 'The session is no longer open for this step.',
   session_settled: 'The session is already settled.',
   session_expired: 'The session passed its expiry time.',

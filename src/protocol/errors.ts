@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   origin_not_allowed: { status: 403 },
   not_found: { status: 404 },
   idempotency_conflict: { status: 409 },
+  merchant_name_taken: { status: 409 },
   session_not_open: { status: 409 },
   session_settled: { status: 409 },
   session_expired: { status: 410 },

@@ -12,9 +12,40 @@ import {
 } from '../protocol/index.js';
 import { HttpError } from './errors.js';
 
-/** C0 controls and DEL, which never belong in identifiers or display text. */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/**
+ * Characters that never belong in display text or identifiers (security review finding 11): text
+ * that reads differently from its bytes, or that two people read the same while the bytes differ.
+ *
+ * - controls (`Cc`): C0, DEL and C1 (U+0080–U+009F, including U+0085 NEL). Multi-line text may
+ *   use exactly three of them, `\t`, `\n` and `\r`; nothing else breaks a line;
+ * - format characters (`Cf`): the bidirectional controls that reorder what follows (U+061C,
+ *   U+200E, U+200F, U+202A–U+202E, U+2066–U+2069, the deprecated U+206A–U+206F), the zero-width
+ *   characters (U+200B–U+200D, U+2060–U+2064, U+FEFF), U+180E, the soft hyphen U+00AD, the tag
+ *   characters U+E0001–U+E007F (invisible ASCII), and the rest of `Cf` (interlinear annotation,
+ *   Arabic number signs…): none has a place in a shop name or an order;
+ * - the line and paragraph separators U+2028 and U+2029 (`Zl`, `Zp`);
+ * - the other default-ignorable code points (Unicode `Default_Ignorable_Code_Point`: renderers
+ *   show nothing for them), such as U+034F, the Hangul fillers U+115F, U+1160, U+3164, U+FFA0,
+ *   U+17B4, U+17B5; **except** the variation selectors (U+180B–U+180D, U+180F, U+FE00–U+FE0F,
+ *   U+E0100–U+E01EF), which pick the form of the character before them (the emoji form of
+ *   U+2764, CJK variants in names); one that follows no character, or another selector, is
+ *   refused.
+ *
+ * The price: emoji joined with U+200D ZWJ, the Persian ZWNJ (U+200C) and the subdivision flags
+ * (tag characters) are refused; the merchant writes the text without them. The Unicode properties
+ * are those of Node's ICU.
+ */
+const FORBIDDEN =
+  /(?![\t\n\r\p{Variation_Selector}])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+/** A variation selector with no character of its own before it: a run of them hides data. */
+const STRAY_VARIATION_SELECTOR = /(?:^|\p{Variation_Selector})\p{Variation_Selector}/u;
+const LINE_BREAK_OR_TAB = /[\t\n\r]/;
+
+/** The last code point of `match` as `U+202E`: messages name a character without printing it. */
+function codePoint(match: string): string {
+  const last = [...match].at(-1) ?? '';
+  return `U+${(last.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
 
 /** The body as a plain JSON object, or `invalid_request`. */
 export function object(value: unknown, what = 'body'): Record<string, unknown> {
@@ -36,12 +67,15 @@ export function onlyFields(body: Record<string, unknown>, allowed: readonly stri
 export interface TextRule {
   min?: number;
   max: number;
-  /** Allow line breaks and tabs (display text); identifiers never do. */
+  /** Allow `\n`, `\r` and `\t` (display text); identifiers never do. Nothing else breaks a line. */
   multiline?: boolean;
   pattern?: RegExp;
 }
 
-/** A well-formed string within the rule, or `invalid_request`. */
+/**
+ * A well-formed string within the rule, free of `FORBIDDEN` characters, or `invalid_request` with
+ * a message naming the field and the character.
+ */
 export function text(value: unknown, field: string, rule: TextRule): string {
   if (typeof value !== 'string')
     throw new HttpError('invalid_request', `${field} must be a string`);
@@ -52,8 +86,16 @@ export function text(value: unknown, field: string, rule: TextRule): string {
   // Lone surrogates would be stored as U+FFFD and change the transaction hash.
   if (!value.isWellFormed())
     throw new HttpError('invalid_request', `${field} is not valid Unicode`);
-  if (CONTROL.test(value) || (!rule.multiline && /[\n\r\t]/.test(value))) {
-    throw new HttpError('invalid_request', `${field} contains control characters`);
+  const bad =
+    FORBIDDEN.exec(value) ??
+    STRAY_VARIATION_SELECTOR.exec(value) ??
+    (rule.multiline ? null : LINE_BREAK_OR_TAB.exec(value));
+  if (bad) {
+    const not = rule.multiline ? '' : ', nor line breaks or tabs';
+    throw new HttpError(
+      'invalid_request',
+      `${field} contains ${codePoint(bad[0])}: control, invisible and bidirectional formatting characters are not allowed${not}`,
+    );
   }
   if (rule.pattern && !rule.pattern.test(value)) {
     throw new HttpError('invalid_request', `${field} has an invalid format`);

@@ -93,6 +93,33 @@ describe('contractBreach (the oracle of the properties above)', () => {
     );
   });
 
+  it('flags a 2xx for a body that repeats a key, and accepts its refusal', () => {
+    const duplicate = buildRequest(
+      {
+        method: 'POST',
+        template: '/v1/checkout-sessions',
+        params: [],
+        headers: {},
+        body: { amount: 1, currency: 'KRW', orderId: 'o' },
+      },
+      [{ kind: 'duplicate-key', pick: 0, escape: true, value: 999999 }],
+    );
+
+    assert.equal(
+      duplicate.body,
+      '{"amount":1,"currency":"KRW","orderId":"o","\\u0061mount":999999}',
+    );
+    assert.notEqual(contractBreach(response(201, { id: 'cs_x' }), duplicate, false), null);
+    assert.equal(
+      contractBreach(
+        response(400, { error: { code: 'invalid_request', message: 'x' } }),
+        duplicate,
+        false,
+      ),
+      null,
+    );
+  });
+
   it('accepts a documented error and a page that does not reflect the input', () => {
     const breaches = [
       contractBreach(response(404, { error: { code: 'not_found', message: 'x' } }), built, true),

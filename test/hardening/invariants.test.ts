@@ -125,6 +125,37 @@ describe('invariantViolations', () => {
       'ledger sum above the monthly limit',
       () => db.prepare("UPDATE accounts SET monthly_limit = 1 WHERE id = 'acct_demo'").run(),
     ],
+    [
+      'hidden character in sessions.description',
+      () =>
+        db
+          .prepare("UPDATE sessions SET description = 'pay \u202etxe.exe' WHERE id = ?")
+          .run(openId),
+    ],
+    [
+      'hidden character in sessions.metadata',
+      () =>
+        db.prepare('UPDATE sessions SET metadata = ? WHERE id = ?').run('{"a":"\u2028"}', openId),
+    ],
+    [
+      'hidden character in merchants.name',
+      () => db.prepare("UPDATE merchants SET name = name || '\u200b'").run(),
+    ],
+    [
+      "merchant name key that is not its name's",
+      () => db.prepare("UPDATE merchants SET name = 'Another Shop'").run(),
+    ],
+    [
+      'two merchants with one name',
+      () =>
+        db
+          .prepare(
+            `INSERT INTO merchants (id, name, name_key, mode, secret_key_hash, allowed_origins, created_at)
+             SELECT 'm_twin', upper(name), 'twin', mode, 'twin-hash', allowed_origins, created_at
+             FROM merchants WHERE id = 'm_demo'`,
+          )
+          .run(),
+    ],
   ];
 
   for (const [rule, corrupt] of corruptions) {

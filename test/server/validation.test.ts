@@ -158,6 +158,43 @@ function withRaw(base: Record<string, unknown>, field: string, rawValue: string)
 /** A JSON nesting `depth` arrays deep. */
 const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
 
+/** `base` as JSON text with its first field written twice (`escape`: the second with `\uXXXX`). */
+function withDuplicate(base: Record<string, unknown>, escape = false): string {
+  const [key = 'a', value = null] = Object.entries(base)[0] ?? [];
+  const written = escape
+    ? `"\\u${key.charCodeAt(0).toString(16).padStart(4, '0')}${key.slice(1)}"`
+    : JSON.stringify(key);
+  return `${JSON.stringify(base).slice(0, -1)},${written}:${JSON.stringify(value)}}`;
+}
+
+/** One character of each class security review finding 11 refuses (test/hardening/input-tricks). */
+const TRICKS: readonly [string, string][] = [
+  ['a C1 control (NEL)', '\u0085'],
+  ['a line separator', '\u2028'],
+  ['a right-to-left override', '\u202e'],
+  ['a left-to-right isolate', '\u2066'],
+  ['a zero-width space', '\u200b'],
+  ['a zero-width joiner', '\u200d'],
+  ['a byte order mark', '\ufeff'],
+  ['a soft hyphen', '\u00ad'],
+  ['a Hangul filler', '\u3164'],
+];
+
+/** ASCII letters, digits and spaces as their full-width forms (U+FF01…, U+3000). */
+const toFullWidth = (text: string): string =>
+  text.replace(/[!-~ ]/g, (char) =>
+    char === ' ' ? '\u3000' : String.fromCharCode(char.charCodeAt(0) + 0xfee0),
+  );
+
+/** `invalid_request` cases with each of `TRICKS` in one field. */
+function trickCases(where: string, body: (char: string) => unknown): Case[] {
+  return TRICKS.map(([label, char]) => ({
+    label: `${label} in ${where}`,
+    body: body(char),
+    code: 'invalid_request',
+  }));
+}
+
 interface Case {
   label: string;
   body?: unknown;
@@ -308,6 +345,12 @@ function commonBodyCases(base: Record<string, unknown>): Case[] {
     { label: 'JSON null', raw: 'null', code: 'invalid_request' },
     { label: 'an empty JSON body', raw: '', code: 'invalid_request' },
     { label: 'an unknown extra field', body: { ...base, unexpected: 1 }, code: 'invalid_request' },
+    { label: 'a duplicate key', raw: withDuplicate(base), code: 'invalid_request' },
+    {
+      label: 'a duplicate key written with an escape',
+      raw: withDuplicate(base, true),
+      code: 'invalid_request',
+    },
     {
       label: 'a __proto__ key',
       raw: withRaw(base, '__proto__', '{"polluted": true}'),
@@ -505,6 +548,17 @@ describe('POST /v1/merchants fields', () => {
       raw: withRaw(base, 'name', '"Shop\\ud800"'),
       code: 'invalid_request',
     },
+    ...trickCases('the name', (char) => ({ ...base, name: `Sh${char}op` })),
+    {
+      label: 'the name of another merchant in full-width capitals',
+      body: { ...base, name: toFullWidth(DEMO.merchantName.toUpperCase()) },
+      code: 'merchant_name_taken',
+    },
+    {
+      label: 'the name of another merchant with other spaces',
+      body: { ...base, name: ` ${DEMO.merchantName.replaceAll(' ', '\u3000 ')} ` },
+      code: 'merchant_name_taken',
+    },
     {
       label: 'a lone low surrogate in the name',
       raw: withRaw(base, 'name', '"\\udc00Shop"'),
@@ -622,6 +676,7 @@ describe('POST /v1/accounts fields', () => {
       raw: withRaw(base, 'displayName', '"\\ud800"'),
       code: 'invalid_request',
     },
+    ...trickCases('displayName', (char) => ({ displayName: `Pay${char}er` })),
     {
       label: 'a negative monthlyLimit',
       body: { ...base, monthlyLimit: -1 },
@@ -780,6 +835,16 @@ describe('POST /v1/checkout-sessions fields', () => {
       { label: 'a hexadecimal amount', raw: rawAmount('0x5dc'), code: 'invalid_json' },
       { label: 'an amount with a leading zero', raw: rawAmount('01500'), code: 'invalid_json' },
       { label: 'an amount with a plus sign', raw: rawAmount('+1500'), code: 'invalid_json' },
+      {
+        label: 'a second, larger amount after the first',
+        raw: `${JSON.stringify({ ...base, amount: 1 }).slice(0, -1)},"amount":999999}`,
+        code: 'invalid_request',
+      },
+      {
+        label: 'a second amount spelled with an escape',
+        raw: `${JSON.stringify({ ...base, amount: 1 }).slice(0, -1)},"\\u0061mount":999999}`,
+        code: 'invalid_request',
+      },
     ]);
   });
 
@@ -927,6 +992,13 @@ describe('POST /v1/checkout-sessions fields', () => {
         raw: withRaw(base, 'description', '"Coffee \\ud800"'),
         code: 'invalid_request',
       },
+      ...trickCases('the orderId', (char) => ({ ...base, orderId: `order${char}1` })),
+      ...trickCases('the description', (char) => ({ ...base, description: `Cof${char}fee` })),
+      {
+        label: 'a vertical tab in the description',
+        body: { ...base, description: 'Cof\u000bfee' },
+        code: 'invalid_request',
+      },
     ]);
   });
 
@@ -980,6 +1052,18 @@ describe('POST /v1/checkout-sessions fields', () => {
         raw: withRaw(base, 'metadata', '{"__proto__": "v"}'),
         code: 'invalid_request',
       },
+      {
+        label: 'a duplicate metadata key',
+        raw: withRaw(base, 'metadata', '{"a": "1", "b": "2", "a": "3"}'),
+        code: 'invalid_request',
+      },
+      {
+        label: 'a duplicate metadata key written with an escape',
+        raw: withRaw(base, 'metadata', '{"ref": "1", "r\\u0065f": "2"}'),
+        code: 'invalid_request',
+      },
+      ...trickCases('a metadata key', (char) => metadata({ [`ref${char}`]: 'v' })),
+      ...trickCases('a metadata value', (char) => metadata({ ref: `v${char}` })),
     ]);
   });
 
@@ -1063,7 +1147,7 @@ describe('POST /v1/checkout-sessions fields', () => {
     const result = await endpoint.send({
       body: {
         ...base,
-        description: 'Coffee\n\tand cake',
+        description: 'Coffee\r\n\tand cake \u2615\ufe0f',
         metadata: { 'cart.id': 'c-1', note: '' },
       },
     });
@@ -1265,6 +1349,7 @@ describe('POST /v1/enrollments/:code/verify fields', () => {
       raw: withRaw(base, 'name', '"\\ud800"'),
       code: 'invalid_request',
     },
+    ...trickCases('the name', (char) => ({ ...base, name: `key${char}` })),
     {
       label: 'an extra field',
       body: { ...base, accountId: DEMO.accountId },
@@ -1684,6 +1769,8 @@ const PARSER_HOSTILES: Sent[] = [
   { raw: '\u0000' },
   { raw: '{"__proto__": {"polluted": true}}' },
   { raw: '{"a": {"b": {"__proto__": {"polluted": true}}}}' },
+  { raw: '{"a": 1, "a": 2}' },
+  { raw: '{"a": {"b": 1, "\\u0062": 2}}' },
   { raw: nested(5_000) },
   { raw: `{"a": "${'x'.repeat(70 * KIB)}"}` },
   { raw: '{}', contentType: 'text/plain' },
@@ -1710,6 +1797,10 @@ const FIELD_HOSTILES = [
   '["x"]',
   '1e400',
   '"\\u0000"',
+  '"\\u202e"',
+  '"x\\u200by"',
+  '"\\u0085"',
+  '"\\u2028"',
   `"${'a'.repeat(10_000)}"`,
   'null',
   '-1',

@@ -8,6 +8,7 @@ import { HttpError } from '../errors.js';
 import type { Actor, MerchantRecord } from '../store/types.js';
 import * as v from '../validate.js';
 import type { DomainContext } from './context.js';
+import { merchantNameKey } from './merchant-names.js';
 
 export class MerchantService {
   private readonly ctx: DomainContext;
@@ -52,7 +53,10 @@ export class MerchantService {
     await this.ctx.store.addAdminKey(sha256Hex(key), this.ctx.now());
   }
 
-  /** `POST /v1/merchants`. Pass `id`/`secretKey` only when seeding known test values. */
+  /**
+   * `POST /v1/merchants`. Pass `id`/`secretKey` only when seeding known test values. A name another
+   * merchant has (`merchantNameKey`) is `merchant_name_taken`.
+   */
   async createMerchant(
     input: unknown,
     actor: Actor,
@@ -68,12 +72,13 @@ export class MerchantService {
     const record: MerchantRecord = {
       id,
       name,
+      nameKey: merchantNameKey(name),
       mode,
       secretKeyHash: sha256Hex(secretKey),
       allowedOrigins,
       createdAt: this.ctx.now(),
     };
-    await this.ctx.store.createMerchant(
+    const created = await this.ctx.store.createMerchant(
       record,
       this.ctx.auditEntry(actor, 'merchant.created', undefined, {
         merchantId: id,
@@ -82,6 +87,13 @@ export class MerchantService {
         allowedOrigins,
       }),
     );
+    if (!created.ok) {
+      // Payers tell merchants apart by name: two names that read the same are one name.
+      throw new HttpError(
+        'merchant_name_taken',
+        'Another merchant has this name (names are compared after NFKC normalization and case folding)',
+      );
+    }
     this.byId.set(id, record);
     return { id, name, mode, secretKey };
   }

@@ -20,6 +20,11 @@ import type {
 export interface MerchantRecord {
   id: string;
   name: string;
+  /**
+   * The name's comparison key, computed by the domain (`merchantNameKey`,
+   * `src/server/domain/merchant-names.ts`); unique among merchants.
+   */
+  nameKey: string;
   mode: MerchantMode;
   secretKeyHash: string;
   allowedOrigins: string[];
@@ -166,6 +171,9 @@ export interface AuditRecord {
   detail: Record<string, unknown>;
 }
 
+/** Result of `createMerchant`: stored, or refused (nothing written) since the name key is taken. */
+export type CreateMerchantResult = { ok: true } | { ok: false; conflict: 'name_taken' };
+
 /** Result of `createSession`: the new session, an idempotent repeat, or a conflict. */
 export type CreateSessionResult =
   { outcome: 'created' | 'repeated'; session: SessionRecord } | { outcome: 'conflict' };
@@ -252,7 +260,8 @@ export interface Store {
   close(): Promise<void>;
 
   // Merchants and admin keys
-  createMerchant(merchant: MerchantRecord, audit: AuditEntry): Promise<void>;
+  /** Stores the merchant and its audit row, only if no merchant has its `nameKey`. */
+  createMerchant(merchant: MerchantRecord, audit: AuditEntry): Promise<CreateMerchantResult>;
   getMerchant(id: string): Promise<MerchantRecord | null>;
   findMerchantBySecretKeyHash(hash: string): Promise<MerchantRecord | null>;
   /** Replaces the merchant's allowed origins; null when there is no such merchant. */

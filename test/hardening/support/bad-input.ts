@@ -37,17 +37,26 @@ const LONE_SURROGATES = fc
   .array(fc.integer({ min: 0xd800, max: 0xdfff }), { minLength: 1, maxLength: 3 })
   .map((units) => String.fromCharCode(...units));
 
-/** Bidirectional overrides, zero-width and other invisible characters. */
+/** C1 controls, separators, bidirectional overrides, zero-width and other invisible characters. */
 const INVISIBLES = fc.constantFrom(
   '\u202e',
   '\u202d',
   '\u2066',
   '\u200b',
+  '\u200c',
   '\u200d',
   '\u200f',
+  '\u2060',
   '\ufeff',
   '\u00ad',
   '\u061c',
+  '\u180e',
+  '\u3164',
+  '\u0085',
+  '\u009b',
+  '\u2029',
+  '\u{e0041}',
+  '\ufe0f\ufe0f',
 );
 
 /** Strings a validator must survive: any code point, lone surrogates, controls, look-alikes. */
@@ -150,6 +159,8 @@ const hostileWholeBody: fc.Arbitrary<string | Buffer> = fc.oneof(
     '\ufeff{}',
     '{"a":"\\ud800"}',
     '{"a":1,"a":2}',
+    '{"a":{"b":1,"\\u0062":2}}',
+    '{"amount":1,"currency":"KRW","orderId":"o","amount":999999}',
   ),
   fc.integer({ min: 33, max: 6000 }).map((depth) => nested(depth, 'array')),
   fc.integer({ min: 33, max: 6000 }).map((depth) => nested(depth, 'object')),
@@ -504,6 +515,7 @@ const DEMO_SHOP_ORIGIN = 'http://localhost:4000';
 type Mutation =
   | { kind: 'field'; field: string | null; pick: number; value: unknown }
   | { kind: 'polluting-key'; key: string; value: unknown }
+  | { kind: 'duplicate-key'; pick: number; escape: boolean; value: unknown }
   | { kind: 'body'; body: string | Buffer }
   | { kind: 'wrap-array' }
   | { kind: 'query'; query: string }
@@ -528,6 +540,15 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('polluting-key' as const),
       key: fc.constantFrom(...POLLUTING_KEYS),
+      value: hostileValue,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('duplicate-key' as const),
+      pick: fc.nat(),
+      escape: fc.boolean(),
       value: hostileValue,
     }),
   },
@@ -585,6 +606,14 @@ interface Built {
   body: string | Buffer | undefined;
   /** Decoded hostile path segments, to check pages never reflect them. */
   segments: string[];
+  /** The body repeats a key of one object (security review finding 10): it must be refused. */
+  duplicateKey: boolean;
+}
+
+/** `key` as a JSON string with its first character written as `\uXXXX`. */
+function escapeFirst(key: string): string {
+  const first = `\\u${key.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return `"${first}${JSON.stringify(key.slice(1)).slice(1)}`;
 }
 
 /** Applies `mutations` to `valid` and returns the bytes to send. */
@@ -597,6 +626,8 @@ export function buildRequest(valid: ValidRequest, list: Mutation[]): Built {
   let whole: string | Buffer | undefined;
   let wrap = false;
   const extras: [string, unknown][] = [];
+  /** JSON-written keys that repeat a body key, one per `''` entry of `extras`, in order. */
+  const duplicates: string[] = [];
   let query = '';
   for (const m of list) {
     switch (m.kind) {
@@ -610,6 +641,15 @@ export function buildRequest(valid: ValidRequest, list: Mutation[]): Built {
       case 'polluting-key':
         extras.push([m.key, m.value]);
         break;
+      case 'duplicate-key': {
+        body ??= {};
+        const fields = Object.keys(body);
+        const key = fields[m.pick % Math.max(1, fields.length)] ?? 'x';
+        if (!(key in body)) body[key] = 1;
+        duplicates.push(m.escape ? escapeFirst(key) : JSON.stringify(key));
+        extras.push(['', m.value]);
+        break;
+      }
       case 'body':
         whole = m.body;
         break;
@@ -649,11 +689,14 @@ export function buildRequest(valid: ValidRequest, list: Mutation[]): Built {
     }
   }
   let text: string | Buffer | undefined = whole;
+  const writtenKey = (key: string): string =>
+    key === '' ? (duplicates.shift() ?? '""') : JSON.stringify(key);
   if (text === undefined && body !== undefined) {
     let json = JSON.stringify(body) ?? '{}';
     if (extras.length > 0) {
-      // Keys such as __proto__ must be written as JSON text: an object literal would not keep them.
-      const members = extras.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`);
+      // Keys such as __proto__, and repeated keys, must be written as JSON text: an object literal
+      // would not keep them.
+      const members = extras.map(([k, v]) => `${writtenKey(k)}:${JSON.stringify(v) ?? 'null'}`);
       json =
         json === '{}' ? `{${members.join(',')}}` : `${json.slice(0, -1)},${members.join(',')}}`;
     }
@@ -675,6 +718,7 @@ export function buildRequest(valid: ValidRequest, list: Mutation[]): Built {
     headers,
     body: text,
     segments,
+    duplicateKey: whole === undefined && list.some((m) => m.kind === 'duplicate-key'),
   };
 }
 
@@ -758,6 +802,8 @@ export function contractBreach(
 ): string | null {
   if (response.status === 0) return 'no HTTP status line';
   if (response.status >= 500) return `${response.status} ${response.text.slice(0, 200)}`;
+  if (built.duplicateKey && built.method === 'POST' && response.status < 400)
+    return `${response.status} for a body with a duplicate key`;
   // A HEAD answer has no body to check.
   if (built.method === 'HEAD') return null;
   if (response.status < 400) {

@@ -13,7 +13,10 @@
  * - events of a session run 1, 2, … n without gaps, n is the session's `event_seq`, the first is
  *   `open`, the last has the session's status, and at most one terminal event exists (the last);
  * - failed attempts never pass MAX_FAILED_ATTEMPTS, and a session that reached it is not live;
- * - per account and UTC month, the ledger's limit amounts stay within the account's limit.
+ * - per account and UTC month, the ledger's limit amounts stay within the account's limit;
+ * - no stored display text or identifier holds a control (but `\t`, `\n`, `\r` in descriptions and
+ *   metadata values), format (`Cf`) or line/paragraph separator character (finding 11);
+ * - every merchant's `name_key` is `merchantNameKey` of its name, and no two merchants share one.
  */
 import Database from 'better-sqlite3';
 import {
@@ -21,6 +24,7 @@ import {
   SESSION_STATUSES,
   TERMINAL_SESSION_STATUSES,
 } from '../../../src/protocol/index.js';
+import { merchantNameKey } from '../../../src/server/domain/merchant-names.js';
 
 type Row = Record<string, unknown>;
 
@@ -113,7 +117,55 @@ export function invariantViolations(db: Database.Database): string[] {
       violations.push(`${rule}: ${JSON.stringify(row)}`);
     }
   }
-  violations.push(...limitViolations(db));
+  violations.push(...limitViolations(db), ...textViolations(db), ...nameKeyViolations(db));
+  return violations;
+}
+
+/** Controls, format characters and separators; `\t`, `\n`, `\r` are checked apart. */
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const HIDDEN_BUT_LINE_BREAKS = /(?![\t\n\r])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/** Stored text a payer or a merchant reads that holds a character which hides what it says. */
+function textViolations(db: Database.Database): string[] {
+  const columns: [table: string, column: string, multiline: boolean][] = [
+    ['merchants', 'name', false],
+    ['accounts', 'display_name', false],
+    ['cards', 'name', false],
+    ['sessions', 'order_id', false],
+    ['sessions', 'description', true],
+  ];
+  const violations: string[] = [];
+  for (const [table, column, multiline] of columns) {
+    for (const row of db.prepare(`SELECT rowid, ${column} AS text FROM ${table}`).all() as Row[]) {
+      if ((multiline ? HIDDEN_BUT_LINE_BREAKS : HIDDEN).test(String(row.text)))
+        violations.push(`hidden character in ${table}.${column}: ${JSON.stringify(row)}`);
+    }
+  }
+  for (const row of db.prepare('SELECT id, metadata FROM sessions').all() as Row[]) {
+    const metadata = JSON.parse(String(row.metadata)) as Record<string, string>;
+    if (
+      Object.entries(metadata).some(
+        ([key, value]) => HIDDEN.test(key) || HIDDEN_BUT_LINE_BREAKS.test(value),
+      )
+    )
+      violations.push(`hidden character in sessions.metadata: ${JSON.stringify(row)}`);
+  }
+  return violations;
+}
+
+/** Merchants whose name key is not their name's, or two merchants with one name. */
+function nameKeyViolations(db: Database.Database): string[] {
+  const violations: string[] = [];
+  const owners = new Map<string, string>();
+  for (const row of db.prepare('SELECT id, name, name_key FROM merchants').all() as Row[]) {
+    const key = merchantNameKey(String(row.name));
+    if (row.name_key !== key)
+      violations.push(`merchant name key that is not its name's: ${JSON.stringify(row)}`);
+    const owner = owners.get(key);
+    if (owner !== undefined)
+      violations.push(`two merchants with one name: ${owner}, ${String(row.id)}`);
+    owners.set(key, String(row.id));
+  }
   return violations;
 }
 

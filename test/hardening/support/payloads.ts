@@ -13,13 +13,15 @@ export const XSS_MERCHANT_NAME = `<img src=x onerror="window.__xss='name'"><xss-
 /** For an order id (≤ 128, one line). */
 export const XSS_ORDER_ID = `<svg onload="window.__xss='order'"></svg>"><script>window.__xss=1</script>`;
 
-/** For a description (≤ 500, line breaks allowed). */
+/**
+ * For a description (≤ 500, line breaks allowed). No bidirectional or invisible characters: the
+ * issuer refuses those (security review finding 11, test/hardening/input-tricks.test.ts).
+ */
 export const XSS_DESCRIPTION = [
   `<script>window.__xss='description'</script>`,
   `"><img src=x onerror="window.__xss='attr'">`,
   `<iframe srcdoc="<script>parent.__xss='iframe'</script>"></iframe>`,
   `{{constructor.constructor('window.__xss=1')()}} \${window.__xss=1}`,
-  '\u202egnp.exe (right-to-left override)',
 ].join('\n');
 
 /** Elements that would exist had any payload been parsed as HTML. */

@@ -670,6 +670,48 @@ function describeRecords(storeOf: () => Store): void {
       assert.equal(missing, null);
     });
 
+    it('stores a merchant only if no merchant has its name key, writing nothing when refused', async () => {
+      const store = storeOf();
+      const nameKey = `name key ${randomBytes(4).toString('hex')}`;
+      const first = merchantRecord({ nameKey });
+      const clash = merchantRecord({ nameKey, name: 'Another spelling of the name' });
+      const other = merchantRecord();
+      const action = `merchant.created ${nameKey}`;
+
+      const results = [
+        await store.createMerchant(first, audit(action)),
+        await store.createMerchant(clash, audit(action)),
+        await store.createMerchant(other, audit(action)),
+      ];
+
+      assert.deepEqual(results, [
+        { ok: true },
+        { ok: false, conflict: 'name_taken' },
+        { ok: true },
+      ]);
+      assert.deepEqual(await store.getMerchant(first.id), first);
+      assert.equal(await store.getMerchant(clash.id), null);
+      assert.equal(await store.findMerchantBySecretKeyHash(clash.secretKeyHash), null);
+      assert.equal((await store.listAudit()).filter((row) => row.action === action).length, 2);
+    });
+
+    it('creates one merchant when ten creations with one name key race', async () => {
+      const store = storeOf();
+      const nameKey = `race ${randomBytes(4).toString('hex')}`;
+
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.createMerchant(merchantRecord({ nameKey }), audit('merchant.created')),
+        ),
+      );
+
+      assert.equal(results.filter((result) => result.ok).length, 1);
+      assert.deepEqual(
+        results.filter((result) => !result.ok),
+        Array.from({ length: 9 }, () => ({ ok: false, conflict: 'name_taken' })),
+      );
+    });
+
     it('stores cards with their public key bytes and lists them oldest first', async () => {
       const store = storeOf();
       const payer = await withPayer(store);

@@ -26,10 +26,13 @@ export const audit = (action: string, sessionId?: string, at = T0): AuditEntry =
   ...(sessionId ? { sessionId } : {}),
 });
 
+/** A merchant with a fresh id and a name (and name key) no other fixture merchant has. */
 export function merchantRecord(overrides: Partial<MerchantRecord> = {}): MerchantRecord {
+  const id = unique('m');
   return {
-    id: unique('m'),
-    name: 'Store Test Shop',
+    id,
+    name: `Store Test Shop ${id}`,
+    nameKey: `store test shop ${id}`,
     mode: 'test',
     secretKeyHash: randomBytes(32).toString('hex'),
     allowedOrigins: ['https://shop.example'],

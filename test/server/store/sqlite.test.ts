@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { describeStoreConformance } from './conformance.js';
+import { audit, merchantRecord } from './fixtures.js';
 import { MIGRATIONS } from '../../../src/server/store/sqlite/migrations.js';
 import { SqliteStore } from '../../../src/server/store/sqlite/store.js';
 
@@ -77,5 +79,91 @@ describe('SqliteStore', () => {
     await store.close();
 
     assert.equal(count.n, 0);
+  });
+});
+
+describe('SqliteStore merchant name keys (migration 3)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dualpay-store-names-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A file as the issuer left it before migration 3: schema version 1, with these merchants. */
+  function versionOneFile(file: string, merchants: [id: string, name: string][]): void {
+    const db = new Database(file);
+    db.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
+    );
+    const first = MIGRATIONS.find((migration) => migration.version === 1);
+    db.exec(first?.sql ?? '');
+    db.prepare("INSERT INTO schema_migrations VALUES (1, 'initial schema', 0)").run();
+    merchants.forEach(([id, name], i) =>
+      db
+        .prepare(
+          "INSERT INTO merchants (id, name, mode, secret_key_hash, allowed_origins, created_at) VALUES (?, ?, 'test', ?, '[]', ?)",
+        )
+        .run(id, name, `hash-${id}`, i),
+    );
+    db.close();
+  }
+
+  it('lists migrations in ascending versions without repeats (gaps are allowed)', () => {
+    const versions = MIGRATIONS.map((migration) => migration.version);
+
+    assert.deepEqual(
+      versions,
+      [...new Set(versions)].sort((a, b) => a - b),
+    );
+    assert.ok(versions.includes(3));
+  });
+
+  it('upgrades a version-1 file: fills every name key, keeps older clashing merchants working', async () => {
+    const file = join(dir, 'v1.db');
+    versionOneFile(file, [
+      ['m_first', 'Demo Shop'],
+      ['m_wide', '\uff24\uff25\uff2d\uff2f\u3000\uff33\uff28\uff2f\uff30'],
+      ['m_cafe', 'Corner Café'],
+    ]);
+
+    const store = new SqliteStore(file);
+    const version = store.schemaVersion();
+    const keys = (['m_first', 'm_wide', 'm_cafe'] as const).map(
+      (id) => store.db.prepare('SELECT name_key FROM merchants WHERE id = ?').get(id) as object,
+    );
+    const wide = await store.getMerchant('m_wide');
+    const clash = await store.createMerchant(
+      merchantRecord({ nameKey: 'demo shop' }),
+      audit('merchant.created'),
+    );
+    const applied = store.db
+      .prepare('SELECT version FROM schema_migrations ORDER BY version')
+      .all();
+    await store.close();
+
+    assert.equal(version, MIGRATIONS.at(-1)?.version);
+    assert.deepEqual(keys, [
+      { name_key: 'demo shop' },
+      // The later of two names that already clashed keeps a key of its own (never a name's key).
+      { name_key: 'demo shop\u0001m_wide' },
+      { name_key: 'corner café' },
+    ]);
+    assert.equal(wide?.name, '\uff24\uff25\uff2d\uff2f\u3000\uff33\uff28\uff2f\uff30');
+    assert.deepEqual(clash, { ok: false, conflict: 'name_taken' });
+    assert.deepEqual(
+      applied.map((row) => (row as { version: number }).version),
+      MIGRATIONS.map((migration) => migration.version),
+    );
+  });
+
+  it('keeps name keys unique in the schema itself (UNIQUE index)', async () => {
+    const store = new SqliteStore(join(dir, 'unique.db'));
+    const insert = (id: string) =>
+      store.db
+        .prepare(
+          "INSERT INTO merchants (id, name, name_key, mode, secret_key_hash, allowed_origins, created_at) VALUES (?, 'x', 'same key', 'test', ?, '[]', 0)",
+        )
+        .run(id, `hash-${id}`);
+
+    insert('m_one');
+    assert.throws(() => insert('m_two'), /UNIQUE constraint failed: merchants\.name_key/);
+    await store.close();
   });
 });

@@ -8,7 +8,7 @@
 import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Conflict, Refusal, SessionRecord } from '../types.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATION_FUNCTIONS, MIGRATIONS } from './migrations.js';
 import { num, type Row } from './rows.js';
 
 /** Writes that share one COMMIT at most (bench/store-commit: 16 per commit cost ~90 µs each). */
@@ -79,8 +79,14 @@ export class SqliteDatabase {
     }
   }
 
-  /** Applies every migration newer than the file's version, each in its own transaction. */
+  /**
+   * Applies, in list order, every migration the file has not recorded (versions may have gaps), each
+   * in its own transaction.
+   */
   private migrate(): void {
+    for (const [name, fn] of Object.entries(MIGRATION_FUNCTIONS)) {
+      this.db.function(name, { deterministic: true }, (value: unknown) => fn(String(value)));
+    }
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
     );

@@ -1,7 +1,19 @@
 /**
  * Versioned schema migrations for the SQLite store. Append a new entry to change the schema; never
- * edit an applied one. Times are epoch milliseconds.
+ * edit an applied one. Times are epoch milliseconds. Versions ascend but may have gaps: the runner
+ * (`SqliteDatabase.migrate`) applies, in this order, every entry whose version the file has not
+ * recorded, so an entry added later with a lower version is still applied.
  */
+import { merchantNameKey } from '../../domain/merchant-names.js';
+
+/**
+ * SQL functions the migrations call, registered on every connection before migrating. A backfill
+ * must compute exactly what the domain computes for new rows, so it calls the domain's function.
+ */
+export const MIGRATION_FUNCTIONS: Readonly<Record<string, (value: string) => string>> = {
+  dualpay_merchant_name_key: merchantNameKey,
+};
+
 export interface Migration {
   version: number;
   name: string;
@@ -160,6 +172,24 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'typed number matching: no binding choices',
     // The phone no longer offers numbers to tap; the payer types the one on the merchant screen.
     sql: 'ALTER TABLE sessions DROP COLUMN binding_choices;',
+  },
+  {
+    version: 3,
+    name: 'merchant name keys',
+    sql: `
+      ALTER TABLE merchants ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+      UPDATE merchants SET name_key = dualpay_merchant_name_key(name);
+      -- Names that already clashed: the oldest merchant keeps the key; each later one keeps
+      -- working with its key + U+0001 + its id, which no name can produce (validate.ts refuses
+      -- controls), so the name stays taken for new merchants.
+      UPDATE merchants SET name_key = name_key || char(1) || id
+        WHERE EXISTS (
+          SELECT 1 FROM merchants AS earlier
+          WHERE earlier.name_key = merchants.name_key
+            AND (earlier.created_at, earlier.id) < (merchants.created_at, merchants.id)
+        );
+      CREATE UNIQUE INDEX merchants_name_key ON merchants(name_key);
+    `,
   },
   {
     version: 4,

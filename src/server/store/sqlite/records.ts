@@ -7,6 +7,7 @@ import type {
   AuditEntry,
   AuditRecord,
   CardRecord,
+  CreateMerchantResult,
   EnrollmentRecord,
   MerchantRecord,
   SessionRecord,
@@ -69,18 +70,24 @@ export class SqliteRecords {
 
   // ── merchants, admin keys ──
 
-  async createMerchant(m: MerchantRecord, audit: AuditEntry): Promise<void> {
-    await this.engine.write(() => {
-      this.run(
-        'INSERT INTO merchants (id, name, mode, secret_key_hash, allowed_origins, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  async createMerchant(m: MerchantRecord, audit: AuditEntry): Promise<CreateMerchantResult> {
+    return this.engine.write((): CreateMerchantResult => {
+      // One statement decides: a name key another merchant holds (UNIQUE merchants_name_key)
+      // inserts nothing; any other clash (id, secret key) still throws.
+      const inserted = this.run(
+        `INSERT INTO merchants (id, name, name_key, mode, secret_key_hash, allowed_origins, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name_key) DO NOTHING`,
         m.id,
         m.name,
+        m.nameKey,
         m.mode,
         m.secretKeyHash,
         JSON.stringify(m.allowedOrigins),
         m.createdAt,
       );
+      if (inserted.changes !== 1) return { ok: false, conflict: 'name_taken' };
       this.audit(audit);
+      return { ok: true };
     });
   }
 

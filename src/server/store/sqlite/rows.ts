@@ -26,6 +26,7 @@ export function toMerchant(row: Row): MerchantRecord {
   return {
     id: str(row.id),
     name: str(row.name),
+    nameKey: str(row.name_key),
     mode: row.mode === 'live' ? 'live' : 'test',
     secretKeyHash: str(row.secret_key_hash),
     allowedOrigins: json<string[]>(row.allowed_origins),

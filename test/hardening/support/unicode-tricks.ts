@@ -1,0 +1,45 @@
+/**
+ * Characters the issuer refuses in every display text and identifier (security review finding 11;
+ * `FORBIDDEN` in src/server/validate.ts, docs/protocol.md "Requests, responses and bad input"),
+ * grouped by class, a few members of each. Used by test/server/validate.test.ts,
+ * test/server/validation.test.ts and test/hardening/input-tricks.test.ts.
+ */
+export const FORBIDDEN_CLASSES: Record<string, readonly string[]> = {
+  'C0 controls and DEL': ['\u0000', '\u0007', '\u000b', '\u000c', '\u001b', '\u001f', '\u007f'],
+  'C1 controls': ['\u0080', '\u0085', '\u008d', '\u009b', '\u009f'],
+  'line and paragraph separators': ['\u2028', '\u2029'],
+  'bidirectional formatting': [
+    '\u061c',
+    '\u200e',
+    '\u200f',
+    '\u202a',
+    '\u202b',
+    '\u202c',
+    '\u202d',
+    '\u202e',
+    '\u2066',
+    '\u2067',
+    '\u2068',
+    '\u2069',
+    '\u206a',
+    '\u206f',
+  ],
+  'zero-width characters': ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff'],
+  'other invisible characters': [
+    '\u00ad',
+    '\u034f',
+    '\u115f',
+    '\u1160',
+    '\u17b4',
+    '\u180e',
+    '\u2061',
+    '\u2064',
+    '\u3164',
+    '\uffa0',
+    '\ufff9',
+    '\u{1d173}',
+    '\u{e0001}',
+    '\u{e0041}',
+    '\u{e007f}',
+  ],
+};
