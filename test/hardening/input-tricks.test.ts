@@ -72,7 +72,6 @@ async function keyWasUsed(idempotencyKey: string): Promise<boolean> {
     metadata: {},
     clientSecret: `probe_${randomUUID()}`,
     bindingCode: '42',
-    bindingChoices: null,
     txn: randomUUID(),
     idempotencyKey,
     requestHash: `probe-${randomUUID()}`,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -103,6 +103,8 @@ describe('SqliteStore merchant name keys (migration 3)', () => {
         .run(id, name, `hash-${id}`, i),
     );
     db.close();
+    // As the issuer would have made it: the owner's alone.
+    chmodSync(file, 0o600);
   }
 
   it('lists migrations in ascending versions without repeats (gaps are allowed)', () => {
