@@ -226,7 +226,7 @@ test.describe('two-channel payment', () => {
     await phone.approve();
 
     await expect(phone.page.locator('.message')).toHaveText(
-      /Simulated cards work only with test-mode shops/,
+      /accepts only cards the issuer certified as hardware cards/,
     );
     await checkout.expectStatus('awaiting-confirmation');
     expect(await checkout.events('dualpay-settled')).toHaveLength(0);

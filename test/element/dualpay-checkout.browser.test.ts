@@ -156,6 +156,7 @@ describe('<dualpay-checkout>', () => {
     const cases = [
       { name: 'decline', command: 'decline', status: 'declined', code: 'session_declined' },
       { name: 'five failed attempts', command: 'fail', status: 'failed', code: 'session_failed' },
+      { name: 'a wrong number', command: 'mismatch', status: 'failed', code: 'binding_mismatch' },
     ] as const;
     for (const ending of cases) {
       it(`${ending.name}: fires dualpay-error with ${ending.code} and rejects start()`, async () => {

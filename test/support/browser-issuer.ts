@@ -72,14 +72,22 @@ export async function startBrowserIssuer(shopOrigins: string[]): Promise<Browser
       const options = await phone.authenticationOptions(String(code), binding);
       return (await phone.confirm(String(code), await phone.assert(options.body))).body;
     },
+    mismatch: async ({ code }) => {
+      const binding = await bindingCodeOf(String(code));
+      const wrong = String((Number(binding) + 1) % 100).padStart(2, '0');
+      return (await phone.authenticationOptions(String(code), wrong)).body;
+    },
     decline: async ({ code }) => {
       await bindingCodeOf(String(code));
       return (await phone.decline(String(code))).body;
     },
     fail: async ({ code }) => {
       const binding = await bindingCodeOf(String(code));
-      const wrong = String((Number(binding) + 1) % 100).padStart(2, '0');
-      for (let i = 0; i < 5; i++) await phone.authenticationOptions(String(code), wrong);
+      for (let i = 0; i < 5; i++) {
+        const options = await phone.authenticationOptions(String(code), binding);
+        const unverified = await phone.assert(options.body, { userVerified: false });
+        await phone.confirm(String(code), unverified);
+      }
       return {
         status: (
           await running.issuer.store.getSession(
