@@ -43,8 +43,8 @@ describe('SECURITY.md', () => {
       'Token spoofing',
       'Token replay',
       'QR swapping and relay',
-      'SIM swap',
-      'Phishing relay',
+      'SIM swap and social engineering',
+      'Phishing relay and man in the middle',
       'Double spend',
       'PIN brute force',
       'User-code guessing',
@@ -53,6 +53,10 @@ describe('SECURITY.md', () => {
       'Script injection',
       'Enumeration',
       'Denial of service',
+      'Software key posing as a hardware card',
+      'Database theft',
+      'Demo credentials',
+      'Limit evasion',
     ];
 
     const titles = [...sections.keys()];
@@ -73,6 +77,24 @@ describe('SECURITY.md', () => {
       incomplete.map(([title]) => title),
       [],
     );
+  });
+
+  it('lists all thirteen security-review findings, each with a test file that exists', () => {
+    const table = DOC.split(/^## Security review/m)[1]?.split(/^## /m)[0] ?? '';
+    const rows = table.split('\n').filter((line) => /^\| \d+ /.test(line));
+
+    assert.deepEqual(
+      rows.map((row) => Number(/^\| (\d+)/.exec(row)?.[1])),
+      Array.from({ length: 13 }, (_, i) => i + 1),
+    );
+    for (const row of rows) {
+      const tests = namedFiles(row.split('|').at(-2) ?? '').filter((file) => existsSync(file));
+      assert.ok(tests.length > 0, row.slice(0, 60));
+    }
+  });
+
+  it('has an "Open findings" section', () => {
+    assert.match(DOC, /^## Open findings$/m);
   });
 
   it('states the user-code guessing bound that test/hardening/brute-force.test.ts checks', () => {
