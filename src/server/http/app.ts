@@ -23,6 +23,7 @@ import {
 } from './connections.js';
 import { defaultPhoneAssetsDir } from './pages.js';
 import { adminRoutes } from './routes/admin.js';
+import { consoleSessionRoutes } from './routes/console-session.js';
 import { merchantRoutes } from './routes/merchant.js';
 import { pageRoutes } from './routes/page.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
@@ -193,6 +194,7 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
 
   void app.register(wellKnownRoutes);
   void app.register(adminRoutes);
+  void app.register(consoleSessionRoutes);
   void app.register(merchantRoutes);
   void app.register(pageRoutes);
   void app.register(phonePageRoutes, {
