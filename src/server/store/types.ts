@@ -10,11 +10,7 @@
  * conformance suite (`test/server/store/conformance.ts`) states the guarantees every store keeps.
  * Times are epoch milliseconds; the HTTP layer turns them into ISO 8601 strings.
  */
-import type {
-  ErrorCode,
-  MerchantMode,
-  SessionStatus,
-} from '../../protocol/index.js';
+import type { ErrorCode, MerchantMode, SessionStatus } from '../../protocol/index.js';
 
 export interface MerchantRecord {
   id: string;
