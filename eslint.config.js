@@ -109,6 +109,19 @@ export default tseslint.config(
     },
   },
   {
+    // A promise nobody awaits loses its errors and its ordering (a rate limit that never
+    // throws, a write that lands after the answer): type-aware, for the source only.
+    files: ['src/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        // The layering probes of test/tooling/import-direction.test.ts are linted as text.
+        projectService: { allowDefaultProject: ['src/*/layering-probe.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
+  {
     // Size limits that keep an area's rooms small (docs/architecture.md "Conventions").
     files: ['src/**/*.ts'],
     rules: {

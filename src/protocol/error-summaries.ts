@@ -47,4 +47,6 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   nfc_unavailable: 'Web NFC is not available or was not allowed.',
   aborted: 'The operation was aborted (reset, detach or a newer start).',
   internal_error: 'An unexpected fault; nothing was changed.',
+  service_unavailable:
+    "The issuer's database cannot be reached for a moment; retry after `Retry-After` seconds.",
 };

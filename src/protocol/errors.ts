@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   nfc_unavailable: { status: 0 },
   aborted: { status: 0 },
   internal_error: { status: 500 },
+  service_unavailable: { status: 503 },
 } as const satisfies Record<string, { status: number }>;
 
 /** A stable, snake_case error code. */

@@ -10,6 +10,16 @@ export interface RateRule {
   burst: number;
 }
 
+/**
+ * Token buckets by key: this process's (`RateLimiter`), or a store's shared by every process.
+ * `take` answers 0 when a token was taken, else the seconds to wait.
+ */
+export interface TokenBuckets {
+  take(key: string, rule: RateRule, now: number): number | Promise<number>;
+  peek(key: string, rule: RateRule, now: number): number | Promise<number>;
+  sweep(now: number): void | Promise<void>;
+}
+
 interface Bucket {
   tokens: number;
   updatedAt: number;
@@ -66,7 +76,7 @@ export function clientKey(ip: string | undefined): string {
     .join(':')}::/64`;
 }
 
-export class RateLimiter {
+export class RateLimiter implements TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
 
   /** `key`'s bucket under `rule`, refilled up to `now` (not stored). */

@@ -37,7 +37,7 @@ export class HandoffService {
 
   /** `POST /v1/checkout-sessions/:id/handoffs`: a fresh code; earlier codes die. */
   async createHandoff(session: SessionRecord): Promise<Handoff> {
-    this.ctx.rateLimit('handoffCreate', session.id);
+    await this.ctx.rateLimit('handoffCreate', session.id);
     const now = this.ctx.now();
     const code = generateHandoffCode();
     let userCode = generateUserCode();

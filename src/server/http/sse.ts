@@ -140,10 +140,23 @@ export async function streamSessionEvents(
     chain = chain.then(() => send(event.seq, event)).catch(() => end());
   };
 
-  const unsubscribe = issuer.hub.subscribe(session.id, (event) => {
-    if (ready) enqueue(event);
-    else pending.push(event);
-  });
+  const unsubscribe = issuer.hub.subscribe(
+    session.id,
+    (event) => {
+      if (ready) enqueue(event);
+      else pending.push(event);
+    },
+    // The cross-process feed was interrupted: read what this stream may have missed.
+    () => {
+      chain = chain
+        .then(async () => {
+          for (const event of await issuer.store.listEventsAfter(session.id, lastSent)) {
+            await send(event.seq, event);
+          }
+        })
+        .catch(() => end());
+    },
+  );
   request.raw.on('close', end);
   streams.add(response, session.id);
 

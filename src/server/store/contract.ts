@@ -254,3 +254,46 @@ export interface Store {
   /** Replaces the stored private half of a key (sealing it at rest). */
   setSigningKeyPrivate(kid: string, privateKey: string): Promise<void>;
 }
+
+/**
+ * What a store shared by several issuer processes offers besides `Store` (the PostgreSQL store):
+ * events from every process, token buckets every process counts in, and a lock that lets one
+ * process at a time do a singleton job (the expiry sweeper).
+ */
+export interface SharedStoreFeatures {
+  /**
+   * Calls `onEvent` with every session event committed by any process; after a lost connection
+   * is back, calls `onReconnect` (events may have been missed: read them from the table).
+   * Resolves with the function that stops listening.
+   */
+  subscribeEvents(
+    onEvent: (event: SessionEventRecord) => void,
+    onReconnect: () => void,
+  ): Promise<() => Promise<void>>;
+  /** Token bucket `key`: 0 when one token was taken, else the seconds to wait. */
+  takeRateToken(
+    key: string,
+    rule: { perMinute: number; burst: number },
+    now: number,
+  ): Promise<number>;
+  /** Like `takeRateToken`, without taking one. */
+  peekRateToken(
+    key: string,
+    rule: { perMinute: number; burst: number },
+    now: number,
+  ): Promise<number>;
+  /** Drops buckets untouched since `olderThan` (epoch ms). */
+  sweepRateBuckets(olderThan: number): Promise<void>;
+  /** Runs `fn` only if this process holds the named lock meanwhile; else answers undefined. */
+  withTryAdvisoryLock<T>(name: string, fn: () => Promise<T>): Promise<T | undefined>;
+}
+
+/** The store's shared features, when it has them (a store several processes use at once). */
+export function sharedFeatures(store: Store): SharedStoreFeatures | null {
+  const candidate = store as Partial<SharedStoreFeatures>;
+  return typeof candidate.subscribeEvents === 'function' &&
+    typeof candidate.takeRateToken === 'function' &&
+    typeof candidate.withTryAdvisoryLock === 'function'
+    ? (store as unknown as SharedStoreFeatures)
+    : null;
+}

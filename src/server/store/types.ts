@@ -256,3 +256,4 @@ export interface AuditQuery {
 }
 
 export type * from './contract.js';
+export { sharedFeatures } from './contract.js';
