@@ -15,7 +15,10 @@ describe('ERROR_CODES', () => {
       const summary = ERROR_SUMMARIES[code as keyof typeof ERROR_CODES];
       assert.match(code, /^[a-z]+(_[a-z]+)*$/);
       assert.ok(summary.length > 10, code);
-      assert.ok(status === 0 || status === 500 || status === 503 || (status >= 400 && status < 500), code);
+      assert.ok(
+        status === 0 || status === 500 || status === 503 || (status >= 400 && status < 500),
+        code,
+      );
     }
   });
 
