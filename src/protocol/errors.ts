@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   limit_exceeded: { status: 422 },
   currency_not_supported: { status: 422 },
   account_frozen: { status: 422 },
+  risk_declined: { status: 422 },
   card_revoked: { status: 403 },
   slow_down: { status: 429 },
   rate_limited: { status: 429 },

@@ -13,6 +13,7 @@ import {
   startIssuer,
 } from './index.js';
 import { parseKeyEncryptionKey } from './key-encryption.js';
+import { loadRiskPolicy, type RiskPolicyConfig } from './domain/risk.js';
 import { RotationTooSoonError } from './keys.js';
 import { parseExchangeRates, type ExchangeRates } from './limits.js';
 
@@ -33,6 +34,8 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
   --exchange-rates FILE  JSON {"base": "KRW", "rates": {"USD": 1380.5, …}}: payments in another
                          currency than the payer's count against the monthly limit at these rates
                          (without a rate they are refused with currency_not_supported)
+  --risk-policy FILE     JSON thresholds of the risk policy checked before every settlement (any
+                         subset of the defaults in docs/operations.md "Risk policy")
   --rotate-signing-key   make the published next signing key current at start (old tokens keep
                          verifying); refused within 2 minutes of its publication
   --attestation-roots DIR
@@ -81,6 +84,7 @@ try {
       'max-connections-per-ip': { type: 'string' },
       'admin-key': { type: 'string' },
       'exchange-rates': { type: 'string' },
+      'risk-policy': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
       'attestation-roots': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
@@ -111,6 +115,14 @@ if (args['exchange-rates'] !== undefined) {
     exchangeRates = parseExchangeRates(JSON.parse(readFileSync(args['exchange-rates'], 'utf8')));
   } catch (error) {
     fail(`--exchange-rates ${args['exchange-rates']}: ${(error as Error).message}`);
+  }
+}
+let riskPolicy: RiskPolicyConfig | undefined;
+if (args['risk-policy'] !== undefined) {
+  try {
+    riskPolicy = loadRiskPolicy(args['risk-policy']);
+  } catch (error) {
+    fail(`--risk-policy: ${(error as Error).message}`);
   }
 }
 let keyEncryptionKey: Buffer | undefined;
@@ -154,6 +166,7 @@ const running = await startIssuer({
   attestationRoots,
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),
+  ...(riskPolicy ? { riskPolicy } : {}),
   ...(keyEncryptionKey ? { keyEncryptionKey } : {}),
   seedDemo: args['seed-demo'] ? { shopOrigins: args['shop-origin'] ?? demoShopOrigins() } : false,
   logger: {

@@ -22,6 +22,14 @@ export {
   type PaymentPolicy,
   type PolicyDecision,
 } from './domain/policy.js';
+export {
+  DEFAULT_RISK_POLICY,
+  RiskPolicy,
+  RiskPolicyError,
+  loadRiskPolicy,
+  parseRiskPolicy,
+  type RiskPolicyConfig,
+} from './domain/risk.js';
 export { SILENT_NOTIFIER, type AttemptNotice, type Notifier } from './domain/notifier.js';
 export type * from './store/types.js';
 export {

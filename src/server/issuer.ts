@@ -22,7 +22,8 @@ import {
 import { HandoffService } from './domain/handoffs.js';
 import { MerchantService } from './domain/merchants.js';
 import { SILENT_NOTIFIER, type Notifier } from './domain/notifier.js';
-import { ALLOW_ALL_POLICY, type PaymentPolicy } from './domain/policy.js';
+import type { PaymentPolicy } from './domain/policy.js';
+import { RiskPolicy, type RiskPolicyConfig } from './domain/risk.js';
 import { SigningKeys } from './keys.js';
 import type { ExchangeRates } from './limits.js';
 import { sharedFeatures, type Store } from './store/types.js';
@@ -43,8 +44,13 @@ export interface IssuerOptions {
   /** Life of a hand-off code in ms (default 60 s); shorter only for tests. */
   handoffTtlMs?: number;
   rateLimits?: Partial<RateLimits>;
-  /** Checks every verified approval before it settles; default: allow all. */
+  /**
+   * Checks every verified approval before it settles. Default: the risk policy (`RiskPolicy`)
+   * with `riskPolicy`'s thresholds.
+   */
   policy?: PaymentPolicy;
+  /** Thresholds of the default risk policy (`loadRiskPolicy(file)`); default: the defaults. */
+  riskPolicy?: RiskPolicyConfig;
   /** Told after every attempt in which a card was identified; default: no one. */
   notifier?: Notifier;
   /** Where survivable faults are reported; default: nowhere. */
@@ -108,7 +114,7 @@ export class Issuer {
       config: this.config,
       keys: this.keys,
       rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
-      policy: options.policy ?? ALLOW_ALL_POLICY,
+      policy: options.policy ?? new RiskPolicy(this.store, options.riskPolicy),
       notifier: options.notifier ?? SILENT_NOTIFIER,
       logger: options.logger ?? SILENT_LOGGER,
       exchangeRates: options.exchangeRates,

@@ -199,7 +199,18 @@ export class DomainContext {
     detail?: Record<string, unknown>,
     at = this.now(),
   ): AuditEntry {
-    return { ...actor, at, action, sessionId, detail };
+    // Ids in the detail are also the row's own columns (the audit API filters by them).
+    const id = (key: string) => (typeof detail?.[key] === 'string' ? detail[key] : undefined);
+    return {
+      ...actor,
+      at,
+      action,
+      sessionId,
+      accountId: id('accountId'),
+      cardId: id('cardId'),
+      merchantId: id('merchantId'),
+      detail,
+    };
   }
 
   /**

@@ -19,6 +19,8 @@ import type {
   MerchantKeyRecord,
   MerchantPatch,
   MerchantRecord,
+  RiskSignalQuery,
+  RiskSignals,
   SessionEventRecord,
   SessionRecord,
   SigningKeyRecord,
@@ -203,7 +205,11 @@ export interface Store {
   getSession(id: string): Promise<SessionRecord | null>;
   getSessionByClientSecret(clientSecret: string): Promise<SessionRecord | null>;
   /** Adds a hand-off and supersedes earlier ones; the session must be open and unexpired. */
-  createHandoff(handoff: HandoffRecord, now: number): Promise<Outcome<{ handoff: HandoffRecord }>>;
+  createHandoff(
+    handoff: HandoffRecord,
+    now: number,
+    pageNetwork?: string | null,
+  ): Promise<Outcome<{ handoff: HandoffRecord }>>;
   getHandoff(codeHash: string): Promise<HandoffRecord | null>;
   /** Claimed hand-offs with this user code, newest first (the phone cookie picks the right one). */
   listClaimedHandoffsByUserCode(userCode: string): Promise<HandoffRecord[]>;
@@ -238,6 +244,8 @@ export interface Store {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Oldest first (tests and tools). */
   listAudit(filter?: { sessionId?: string }): Promise<AuditRecord[]>;
+  /** Counts the risk policy weighs for one approval (docs/operations.md "Risk policy"). */
+  riskSignals(query: RiskSignalQuery): Promise<RiskSignals>;
   /** Newest first, filtered and paged (the admin API). */
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
 
