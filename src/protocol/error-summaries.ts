@@ -37,6 +37,10 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
     "The issuer's risk policy refused this payment (the reasons are in the audit log, not on the wire).",
   card_revoked:
     'The card was revoked. Used in notices and the audit log; the phone is answered authentication_failed.',
+  push_endpoint_not_allowed:
+    'The push endpoint is not an https URL on port 443 of a public host (private, loopback and link-local addresses are refused; `--dev-push` also allows http on loopback).',
+  push_subscription_not_allowed:
+    'Nothing to subscribe through this code now: the enrolment is not complete or the payment did not end with an identified card, its 15-minute window has passed, or the card is revoked or the account frozen.',
   currency_not_supported:
     "The payment's currency has no exchange rate to the account's currency, so it cannot count against the monthly limit.",
   slow_down: 'Polling faster than `interval`; add 5 s (RFC 8628 §3.5).',

@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   account_frozen: { status: 422 },
   risk_declined: { status: 422 },
   card_revoked: { status: 403 },
+  push_endpoint_not_allowed: { status: 422 },
+  push_subscription_not_allowed: { status: 409 },
   slow_down: { status: 429 },
   rate_limited: { status: 429 },
   request_timeout: { status: 408 },

@@ -13,4 +13,5 @@ export * from './money.js';
 export * from './random.js';
 export * from './status.js';
 export type * from './types.js';
+export type * from './push-types.js';
 export * from './admin-types.js';

@@ -19,6 +19,7 @@ import {
   sessionRecord,
   withPayer,
 } from './fixtures.js';
+import { describePush } from './push.js';
 import { describeRiskSignals } from './risk-signals.js';
 
 export interface StoreUnderTest {
@@ -297,6 +298,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeCodes(() => store);
     describeRecords(() => store);
     describeRiskSignals(() => store);
+    describePush(() => store);
   });
 }
 
