@@ -41,6 +41,10 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
   --attestation-roots DIR
                          trusted attestation roots: every *.pem in DIR. Cards whose attestation
                          chains to one are trusted hardware; all others are test cards
+  --push-contact URI     VAPID contact for push services: mailto:… or https://… (default the
+                         public URL when https, else mailto:push@<host>)
+  --dev-push             also accept push endpoints over http on loopback (tests, the demo);
+                         only with a loopback public URL. Never in production
   --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
   --help                 this text
 
@@ -87,6 +91,8 @@ try {
       'risk-policy': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
       'attestation-roots': { type: 'string' },
+      'push-contact': { type: 'string' },
+      'dev-push': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -144,6 +150,11 @@ if (args['public-url'] !== undefined) {
   }
 }
 
+const pushContact = args['push-contact'];
+if (pushContact !== undefined && !/^(https:\/\/\S+|mailto:\S+@\S+)$/.test(pushContact)) {
+  fail(`--push-contact must be a mailto: address or an https: URL, got ${pushContact}`);
+}
+
 let attestationRoots: X509Certificate[] = [];
 if (args['attestation-roots'] !== undefined) {
   try {
@@ -168,6 +179,8 @@ const running = await startIssuer({
   ...(exchangeRates ? { exchangeRates } : {}),
   ...(riskPolicy ? { riskPolicy } : {}),
   ...(keyEncryptionKey ? { keyEncryptionKey } : {}),
+  ...(args['dev-push'] ? { devPush: true } : {}),
+  ...(pushContact ? { push: { contact: pushContact } } : {}),
   seedDemo: args['seed-demo'] ? { shopOrigins: args['shop-origin'] ?? demoShopOrigins() } : false,
   logger: {
     level: args['log-level'],
@@ -208,6 +221,9 @@ process.stdout.write(
     ? `attestation roots: ${attestationRoots.length} certificate(s) from ${args['attestation-roots']}\n`
     : 'no --attestation-roots: every card enrols as a test card, which live merchants refuse\n',
 );
+if (args['dev-push']) {
+  process.stdout.write('--dev-push: push endpoints over http on loopback are accepted\n');
+}
 if (args['seed-demo']) {
   process.stdout.write(
     `demo: merchant ${DEMO.merchantId} (secret key ${DEMO.secretKey}), admin key ${DEMO.adminKey}, payer ${DEMO.accountId}\n`,

@@ -9,6 +9,7 @@ import { buildApp, type AppOptions } from './http/app.js';
 import { Issuer, type IssuerOptions } from './issuer.js';
 import { refuseDemoKeysInProduction, seedDemo, type SeedDemoOptions } from './seed.js';
 import { openSqliteStore } from './store/sqlite/store.js';
+import { WebPushNotifier, type WebPushSettings } from './push/notifier.js';
 
 export { buildApp, toHttpError, type AppOptions } from './http/app.js';
 export { HttpError } from './errors.js';
@@ -31,6 +32,13 @@ export {
   type RiskPolicyConfig,
 } from './domain/risk.js';
 export { SILENT_NOTIFIER, type AttemptNotice, type Notifier } from './domain/notifier.js';
+export {
+  WebPushNotifier,
+  paymentAttemptPayload,
+  type PushDeliveryResult,
+  type WebPushNotifierOptions,
+  type WebPushSettings,
+} from './push/notifier.js';
 export type * from './store/types.js';
 export {
   AttestationRootsError,
@@ -52,6 +60,11 @@ export interface StartIssuerOptions
   seedDemo?: boolean | SeedDemoOptions;
   /** How often the sweeper expires sessions, in ms; 0 disables it. Default 1000. */
   sweepIntervalMs?: number;
+  /**
+   * Settings of the default notifier, `WebPushNotifier` (VAPID contact, timeouts, the
+   * `onDelivery` metrics hook); unused when `notifier` is given.
+   */
+  push?: WebPushSettings;
 }
 
 export interface RunningIssuer {
@@ -81,12 +94,27 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const host = options.host ?? 'localhost';
   const port = options.port === 0 ? await freePort(host) : (options.port ?? 4010);
   const store = openSqliteStore({ filename: options.db });
+  let closeNotifier = (): Promise<void> => Promise.resolve();
   try {
-    const { logger: _appLogger, ...issuerOptions } = options;
+    const { logger: _appLogger, push, ...issuerOptions } = options;
+    const publicUrl = options.publicUrl ?? `http://localhost:${port}`;
+    // The default notifier tells the payer's phones (Web Push); `notifier` replaces it.
+    const pushNotifier = options.notifier
+      ? null
+      : new WebPushNotifier({
+          ...push,
+          store,
+          publicUrl,
+          keyEncryptionKey: options.keyEncryptionKey,
+          devPush: options.devPush,
+          now: options.now,
+        });
+    closeNotifier = () => pushNotifier?.close() ?? Promise.resolve();
     const issuer = await Issuer.create({
       ...issuerOptions,
       store,
-      publicUrl: options.publicUrl ?? `http://localhost:${port}`,
+      publicUrl,
+      ...(pushNotifier ? { notifier: pushNotifier } : {}),
     });
     await refuseDemoKeysInProduction(issuer, Boolean(options.seedDemo));
     if (options.seedDemo) {
@@ -94,6 +122,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     }
     const app = buildApp(issuer, options);
     issuer.setLogger(app.log);
+    pushNotifier?.setLogger(app.log);
     await app.listen({ port, host });
     if ((options.sweepIntervalMs ?? 1000) > 0) issuer.startSweeper(options.sweepIntervalMs ?? 1000);
     return {
@@ -104,10 +133,12 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       async close() {
         await app.close();
         await issuer.close();
+        await closeNotifier();
         await store.close();
       },
     };
   } catch (error) {
+    await closeNotifier();
     await store.close();
     throw error;
   }

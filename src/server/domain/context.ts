@@ -43,6 +43,10 @@ export interface RateLimits {
   userCodeMissGlobal: RateRule;
   /** Console sign-ins (admin key guesses), per client. */
   consoleSignIn: RateRule;
+  /** Push subscriptions (both endpoints), per client. */
+  pushSubscribe: RateRule;
+  /** Reads of a payment's notice page data, per client. */
+  paymentNotice: RateRule;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -54,6 +58,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   codeMiss: { perMinute: 10, burst: 10 },
   userCodeMissGlobal: { perMinute: 60, burst: 120 },
   consoleSignIn: { perMinute: 10, burst: 10 },
+  pushSubscribe: { perMinute: 10, burst: 10 },
+  paymentNotice: { perMinute: 60, burst: 30 },
 };
 
 /** Which miss budgets a code route spends: every code route the client's, user-code claims also the issuer's. */
@@ -81,6 +87,8 @@ export interface IssuerConfig {
   readonly pollIntervalSec: number;
   /** Life of a hand-off code in ms (tests shorten it on a running issuer). */
   handoffTtlMs: number;
+  /** Push endpoints may also be `http:` on loopback (`--dev-push`: tests, the demo). */
+  readonly devPush: boolean;
 }
 
 export interface ContextParts {

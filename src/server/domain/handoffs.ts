@@ -192,6 +192,25 @@ export class HandoffService {
       await this.ctx.audit(step.actor, `${step.action}.refused`, own.session.id, { reason });
       throw new HttpError(reason);
     }
+    return this.deny(step, other);
+  }
+
+  /**
+   * The session behind a code this phone claimed, in whatever status (a push subscription after
+   * the payment ended); any other code answers as `phoneSession` does, `404 not_found`.
+   */
+  async ownSession(
+    code: PhoneCode,
+    phoneToken: string | undefined,
+    step: { actor: Actor; action: string },
+  ): Promise<SessionRecord> {
+    const tokenHash = phoneToken === undefined ? null : sha256Hex(phoneToken);
+    const { own, other } = await this.claimedHandoffs(code, tokenHash);
+    if (own) return own.session;
+    return this.deny(step, other);
+  }
+
+  private async deny(step: { actor: Actor; action: string }, other: string | null): Promise<never> {
     // Another phone (or none) knocking on a claimed payment, or on nothing: worth a trace.
     await this.ctx.audit(step.actor, `${step.action}.denied`, other ?? undefined, {
       reason: other ? 'not_this_phone' : 'unknown_code',

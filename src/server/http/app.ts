@@ -30,6 +30,8 @@ import { pageRoutes } from './routes/page.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { phonePageRoutes } from './routes/phone-pages.js';
 import { phoneRoutes } from './routes/phone.js';
+import { pushPageRoutes } from './routes/push-pages.js';
+import { pushRoutes } from './routes/push.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { SseStreams } from './sse.js';
 
@@ -209,6 +211,10 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
   });
   void app.register(phoneRoutes);
   void app.register(enrollmentRoutes);
+  void app.register(pushRoutes);
+  void app.register(pushPageRoutes, {
+    assetsDir: options.phoneAssetsDir ?? defaultPhoneAssetsDir(),
+  });
 
   app.addHook('onClose', async () => {
     app.streams.closeAll();
