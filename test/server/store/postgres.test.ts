@@ -4,6 +4,7 @@
  * across processes (two `PgStore`s, two pools, stand in for two issuer processes).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -20,6 +21,7 @@ import {
   withPayer,
 } from './fixtures.js';
 import { freshDatabase, SKIP_POSTGRES } from '../../support/postgres.js';
+import * as server from '../../../src/server/index.js';
 import { StoreUnavailableError } from '../../../src/server/store/contract.js';
 import { MIGRATIONS } from '../../../src/server/store/postgres/migrations.js';
 import { openPgStore, type PgStore } from '../../../src/server/store/postgres/store.js';
@@ -36,6 +38,35 @@ describe('PostgreSQL store', { skip: SKIP_POSTGRES }, () => {
         await database.drop();
       },
     };
+  });
+});
+
+describe('dualpay/server and pg (an optional peer)', () => {
+  it('loads without pg, which openPgStore loads on first use', () => {
+    // A resolve hook that answers "not installed" for pg, in a child process.
+    const hook = `export async function resolve(s, c, next) {
+      if (s === 'pg') throw new Error('pg is not installed');
+      return next(s, c);
+    }`;
+    const register = `import { register } from 'node:module';
+      register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const probe = `const server = await import('./src/server/index.ts');
+      const error = await server.openPgStore({ connectionString: 'postgres://x@127.0.0.1:1/x' })
+        .catch((e) => e);
+      console.log(JSON.stringify([typeof server.startIssuer, error.message]));`;
+
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(register)}`],
+      {
+        input: probe,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '--input-type=module' },
+      },
+    );
+
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), ['function', 'pg is not installed']);
   });
 });
 
@@ -104,7 +135,8 @@ describe('PgStore', { skip: SKIP_POSTGRES }, () => {
       const appliedAt = await first.pool.query('SELECT applied_at FROM schema_migrations');
       await first.close();
 
-      const reopened = await openPgStore({ connectionString: database.url });
+      // Through the package entry point this time (which loads the store on first use).
+      const reopened = await server.openPgStore({ connectionString: database.url });
       const found = await reopened.findAdminKeyByHash('hash-1');
       const again = await reopened.pool.query('SELECT applied_at FROM schema_migrations');
       await reopened.close();
