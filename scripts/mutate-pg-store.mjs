@@ -94,7 +94,7 @@ const MUTATIONS = [
     BASE,
     'each event is announced in its transaction',
     'SELECT pg_notify(',
-    'SELECT length(',
+    'SELECT concat(',
     'delivers the events another process commits',
   ],
   [

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import {
   T0,
   audit,
@@ -52,12 +52,18 @@ describe('PgStore shared between processes', { skip: SKIP_POSTGRES }, () => {
   });
 
   describe('subscribeEvents', () => {
+    // Subscriptions a failed test left running, stopped so that the next test starts clean.
+    const running: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      await Promise.all(running.splice(0).map((stop) => stop()));
+    });
     it('delivers the events another process commits, in order, and none of a refused write', async () => {
       const heard: SessionEventRecord[] = [];
       const stop = await one.subscribeEvents(
         (event) => heard.push(event),
         () => undefined,
       );
+      running.push(stop);
       const payer = await withPayer(two);
 
       const claimed = await claimedSession(two, payer.merchant.id);
@@ -104,6 +110,7 @@ describe('PgStore shared between processes', { skip: SKIP_POSTGRES }, () => {
           reconnects++;
         },
       );
+      running.push(stop);
       const merchant = merchantRecord();
       await two.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
 
@@ -134,6 +141,7 @@ describe('PgStore shared between processes', { skip: SKIP_POSTGRES }, () => {
         (event) => heard.push(event),
         () => undefined,
       );
+      running.push(stop);
       await stop();
       const third = await openPgStore({ connectionString: database.url });
       await third.subscribeEvents(
