@@ -185,6 +185,24 @@ describe('PgStore', { skip: SKIP_POSTGRES }, () => {
       });
     });
 
+    it('finds nothing for a key holding U+0000 (which PostgreSQL text cannot hold), as SQLite does', async () => {
+      const key = 'cs_\u0000';
+
+      const claim = await store.claimHandoff({
+        codeHash: key,
+        phoneTokenHash: 'phone',
+        now: T0,
+        audit: audit('session.claimed'),
+      });
+
+      assert.equal(await store.getSession(key), null);
+      assert.equal(await store.getSessionByClientSecret(key), null);
+      assert.equal(await store.findLiveHandoffByUserCode(key, T0), null);
+      assert.equal(await store.getAccount(key), null);
+      assert.deepEqual(await store.listEventsAfter(key, 0), []);
+      assert.deepEqual(claim, { ok: false, conflict: 'session_state', session: null });
+    });
+
     it('refuses max below 2 (an advisory-lock holder keeps one connection)', async () => {
       await assert.rejects(openPgStore({ connectionString: database.url, max: 1 }), RangeError);
     });

@@ -69,6 +69,20 @@ export class Rollback<T> {
   }
 }
 
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLite's can), so no stored value holds it: a read that
+ * looks a value holding it up (an id straight from a URL, `%00`) finds nothing, as in the SQLite
+ * store, rather than failing with 22021. Writes are sent as they are: storing one is a fault.
+ */
+function findsNothing(text: string, params: unknown[]): boolean {
+  return (
+    /^\s*SELECT\b/i.test(text) &&
+    params.some((param) => typeof param === 'string' && param.includes('\u0000'))
+  );
+}
+
+const NOTHING = { rows: [] as Row[], rowCount: 0 };
+
 /** What reads and writes run on: the pool (reads, one statement each) or a transaction. */
 export interface Queryable {
   one(text: string, params?: unknown[]): Promise<Row | undefined>;
@@ -86,15 +100,19 @@ export class Tx implements Queryable {
   }
 
   async one(text: string, params: unknown[] = []): Promise<Row | undefined> {
-    return (await this.client.query<Row>(text, params)).rows[0];
+    return (await this.query(text, params)).rows[0];
   }
 
   async all(text: string, params: unknown[] = []): Promise<Row[]> {
-    return (await this.client.query<Row>(text, params)).rows;
+    return (await this.query(text, params)).rows;
   }
 
   async run(text: string, params: unknown[] = []): Promise<number> {
-    return (await this.client.query(text, params)).rowCount ?? 0;
+    return (await this.query(text, params)).rowCount ?? 0;
+  }
+
+  private async query(text: string, params: unknown[]) {
+    return findsNothing(text, params) ? NOTHING : this.client.query<Row>(text, params);
   }
 }
 
@@ -149,7 +167,8 @@ export class PgDatabase implements Queryable {
     return (await this.query(text, params)).rowCount ?? 0;
   }
 
-  private async query(text: string, params: unknown[]): Promise<pg.QueryResult<Row>> {
+  private async query(text: string, params: unknown[]) {
+    if (findsNothing(text, params)) return NOTHING;
     try {
       return await this.pool.query<Row>(text, params);
     } catch (error) {
@@ -243,10 +262,10 @@ export class PgDatabase implements Queryable {
   private async refusal(client: PoolClient, refused: Refused): Promise<Refusal> {
     let session: SessionRecord | null = null;
     if (refused.sessionId !== null) {
-      const { rows } = await client.query<Row>('SELECT * FROM sessions WHERE id = $1', [
+      const row = await new Tx(client).one('SELECT * FROM sessions WHERE id = $1', [
         refused.sessionId,
       ]);
-      session = rows[0] ? toSession(rows[0]) : null;
+      session = row ? toSession(row) : null;
     }
     return { ok: false, conflict: refused.conflict, session };
   }
