@@ -23,6 +23,7 @@ import {
 import { freshDatabase, SKIP_POSTGRES } from '../../support/postgres.js';
 import * as server from '../../../src/server/index.js';
 import { StoreUnavailableError } from '../../../src/server/store/contract.js';
+import type { PgDatabase } from '../../../src/server/store/postgres/database.js';
 import { MIGRATIONS } from '../../../src/server/store/postgres/migrations.js';
 import { openPgStore, type PgStore } from '../../../src/server/store/postgres/store.js';
 import type { SettleInput } from '../../../src/server/store/types.js';
@@ -201,6 +202,37 @@ describe('PgStore', { skip: SKIP_POSTGRES }, () => {
       assert.equal(await store.getAccount(key), null);
       assert.deepEqual(await store.listEventsAfter(key, 0), []);
       assert.deepEqual(claim, { ok: false, conflict: 'session_state', session: null });
+    });
+
+    it('runs a write again, whole, after a deadlock or serialization failure (up to 3 times)', async () => {
+      const engine = (store as unknown as { engine: PgDatabase }).engine;
+      const failing = (code: string, times: number) => {
+        let attempts = 0;
+        return engine
+          .write(async (tx) => {
+            attempts++;
+            await tx.run('INSERT INTO rate_buckets VALUES ($1, 1, 0, true)', [
+              `retry-${code}-${times}`,
+            ]);
+            if (attempts <= times) throw Object.assign(new Error(code), { code });
+            return attempts;
+          })
+          .catch((error: { code?: string }) => error.code);
+      };
+
+      const results = await Promise.all([
+        failing('40P01', 1),
+        failing('40001', 2),
+        failing('40P01', 3),
+        failing('23505', 1),
+      ]);
+      const kept = await store.pool.query('SELECT bucket_key FROM rate_buckets ORDER BY 1');
+
+      assert.deepEqual(results, [2, 3, '40P01', '23505']);
+      assert.deepEqual(
+        kept.rows.map((row: { bucket_key: string }) => row.bucket_key),
+        ['retry-40001-2', 'retry-40P01-1'],
+      );
     });
 
     it('refuses max below 2 (an advisory-lock holder keeps one connection)', async () => {
