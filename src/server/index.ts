@@ -1,6 +1,7 @@
 /**
  * `dualpay/server`: the reference issuer. Start it with `startIssuer()` or the `dualpay-issuer`
- * CLI; embed its parts (`Issuer`, `buildApp`, `openSqliteStore`) to run it your own way.
+ * CLI; embed its parts (`Issuer`, `buildApp`, `openSqliteStore`, `openPgStore`) to run it your own
+ * way.
  * @packageDocumentation
  */
 import { createServer } from 'node:net';
@@ -8,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './http/app.js';
 import { Issuer, type IssuerOptions } from './issuer.js';
 import { refuseDemoKeysInProduction, seedDemo, type SeedDemoOptions } from './seed.js';
+import type { PgStore, PgStoreOptions } from './store/postgres/store.js';
 import { openSqliteStore } from './store/sqlite/store.js';
 
 export { buildApp, toHttpError, type AppOptions } from './http/app.js';
@@ -16,6 +18,13 @@ export { DEFAULT_RATE_LIMITS, Issuer, type IssuerOptions, type RateLimits } from
 export { DEMO, demoShopOrigins, seedDemo, type SeedDemoOptions } from './seed.js';
 export { parseExchangeRates, type ExchangeRates } from './limits.js';
 export { SqliteStore, openSqliteStore } from './store/sqlite/store.js';
+export { StoreUnavailableError } from './store/errors.js';
+export type {
+  PgStore,
+  PgStoreOptions,
+  RateTokenRule,
+  StoreLogger,
+} from './store/postgres/store.js';
 export {
   ALLOW_ALL_POLICY,
   type PaymentAttempt,
@@ -37,6 +46,16 @@ export {
   loadAttestationRoots,
   type AttestationRoot,
 } from './webauthn/attestation.js';
+
+/**
+ * Opens the PostgreSQL store (`store/postgres/store.ts`): connects and migrates. `pg` is an
+ * optional peer dependency, so it is loaded here, on first use: `dualpay/server` keeps working
+ * without it for an issuer on SQLite.
+ */
+export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
+  const postgres = await import('./store/postgres/store.js');
+  return postgres.openPgStore(options);
+}
 
 export interface StartIssuerOptions
   extends Omit<IssuerOptions, 'store' | 'publicUrl' | 'logger'>, AppOptions {

@@ -26,6 +26,8 @@ import type {
   SigningKeyRecord,
 } from './types.js';
 
+export { StoreUnavailableError } from './errors.js';
+
 /** Result of `createMerchant`: stored, or refused (nothing written) since the name key is taken. */
 export type CreateMerchantResult = { ok: true } | { ok: false; conflict: 'name_taken' };
 
