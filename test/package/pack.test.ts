@@ -118,7 +118,7 @@ describe('the packed package', () => {
 
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('ships only dist/, bin/, README, LICENSE and package.json, without source maps', async () => {
+  it('ships only dist/, bin/, types/, README, LICENSE and package.json, without source maps', async () => {
     const { stdout } = await npm(['pack', '--dry-run', '--json'], root);
     const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map(
       (f) => f.path,
@@ -128,9 +128,13 @@ describe('the packed package', () => {
     assert.ok(files.includes('dist/cdn/dualpay.js.sri'));
     assert.ok(files.includes('dist/custom-elements.json'));
     assert.ok(files.includes('bin/dualpay-issuer.js'));
+    assert.ok(files.includes('types/react.d.ts'));
+    assert.ok(files.includes('types/vue.d.ts'));
     assert.deepEqual(
       files.filter(
-        (f) => !/^(dist\/|bin\/|README\.md$|LICENSE$|package\.json$)/.test(f) || f.endsWith('.map'),
+        (f) =>
+          !/^(dist\/|bin\/|types\/|README\.md$|LICENSE$|package\.json$)/.test(f) ||
+          f.endsWith('.map'),
       ),
       [],
     );
