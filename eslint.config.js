@@ -44,6 +44,8 @@ export default tseslint.config(
       'playwright-report/',
       'bench/results/',
       'test/fixtures/',
+      // The framework examples' Vite builds (examples/*/dist), not source.
+      'examples/*/dist/',
     ],
   },
   js.configs.recommended,
