@@ -7,8 +7,14 @@
 import { existsSync } from 'node:fs';
 
 /** Needed by every issuer. */
-const SERVER_PEERS = ['fastify', 'better-sqlite3', '@simplewebauthn/server'];
-/** Needed only with `--database-url` (PostgreSQL); optional even when the others are there. */
+const SERVER_PEERS = [
+  'fastify',
+  'better-sqlite3',
+  '@simplewebauthn/server',
+  'prom-client',
+  'web-push',
+];
+/** Needed only with `--database-url` or `DATABASE_URL` (PostgreSQL). */
 const POSTGRES_PEER = 'pg';
 
 /** The package part of a bare specifier: `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
@@ -40,7 +46,7 @@ function missingPackageOf(error) {
 }
 
 function exitMissing(names) {
-  const needs = names.includes(POSTGRES_PEER) ? ` (${POSTGRES_PEER} for --database-url)` : '';
+  const needs = names.includes(POSTGRES_PEER) ? ` (${POSTGRES_PEER} for PostgreSQL)` : '';
   process.stderr.write(
     `dualpay-issuer: not installed: ${names.join(', ')}${needs}.\n` +
       `The issuer's server packages are optional peer dependencies of dualpay; install them:\n\n` +
@@ -56,9 +62,9 @@ if (!existsSync(cli)) {
 }
 
 const args = process.argv.slice(2);
-const wantsPostgres = args.some(
-  (arg) => arg === '--database-url' || arg.startsWith('--database-url='),
-);
+const wantsPostgres =
+  Boolean(process.env.DATABASE_URL) ||
+  args.some((arg) => arg === '--database-url' || arg.startsWith('--database-url='));
 const missing = [...SERVER_PEERS, ...(wantsPostgres ? [POSTGRES_PEER] : [])].filter(
   (name) => !installed(name),
 );

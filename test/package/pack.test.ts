@@ -78,11 +78,18 @@ interface Exit {
 }
 
 /** Runs the installed `dualpay-issuer` and returns how it exited, failure or not. */
-async function runIssuerCli(cwd: string, args: string[]): Promise<Exit> {
+async function runIssuerCli(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Exit> {
+  // Without the test run's DATABASE_URL (npm test sets one): each test says what it gives.
+  const { DATABASE_URL: _ignored, ...base } = process.env;
   try {
     const { stdout, stderr } = await exec(join(cwd, 'node_modules/.bin/dualpay-issuer'), args, {
       cwd,
       timeout: 30_000,
+      env: { ...base, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -197,7 +204,7 @@ describe('the packed package', () => {
       `,
     );
 
-    assert.match(help.stdout, /^Usage: dualpay-issuer --port P --db FILE/);
+    assert.match(help.stdout, /^Usage: dualpay-issuer --port P \(--db FILE \| --database-url URL\)/);
     // The current signing key and the next one, published ahead of its use.
     assert.deepEqual(JSON.parse(stdout), { health: { status: 'ok' }, keys: 2 });
   });
@@ -270,11 +277,14 @@ describe('the packed package without the issuer’s optional peers', () => {
     assert.doesNotMatch(output, /ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/);
   }
 
-  it('dualpay-issuer names the three server packages to install and exits 1', async () => {
+  it('dualpay-issuer names the five server packages to install and exits 1', async () => {
     const result = await runIssuerCli(scratch, ['--port', '0', '--db', 'issuer.db']);
 
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^\s+npm install fastify better-sqlite3 @simplewebauthn\/server$/m);
+    assert.match(
+      result.stderr,
+      /^\s+npm install fastify better-sqlite3 @simplewebauthn\/server prom-client web-push$/m,
+    );
     assert.doesNotMatch(result.stderr, /\bpg\b/);
     assertNoStackTrace(result.stderr);
   });
@@ -285,14 +295,20 @@ describe('the packed package without the issuer’s optional peers', () => {
     assert.equal(result.code, 1);
     assert.match(
       result.stderr,
-      /^\s+npm install fastify better-sqlite3 @simplewebauthn\/server pg$/m,
+      /^\s+npm install fastify better-sqlite3 @simplewebauthn\/server prom-client web-push pg$/m,
     );
     assertNoStackTrace(result.stderr);
   });
 
-  it('with the three server packages but not pg, runs without --database-url and asks for pg with it', async () => {
+  it('with the five server packages but not pg, runs without --database-url and asks for pg with it', async () => {
     // This checkout's copies, linked in: resolving them is all the CLI checks before it starts.
-    for (const name of ['fastify', 'better-sqlite3', '@simplewebauthn/server']) {
+    for (const name of [
+      'fastify',
+      'better-sqlite3',
+      '@simplewebauthn/server',
+      'prom-client',
+      'web-push',
+    ]) {
       const target = join(scratch, 'node_modules', name);
       mkdirSync(dirname(target), { recursive: true });
       symlinkSync(join(root, 'node_modules', name), target, 'dir');
@@ -306,5 +322,10 @@ describe('the packed package without the issuer’s optional peers', () => {
     assert.equal(postgres.code, 1);
     assert.match(postgres.stderr, /^\s+npm install pg$/m);
     assertNoStackTrace(postgres.stderr);
+    const fromEnvironment = await runIssuerCli(scratch, ['--help'], {
+      DATABASE_URL: 'postgres://localhost/x',
+    });
+    assert.equal(fromEnvironment.code, 1);
+    assert.match(fromEnvironment.stderr, /^\s+npm install pg$/m);
   });
 });
