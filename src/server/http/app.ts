@@ -26,6 +26,7 @@ import { defaultPhoneAssetsDir } from './pages.js';
 import { adminRoutes } from './routes/admin.js';
 import { consoleSessionRoutes } from './routes/console-session.js';
 import { merchantRoutes } from './routes/merchant.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/page.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { phonePageRoutes } from './routes/phone-pages.js';
@@ -177,7 +178,11 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
       .header('x-frame-options', 'DENY');
   });
 
+  issuer.metrics.countStreamsWith(() => app.streams.size);
   app.addHook('onResponse', async (request, reply) => {
+    // The route's pattern, never the path (codes and ids would make a series per request).
+    const route = request.routeOptions.url ?? 'unmatched';
+    issuer.metrics.request(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     // Structured access log: no query strings (client secrets travel there for SSE), no codes.
     request.log.info(
       {
@@ -200,6 +205,7 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
   );
 
   void app.register(wellKnownRoutes);
+  void app.register(metricsRoutes);
   void app.register(adminRoutes);
   void app.register(consoleSessionRoutes);
   void app.register(merchantRoutes);
