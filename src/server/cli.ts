@@ -125,14 +125,13 @@ if (args.help) {
 const port = Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   fail(`--port must be 0–65535, got ${args.port}`);
-const databaseUrl = args['database-url'] ?? (process.env.DATABASE_URL || undefined);
-if (args.db && databaseUrl) {
-  fail(
-    args['database-url']
-      ? 'give --db FILE (SQLite) or --database-url URL (PostgreSQL), not both'
-      : 'DATABASE_URL is set: unset it to use --db FILE (SQLite), or drop --db',
-  );
+// An explicit --db wins over a DATABASE_URL in the environment; two explicit flags are a mistake.
+if (args.db && args['database-url']) {
+  fail('give --db FILE (SQLite) or --database-url URL (PostgreSQL), not both');
 }
+const databaseUrl = args.db
+  ? undefined
+  : (args['database-url'] ?? (process.env.DATABASE_URL || undefined));
 if (!args.db && !databaseUrl)
   fail('--db FILE (SQLite) or --database-url URL (PostgreSQL) is required');
 if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
