@@ -62,6 +62,8 @@ export class EnrollmentService {
         challenge: null,
         usedAt: null,
         createdAt: now,
+        purpose: 'desk',
+        activatesAt: null,
       },
       { ...this.ctx.auditEntry(actor, 'enrollment.created', undefined, { accountId }), accountId },
     );
