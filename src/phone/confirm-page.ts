@@ -440,8 +440,9 @@ export class DualpayConfirmPage extends PhonePage {
           ? html`<p class="receipt">
               ${this.t('receipt', {
                 time: formatDateTime(this.lang_, new Date(receipt.settledAt)),
-                id: receipt.settlementId,
-              })}
+              })}<br /><span class="reference"
+                >${this.t('receiptRef', { id: receipt.settlementId })}</span
+              >
             </p>`
           : nothing
       }

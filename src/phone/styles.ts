@@ -225,6 +225,10 @@ export const phoneStyles = css`
     color: var(--_muted);
     font-size: 0.9rem;
   }
+  /* A settlement id has no words to break between: break anywhere, not just at its "-". */
+  .reference {
+    word-break: break-all;
+  }
   .spinner {
     display: inline-block;
     width: 18px;
