@@ -1,8 +1,9 @@
 /**
  * Watches a claimed payment while the confirmation page waits for the payer: polls
  * `GET /v1/handoffs/:code/status` every few seconds (and at once when the page becomes visible
- * again), and reports the first answer that says the payment ended — the shop cancelled, the
- * session expired — so the page shows it without waiting for a tap.
+ * again), and reports each answer that says the payment ended — the shop cancelled, the session
+ * expired — so the page shows it without waiting for a tap. It goes on until the page stops it:
+ * a page busy with a request of its own may let one report pass and take the next.
  */
 import { ApiCallError } from '../flow/api-client.js';
 import type { HandoffStatus } from '../protocol/index.js';
@@ -59,11 +60,7 @@ export class StatusWatch {
     try {
       const status = await getHandoffStatus(this.code, controller.signal);
       if (controller.signal.aborted || !this.running) return;
-      if (status.status !== 'claimed' && status.status !== 'open') {
-        this.stop();
-        this.onEnd(status);
-        return;
-      }
+      if (status.status !== 'claimed' && status.status !== 'open') this.onEnd(status);
     } catch (error) {
       if (controller.signal.aborted || !this.running) return;
       if (error instanceof ApiCallError && (error.status === 404 || error.status === 403)) {
