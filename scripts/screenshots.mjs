@@ -19,7 +19,12 @@ try {
 if ((await spawnLocal('rollup', ['-c', '--silent'])) !== 0) process.exit(1);
 const code = await spawnLocal(
   'playwright',
-  ['test', 'test/e2e/payment.spec.ts', 'test/e2e/phone-a11y.spec.ts'],
+  [
+    'test',
+    'test/e2e/payment.spec.ts',
+    'test/e2e/phone-pages.spec.ts',
+    'test/e2e/phone-a11y.spec.ts',
+  ],
   {
     env: { ...process.env, DUALPAY_SCREENSHOTS: '1' },
   },

@@ -58,6 +58,7 @@ export function renderPage(shell: PageShell): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(shell.title)}</title>
@@ -66,7 +67,7 @@ export function renderPage(shell: PageShell): string {
 <body>
 <main>
 <${shell.tag}${attributes}></${shell.tag}>
-<noscript>This page needs JavaScript to talk to your card.</noscript>
+<noscript><p>This page needs JavaScript to talk to your card.</p><p lang="ko">이 페이지는 카드와 통신하려면 JavaScript가 필요합니다.</p></noscript>
 </main>
 </body>
 </html>

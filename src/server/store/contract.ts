@@ -83,8 +83,10 @@ export type Conflict =
   | 'session_state'
   /** The hand-off code was already claimed. */
   | 'handoff_claimed'
-  /** The hand-off code was superseded by a newer one or has expired. */
-  | 'handoff_dead'
+  /** A newer hand-off of the same session superseded this code (checked before expiry). */
+  | 'handoff_superseded'
+  /** The hand-off code is past its deadline. */
+  | 'handoff_expired'
   /** The challenge is used, expired, or belongs to another session. */
   | 'challenge_spent'
   /** The card's signature counter is no longer the value the caller read. */

@@ -573,8 +573,8 @@ function describeCodes(storeOf: () => Store): void {
       const expired = await claim(store, second.codeHash, 'phone', second.expiresAt);
 
       assert.notEqual((await store.getHandoff(first.codeHash))?.supersededAt, null);
-      assert.equal(superseded.ok ? '' : superseded.conflict, 'handoff_dead');
-      assert.equal(expired.ok ? '' : expired.conflict, 'handoff_dead');
+      assert.equal(superseded.ok ? '' : superseded.conflict, 'handoff_superseded');
+      assert.equal(expired.ok ? '' : expired.conflict, 'handoff_expired');
       assert.equal((await store.getSession(record.id))?.status, 'open');
     });
 

@@ -1,6 +1,6 @@
 /** The phone pages (`/h/:code`, `/h`, `/e/:code`) and their scripts, served by the issuer. */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { isHandoffCode } from '../../../protocol/index.js';
+import { isHandoffCode, parseUserCode } from '../../../protocol/index.js';
 import { HttpError } from '../../errors.js';
 import { WITH_HEAD, pageHeaders, readPhoneAsset, renderPage } from '../pages.js';
 
@@ -18,7 +18,9 @@ export const phonePageRoutes: FastifyPluginAsync<{ assetsDir: string }> = async 
 
   app.get<{ Params: { code: string } }>('/h/:code', WITH_HEAD, async (request, reply) => {
     // An unknown or malformed code still gets the page, which explains and offers the code field.
-    return confirmPage(reply, isHandoffCode(request.params.code) ? request.params.code : '');
+    // A user code is what the page puts in the URL after a claim typed at /h: a reload keeps it.
+    const { code } = request.params;
+    return confirmPage(reply, isHandoffCode(code) ? code : (parseUserCode(code) ?? ''));
   });
 
   app.get('/h', WITH_HEAD, async (_request, reply) => confirmPage(reply, ''));
