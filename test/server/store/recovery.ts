@@ -63,7 +63,7 @@ export function describeRecovery(storeOf: () => Store): void {
       );
 
       assert.deepEqual(await store.countRecoveryCodes(payer.accountId), { issued: 3, unused: 3 });
-      const record = await store.getRecoveryCode(payer.hashes[0]!);
+      const record = await store.getRecoveryCode(payer.hashes[0] ?? '');
       assert.equal(record?.accountId, payer.accountId);
       assert.equal(record?.usedAt, null);
       assert.equal(await store.getRecoveryCode(hash()), null);
@@ -82,14 +82,14 @@ export function describeRecovery(storeOf: () => Store): void {
       );
 
       assert.equal(refused, false);
-      assert.equal(await store.getRecoveryCode(codes[0]!), null);
+      assert.equal(await store.getRecoveryCode(codes[0] ?? ''), null);
     });
 
     it('freezes the account with a code, which then cannot be used again', async () => {
       const store = storeOf();
       const payer = await payerWithCodes(store);
       const input = {
-        codeHash: payer.hashes[0]!,
+        codeHash: payer.hashes[0] ?? '',
         now: T0 + 5,
         use: { freeze: true } as const,
         audit: audit('recovery.freeze'),
@@ -103,7 +103,7 @@ export function describeRecovery(storeOf: () => Store): void {
       assert.deepEqual(second, { ok: false, conflict: 'code_used' });
       assert.deepEqual(unknown, { ok: false, conflict: 'not_found' });
       assert.equal((await store.getAccount(payer.accountId))?.frozenAt, T0 + 5);
-      const record = await store.getRecoveryCode(payer.hashes[0]!);
+      const record = await store.getRecoveryCode(payer.hashes[0] ?? '');
       assert.equal(record?.usedAt, T0 + 5);
       assert.equal(record?.usedFor, 'freeze');
       assert.deepEqual(await store.countRecoveryCodes(payer.accountId), { issued: 3, unused: 2 });
@@ -120,7 +120,7 @@ export function describeRecovery(storeOf: () => Store): void {
       const results = await Promise.all(
         uses.map((e) =>
           store.useRecoveryCode({
-            codeHash: payer.hashes[1]!,
+            codeHash: payer.hashes[1] ?? '',
             now: T0 + 1,
             use: { enrollment: withoutAccount(e) },
             audit: audit('recovery.enrollment'),
@@ -139,7 +139,7 @@ export function describeRecovery(storeOf: () => Store): void {
       const e = withoutAccount(enrollment('acct_someone_else', 'recovery'));
 
       const used = await store.useRecoveryCode({
-        codeHash: payer.hashes[2]!,
+        codeHash: payer.hashes[2] ?? '',
         now: T0 + 1,
         use: { enrollment: e },
         audit: audit('recovery.enrollment'),
@@ -204,7 +204,7 @@ export function describeRecovery(storeOf: () => Store): void {
       assert.equal(await attempt(7), 'counter_moved');
       const frozen = await payerWithCodes(store, 1);
       await store.useRecoveryCode({
-        codeHash: frozen.hashes[0]!,
+        codeHash: frozen.hashes[0] ?? '',
         now: T0,
         use: { freeze: true },
         audit: audit('recovery.freeze'),
