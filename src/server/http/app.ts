@@ -21,8 +21,9 @@ import {
   httpServerOptions,
   type ConnectionSettings,
 } from './connections.js';
-import { defaultPhoneAssetsDir } from './pages.js';
+import { defaultConsoleAssetsDir, defaultPhoneAssetsDir } from './pages.js';
 import { adminRoutes } from './routes/admin.js';
+import { consolePageRoutes } from './routes/console-pages.js';
 import { merchantRoutes } from './routes/merchant.js';
 import { pageRoutes } from './routes/page.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
@@ -69,6 +70,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Directory of the built phone-page bundles. */
   phoneAssetsDir?: string;
+  /** Directory of the built operator-console bundle. */
+  consoleAssetsDir?: string;
 }
 
 const FASTIFY_ERRORS: Record<string, HttpError['code']> = {
@@ -197,6 +200,9 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
   void app.register(pageRoutes);
   void app.register(phonePageRoutes, {
     assetsDir: options.phoneAssetsDir ?? defaultPhoneAssetsDir(),
+  });
+  void app.register(consolePageRoutes, {
+    assetsDir: options.consoleAssetsDir ?? defaultConsoleAssetsDir(),
   });
   void app.register(phoneRoutes);
   void app.register(enrollmentRoutes);
