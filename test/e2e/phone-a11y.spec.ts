@@ -1,34 +1,9 @@
 /** The phone pages pass axe with no violations, in English and Korean, at 320 px. */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { CheckoutPage } from './pages/checkout-page.js';
 import { PhonePages } from './pages/phone-pages.js';
+import { axeViolations } from './support/axe.js';
 import { startWorld, type World } from './support/world.js';
-
-const axeSource = readFileSync(
-  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
-  'utf8',
-);
-
-interface AxeViolation {
-  id: string;
-  nodes: { target: string[] }[];
-}
-
-/** Runs axe-core in the page (injected over CDP; the page's CSP allows no other way in). */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run: (c: unknown, o: unknown) => Promise<{ violations: AxeViolation[] }> };
-      }
-    ).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 for (const locale of ['en-US', 'ko-KR']) {
   test.describe(`phone pages in ${locale} at 320 px`, () => {
