@@ -64,9 +64,15 @@ async function run(
       name: 'Bench',
       nameKey: 'bench',
       mode: 'test',
-      secretKeyHash: randomBytes(32).toString('hex'),
       allowedOrigins: [],
       createdAt: Date.now(),
+    },
+    {
+      keyHash: randomBytes(32).toString('hex'),
+      merchantId: 'm_bench',
+      prefix: 'sk_test_',
+      createdAt: Date.now(),
+      expiresAt: null,
     },
     audit('merchant.created'),
   );

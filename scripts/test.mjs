@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { findPgBin, startPgCluster } from './pg-cluster.mjs';
 import { spawnLocal } from './run.mjs';
 
 const { values: options } = parseArgs({
@@ -86,6 +87,27 @@ async function runSuite(name) {
 }
 
 const total = { passed: 0, failed: 0, skipped: 0 };
+
+/**
+ * The PostgreSQL tests need a server: `DATABASE_URL` when given, else a throwaway cluster when
+ * PostgreSQL is installed. Without either they are skipped, and say so; with
+ * DUALPAY_REQUIRE_POSTGRES=1 (CI) that is a failure instead.
+ */
+let cluster = null;
+if (!process.env.DATABASE_URL && options.suites.split(',').some((s) => s !== 'browser')) {
+  if (findPgBin()) {
+    cluster = await startPgCluster();
+    process.env.DATABASE_URL = cluster.url;
+    console.log(`── PostgreSQL: a throwaway cluster at ${cluster.url} ──`);
+  } else {
+    console.log(
+      '── PostgreSQL is not installed: the PostgreSQL tests are SKIPPED. Install it (apt-get install postgresql) or set DATABASE_URL to run them. ──',
+    );
+    if (process.env.DUALPAY_REQUIRE_POSTGRES === '1') total.failed++;
+  }
+}
+process.on('exit', () => cluster?.stop());
+
 if (options.build && !options['no-build']) {
   console.log('── build ──');
   // The whole build: the package test packs dist/ with its types and manifest.

@@ -32,6 +32,9 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
     'This card may not be used here (for example a test card with a live merchant).',
   enrollment_expired: 'The enrolment code expired or was already used.',
   limit_exceeded: "The payment would exceed the account's monthly limit.",
+  account_frozen: 'The account is frozen: it pays nothing until an operator unfreezes it.',
+  card_revoked:
+    'The card was revoked. Used in notices and the audit log; the phone is answered authentication_failed.',
   currency_not_supported:
     "The payment's currency has no exchange rate to the account's currency, so it cannot count against the monthly limit.",
   slow_down: 'Polling faster than `interval`; add 5 s (RFC 8628 §3.5).',

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   enrollment_expired: { status: 410 },
   limit_exceeded: { status: 422 },
   currency_not_supported: { status: 422 },
+  account_frozen: { status: 422 },
+  card_revoked: { status: 403 },
   slow_down: { status: 429 },
   rate_limited: { status: 429 },
   request_timeout: { status: 408 },

@@ -13,3 +13,4 @@ export * from './money.js';
 export * from './random.js';
 export * from './status.js';
 export type * from './types.js';
+export * from './admin-types.js';

@@ -172,7 +172,7 @@ if (args['admin-key']) {
     await running.close();
     process.exit(2);
   }
-  await issuer.merchants.addAdminKey(args['admin-key']);
+  await issuer.admins.ensureAdminKey(args['admin-key'], 'cli', { actor: 'cli' });
 }
 if (args['rotate-signing-key']) {
   try {
@@ -186,7 +186,7 @@ if (args['rotate-signing-key']) {
 }
 if ((await issuer.store.countAdminKeys()) === 0) {
   const adminKey = generateSecret('ak');
-  await issuer.merchants.addAdminKey(adminKey);
+  await issuer.admins.ensureAdminKey(adminKey, 'first admin', { actor: 'cli' });
   process.stdout.write(`no admin key existed; created one (shown once): ${adminKey}\n`);
 }
 process.stdout.write(`dualpay issuer listening on ${issuer.publicUrl} (db ${args.db})\n`);

@@ -6,6 +6,9 @@
  */
 import { HANDOFF_TTL_MS, DEFAULT_POLL_INTERVAL_SEC } from '../protocol/index.js';
 import { AccountService } from './domain/accounts.js';
+import { AdminService } from './domain/admins.js';
+import { AuditService } from './domain/audit.js';
+import { EnrollmentService } from './domain/enrollment.js';
 import { CheckoutService } from './domain/checkout.js';
 import { ConfirmationService } from './domain/confirmation.js';
 import {
@@ -73,7 +76,10 @@ export class Issuer {
   readonly config: IssuerConfig;
   readonly now: () => number;
   readonly merchants: MerchantService;
+  readonly admins: AdminService;
+  readonly audit: AuditService;
   readonly accounts: AccountService;
+  readonly enrollment: EnrollmentService;
   readonly checkout: CheckoutService;
   readonly handoffs: HandoffService;
   readonly confirmation: ConfirmationService;
@@ -107,7 +113,10 @@ export class Issuer {
       exchangeRates: options.exchangeRates,
     });
     this.merchants = new MerchantService(this.ctx);
-    this.accounts = new AccountService(
+    this.admins = new AdminService(this.ctx);
+    this.audit = new AuditService(this.ctx);
+    this.accounts = new AccountService(this.ctx);
+    this.enrollment = new EnrollmentService(
       this.ctx,
       parseAttestationRoots(options.attestationRoots ?? []),
     );

@@ -31,7 +31,7 @@ export async function refuseDemoKeysInProduction(issuer: Issuer, seeding: boolea
     );
   }
   const valid = [];
-  if (await issuer.merchants.isAdminKey(DEMO.adminKey)) valid.push(`admin key ${DEMO.adminKey}`);
+  if (await issuer.admins.authenticate(DEMO.adminKey)) valid.push(`admin key ${DEMO.adminKey}`);
   if (await issuer.merchants.merchantBySecretKey(DEMO.secretKey)) {
     valid.push(`merchant secret key ${DEMO.secretKey}`);
   }
@@ -51,9 +51,9 @@ const SEED: Actor = { actor: 'seed' };
 
 export async function seedDemo(issuer: Issuer, options: SeedDemoOptions = {}): Promise<void> {
   const allowedOrigins = options.shopOrigins ?? demoShopOrigins();
-  await issuer.merchants.addAdminKey(DEMO.adminKey);
+  await issuer.admins.ensureAdminKey(DEMO.adminKey, 'demo', SEED);
   if (await issuer.merchants.getMerchant(DEMO.merchantId)) {
-    await issuer.merchants.setAllowedOrigins(DEMO.merchantId, allowedOrigins, SEED);
+    await issuer.merchants.updateMerchant(DEMO.merchantId, { allowedOrigins }, SEED);
   } else {
     await issuer.merchants.createMerchant(
       { name: DEMO.merchantName, allowedOrigins, mode: 'test' },

@@ -176,6 +176,33 @@ export function origin(value: unknown, field: string): string {
   return candidate;
 }
 
+/** A JSON boolean, or `invalid_request`. */
+export function boolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean')
+    throw new HttpError('invalid_request', `${field} must be true or false`);
+  return value;
+}
+
+/**
+ * An optional integer from a query string (`?limit=20`): digits only, within `min`…`max`, or
+ * `invalid_request`. Absent or empty: undefined.
+ */
+export function queryInteger(
+  value: unknown,
+  field: string,
+  range: { min: number; max: number },
+): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !/^[0-9]{1,9}$/.test(value)) {
+    throw new HttpError('invalid_request', `${field} must be a whole number`);
+  }
+  const number = Number(value);
+  if (number < range.min || number > range.max) {
+    throw new HttpError('invalid_request', `${field} must be ${range.min} to ${range.max}`);
+  }
+  return number;
+}
+
 /** A merchant's `allowedOrigins`: at most 20 origins, duplicates dropped. */
 export function origins(value: unknown, field = 'allowedOrigins'): string[] {
   if (!Array.isArray(value) || value.length > 20) {

@@ -48,7 +48,9 @@ describe('the database file', () => {
   it('is created readable by its owner only, with its -wal and -shm', async () => {
     const dir = tempDir();
     const server = await startTestIssuer({ db: join(dir, 'issuer.db') });
-    await server.issuer.merchants.addAdminKey('ak_mode_check_1234');
+    await server.issuer.admins.ensureAdminKey('ak_mode_check_1234', 'mode check', {
+      actor: 'test',
+    });
 
     const modes = ['issuer.db', 'issuer.db-wal', 'issuer.db-shm'].map(
       (file) => statSync(join(dir, file)).mode & 0o777,

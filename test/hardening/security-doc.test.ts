@@ -57,6 +57,8 @@ describe('SECURITY.md', () => {
       'Database theft',
       'Demo credentials',
       'Limit evasion',
+      'Lost or stolen card',
+      'Operator keys and the console',
     ];
 
     const titles = [...sections.keys()];

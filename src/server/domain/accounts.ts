@@ -1,54 +1,89 @@
 /**
- * Accounts (payers), enrolment and cards: an operator creates an account and a one-time
- * enrolment code after checking the payer's ID; the payer's phone registers a card with it
- * (WebAuthn registration with user verification required). A card is trusted hardware only when
- * its attestation chains to one of the issuer's attestation roots; every other card is a test card.
+ * Accounts (payers) and their cards, as operators manage them: create an account after a
+ * face-to-face ID check, list and search, read one with its cards and this month's usage, change
+ * its name and limit, freeze it, revoke a card. Every change is audited with the operator.
  */
-import type { X509Certificate } from 'node:crypto';
 import {
-  generateRegistrationOptions,
-  verifyRegistrationResponse,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
-import {
-  ENROLLMENT_TTL_MS,
-  base64urlDecode,
+  ID_DOCUMENT_TYPES,
   base64urlEncode,
-  generateHandoffCode,
   generateId,
   randomBytes,
+  type Account,
+  type AccountCard,
+  type CardStatus,
   type CreateAccountResponse,
-  type CreateEnrollmentResponse,
-  type VerifyEnrollmentResponse,
+  type RevokeCardResponse,
 } from '../../protocol/index.js';
-import { sha256Hex } from '../crypto.js';
 import { HttpError } from '../errors.js';
-import { DEFAULT_MONTHLY_LIMITS } from '../limits.js';
-import type { AccountRecord, Actor, CardRecord, EnrollmentRecord } from '../store/types.js';
+import { DEFAULT_MONTHLY_LIMITS, monthStartUtc } from '../limits.js';
+import type {
+  AccountPatch,
+  AccountRecord,
+  Actor,
+  CardRecord,
+  IdCheckRecord,
+} from '../store/types.js';
 import * as v from '../validate.js';
-import { assessAttestation, type AttestationTrust } from '../webauthn/attestation.js';
 import { iso, type DomainContext } from './context.js';
+import { merchantNameKey as textKey } from './merchant-names.js';
 
-/** What the `card.enrolled` audit row says about the trust decision. */
-function trustDetail(trust: AttestationTrust): Record<string, unknown> {
-  return trust.trusted
-    ? {
-        trusted: true,
-        root: trust.root.subject.replaceAll('\n', ', '),
-        rootFingerprint: trust.root.fingerprint256,
-      }
-    : { trusted: false, reason: trust.reason };
+/** Accounts a list answers at most. */
+export const MAX_ACCOUNTS_LISTED = 200;
+
+/** The operator's label from an actor such as `admin:desk-1`. */
+const operatorOf = (actor: Actor): string => actor.actor.replace(/^admin:/, '');
+
+/** A card's status at `now`: revoked, pending (recovery cooling-off) or active. */
+export function cardStatus(card: CardRecord, now: number): CardStatus {
+  if (card.revokedAt !== null) return 'revoked';
+  return card.activatesAt !== null && card.activatesAt > now ? 'pending' : 'active';
+}
+
+function cardView(card: CardRecord, now: number): AccountCard {
+  return {
+    id: card.id,
+    name: card.name,
+    status: cardStatus(card, now),
+    createdAt: iso(card.createdAt),
+    lastUsedAt: card.lastUsedAt === null ? null : iso(card.lastUsedAt),
+    ...(card.activatesAt !== null ? { activatesAt: iso(card.activatesAt) } : {}),
+    ...(card.revokedAt !== null ? { revokedAt: iso(card.revokedAt) } : {}),
+    test: card.test,
+  };
+}
+
+/** The ID-check record of a new account, from the operator's input. */
+function readIdCheck(value: unknown, actor: Actor, now: number): IdCheckRecord | null {
+  if (value === undefined) return null;
+  const body = v.object(value, 'idCheck');
+  v.onlyFields(body, ['documentType', 'numberEnding', 'note']);
+  if (!(ID_DOCUMENT_TYPES as readonly unknown[]).includes(body.documentType)) {
+    throw new HttpError(
+      'invalid_request',
+      `idCheck.documentType must be one of ${ID_DOCUMENT_TYPES.join(', ')}`,
+    );
+  }
+  // Only the ending: the whole number is not the issuer's to keep.
+  const numberEnding = v.text(body.numberEnding, 'idCheck.numberEnding', {
+    min: 2,
+    max: 4,
+    pattern: /^[A-Za-z0-9]+$/,
+  });
+  const note = v.optionalText(body.note, 'idCheck.note', { min: 0, max: 500, multiline: true });
+  return {
+    documentType: body.documentType as string,
+    numberEnding,
+    note: note ?? '',
+    checkedBy: operatorOf(actor),
+    checkedAt: now,
+  };
 }
 
 export class AccountService {
   private readonly ctx: DomainContext;
-  private readonly attestationRoots: readonly X509Certificate[];
 
-  /** `attestationRoots`: the trusted attestation roots (`IssuerOptions.attestationRoots`). */
-  constructor(ctx: DomainContext, attestationRoots: readonly X509Certificate[] = []) {
+  constructor(ctx: DomainContext) {
     this.ctx = ctx;
-    this.attestationRoots = attestationRoots;
   }
 
   /** `POST /v1/accounts`. Pass `id` only when seeding a known test account. */
@@ -58,7 +93,7 @@ export class AccountService {
     fixed: { id?: string } = {},
   ): Promise<CreateAccountResponse> {
     const body = v.object(input);
-    v.onlyFields(body, ['displayName', 'monthlyLimit', 'currency']);
+    v.onlyFields(body, ['displayName', 'monthlyLimit', 'currency', 'idCheck']);
     const displayName = v.text(body.displayName, 'displayName', { max: 100 });
     const currency = body.currency === undefined ? 'KRW' : v.currency(body.currency);
     const fallback = DEFAULT_MONTHLY_LIMITS[currency];
@@ -69,22 +104,29 @@ export class AccountService {
       body.monthlyLimit === undefined
         ? (fallback ?? 0)
         : v.nonNegativeInteger(body.monthlyLimit, 'monthlyLimit');
+    const now = this.ctx.now();
+    const idCheck = readIdCheck(body.idCheck, actor, now);
     const id = fixed.id ?? generateId('acct');
-    await this.ctx.store.createAccount(
-      {
-        id,
-        displayName,
-        userHandle: base64urlEncode(randomBytes(32)),
-        monthlyLimit,
-        currency,
-        createdAt: this.ctx.now(),
-      },
-      this.ctx.auditEntry(actor, 'account.created', undefined, {
-        accountId: id,
-        monthlyLimit,
-        currency,
-      }),
-    );
+    const record: AccountRecord = {
+      id,
+      displayName,
+      nameKey: textKey(displayName),
+      userHandle: base64urlEncode(randomBytes(32)),
+      monthlyLimit,
+      currency,
+      frozenAt: null,
+      idCheck,
+      createdAt: now,
+    };
+    const detail = {
+      monthlyLimit,
+      currency,
+      ...(idCheck ? { idCheck: { documentType: idCheck.documentType } } : {}),
+    };
+    await this.ctx.store.createAccount(record, {
+      ...this.ctx.auditEntry(actor, 'account.created', undefined, detail),
+      accountId: id,
+    });
     return { id };
   }
 
@@ -92,156 +134,97 @@ export class AccountService {
     return this.ctx.store.getAccount(id);
   }
 
-  /** `POST /v1/accounts/:id/enrollments`: a one-time code for registering a card. */
-  async createEnrollment(accountId: string, actor: Actor): Promise<CreateEnrollmentResponse> {
-    const account = await this.ctx.store.getAccount(accountId);
-    if (!account) throw new HttpError('not_found', 'No such account');
-    const code = generateHandoffCode();
-    const now = this.ctx.now();
-    const expiresAt = now + ENROLLMENT_TTL_MS;
-    await this.ctx.store.createEnrollment(
-      {
-        codeHash: sha256Hex(code),
-        accountId,
-        expiresAt,
-        challenge: null,
-        usedAt: null,
-        createdAt: now,
-      },
-      this.ctx.auditEntry(actor, 'enrollment.created', undefined, { accountId }),
-    );
-    return { code, url: `${this.ctx.config.publicUrl}/e/${code}`, expiresAt: iso(expiresAt) };
-  }
-
-  private async liveEnrollment(
-    code: string,
-  ): Promise<{ enrollment: EnrollmentRecord; account: AccountRecord }> {
-    const enrollment = await this.ctx.store.getEnrollment(sha256Hex(code));
-    if (!enrollment) throw new HttpError('not_found', 'No such enrolment code');
-    if (enrollment.usedAt !== null || this.ctx.now() >= enrollment.expiresAt) {
-      throw new HttpError(
-        'enrollment_expired',
-        'This enrolment code has expired or was already used',
-      );
-    }
-    const account = await this.ctx.store.getAccount(enrollment.accountId);
-    if (!account) throw new HttpError('not_found', 'No such account');
-    return { enrollment, account };
-  }
-
-  /** `POST /v1/enrollments/:code/registration-options`. */
-  async getRegistrationOptions(code: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    const { enrollment, account } = await this.liveEnrollment(code);
-    const cards = await this.ctx.store.listCards(account.id);
-    const options = await generateRegistrationOptions({
-      rpName: this.ctx.config.rpName,
-      rpID: this.ctx.config.rpId,
-      userName: account.displayName,
-      userDisplayName: account.displayName,
-      userID: base64urlDecode(account.userHandle),
-      attestationType: 'direct',
-      authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
-      excludeCredentials: cards.map((card) => ({
-        id: card.credentialId,
-        transports: card.transports,
-      })),
-      supportedAlgorithmIDs: [-7, -257],
-      timeout: 120_000,
+  /** `GET /v1/accounts?query=&limit=`: newest first; `query` is an id prefix or part of a name. */
+  async listAccounts(query: Record<string, unknown>): Promise<{ accounts: Account[] }> {
+    const text = v.optionalText(query.query, 'query', { min: 0, max: 100 })?.trim() ?? '';
+    const limit = v.queryInteger(query.limit, 'limit', { min: 1, max: MAX_ACCOUNTS_LISTED }) ?? 50;
+    const records = await this.ctx.store.listAccounts({
+      ...(text ? { idPrefix: text, nameKeyPart: textKey(text) } : {}),
+      limit,
     });
-    await this.ctx.store.setEnrollmentChallenge(enrollment.codeHash, options.challenge);
-    return options;
+    return { accounts: await Promise.all(records.map((record) => this.toAccount(record))) };
   }
 
-  /** `POST /v1/enrollments/:code/verify`: checks the attestation and stores the card. */
-  async verifyEnrollment(
-    code: string,
-    input: unknown,
-    actor: Actor,
-  ): Promise<VerifyEnrollmentResponse> {
+  /** `GET /v1/accounts/:id`. */
+  async accountView(id: string): Promise<Account> {
+    const record = await this.ctx.store.getAccount(id);
+    if (!record) throw new HttpError('not_found', 'No such account');
+    return this.toAccount(record);
+  }
+
+  private async toAccount(record: AccountRecord): Promise<Account> {
+    const now = this.ctx.now();
+    const [cards, used] = await Promise.all([
+      this.ctx.store.listCards(record.id),
+      this.ctx.store.limitUsedSince(record.id, monthStartUtc(now)),
+    ]);
+    const idCheck = record.idCheck
+      ? { ...record.idCheck, checkedAt: iso(record.idCheck.checkedAt) }
+      : null;
+    return {
+      id: record.id,
+      displayName: record.displayName,
+      currency: record.currency,
+      monthlyLimit: record.monthlyLimit,
+      usedThisMonth: used,
+      frozen: record.frozenAt !== null,
+      ...(record.frozenAt !== null ? { frozenAt: iso(record.frozenAt) } : {}),
+      createdAt: iso(record.createdAt),
+      idCheck: idCheck as Account['idCheck'],
+      cards: cards.map((card) => cardView(card, now)),
+    };
+  }
+
+  /** `PATCH /v1/accounts/:id`: name, limit, freeze; audited as one row with the changes. */
+  async updateAccount(id: string, input: unknown, actor: Actor): Promise<Account> {
     const body = v.object(input);
-    v.onlyFields(body, ['response', 'name']);
-    const name = v.optionalText(body.name, 'name', { max: 64 }) ?? 'Security key';
-    const response = v.object(body.response, 'response') as unknown as RegistrationResponseJSON;
-    const { enrollment, account } = await this.liveEnrollment(code);
-    if (!enrollment.challenge) {
-      throw new HttpError('challenge_expired', 'Request registration options first');
+    v.onlyFields(body, ['displayName', 'monthlyLimit', 'frozen']);
+    const current = await this.ctx.store.getAccount(id);
+    if (!current) throw new HttpError('not_found', 'No such account');
+    const patch: AccountPatch = {};
+    if (body.displayName !== undefined) {
+      patch.displayName = v.text(body.displayName, 'displayName', { max: 100 });
+      patch.nameKey = textKey(patch.displayName);
     }
-    const { card, trust } = await this.verifyRegistration(
-      response,
-      enrollment.challenge,
-      account,
-      name,
-    );
-    if (await this.ctx.store.getCardByCredentialId(card.credentialId)) {
-      throw new HttpError('credential_not_allowed', 'This card is already enrolled');
+    if (body.monthlyLimit !== undefined) {
+      patch.monthlyLimit = v.nonNegativeInteger(body.monthlyLimit, 'monthlyLimit');
     }
-    const stored = await this.ctx.store.completeEnrollment(
-      enrollment.codeHash,
-      card,
-      card.createdAt,
-      this.ctx.auditEntry(actor, 'card.enrolled', undefined, {
-        accountId: account.id,
-        cardId: card.id,
-        aaguid: card.aaguid,
-        fmt: card.attestationFormat,
-        ...trustDetail(trust),
+    const frozen = body.frozen === undefined ? undefined : v.boolean(body.frozen, 'frozen');
+    if (frozen !== undefined && frozen !== (current.frozenAt !== null)) {
+      patch.frozenAt = frozen ? this.ctx.now() : null;
+    }
+    const action =
+      patch.frozenAt === undefined
+        ? 'account.updated'
+        : patch.frozenAt === null
+          ? 'account.unfrozen'
+          : 'account.frozen';
+    const { nameKey: _key, frozenAt: _at, ...changes } = patch;
+    const updated = await this.ctx.store.updateAccount(id, patch, {
+      ...this.ctx.auditEntry(actor, action, undefined, {
+        ...changes,
+        ...(frozen !== undefined ? { frozen } : {}),
       }),
-    );
-    if (!stored) throw new HttpError('enrollment_expired', 'This enrolment code was already used');
-    return { cardId: card.id };
+      accountId: id,
+    });
+    if (!updated) throw new HttpError('not_found', 'No such account');
+    return this.toAccount(updated);
   }
 
   /**
-   * WebAuthn registration: origin, RP ID, challenge, UV, the attestation statement; then the trust
-   * decision. Returns the new card, not yet stored.
+   * `POST /v1/cards/:id/revoke`: from now on the card's assertions are refused, in-flight
+   * payments included (the settlement checks the card inside its transaction). Repeating it
+   * answers the first revocation.
    */
-  private async verifyRegistration(
-    response: RegistrationResponseJSON,
-    challenge: string,
-    account: AccountRecord,
-    name: string,
-  ): Promise<{ card: CardRecord; trust: AttestationTrust }> {
-    let verification;
-    try {
-      verification = await verifyRegistrationResponse({
-        response,
-        expectedChallenge: challenge,
-        expectedOrigin: this.ctx.config.publicUrl,
-        expectedRPID: this.ctx.config.rpId,
-        requireUserVerification: true,
-      });
-    } catch (cause) {
-      throw new HttpError('authentication_failed', 'The card could not be registered', { cause });
-    }
-    if (!verification.verified) {
-      throw new HttpError('authentication_failed', 'The card could not be registered');
-    }
-    const info = verification.registrationInfo;
-    const transports = Array.isArray(response.response?.transports)
-      ? response.response.transports.filter((t): t is string => typeof t === 'string').slice(0, 8)
-      : [];
-    // WebAuthn §7.1 step 24: trust the attestation only if its chain reaches a trusted root. The
-    // AAGUID is the card's own claim (kept for information); it decides nothing.
-    const trust = assessAttestation({
-      attestationObject: info.attestationObject,
-      backupEligible: info.credentialDeviceType === 'multiDevice',
-      roots: this.attestationRoots,
-      now: new Date(this.ctx.now()),
-    });
-    const card: CardRecord = {
-      id: generateId('card'),
-      accountId: account.id,
-      credentialId: info.credential.id,
-      publicKey: info.credential.publicKey,
-      counter: info.credential.counter,
-      transports,
-      aaguid: info.aaguid,
-      attestationFormat: info.fmt,
-      name,
-      test: !trust.trusted,
-      createdAt: this.ctx.now(),
-      lastUsedAt: null,
-    };
-    return { card, trust };
+  async revokeCard(id: string, actor: Actor): Promise<RevokeCardResponse> {
+    const card = await this.ctx.store.getCard(id);
+    if (!card) throw new HttpError('not_found', 'No such card');
+    const revoked =
+      (await this.ctx.store.revokeCard(id, this.ctx.now(), {
+        ...this.ctx.auditEntry(actor, 'card.revoked', undefined, { name: card.name }),
+        accountId: card.accountId,
+        cardId: id,
+      })) ?? (await this.ctx.store.getCard(id));
+    return { id, status: 'revoked', revokedAt: iso(revoked?.revokedAt ?? this.ctx.now()) };
   }
 }

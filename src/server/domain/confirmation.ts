@@ -35,6 +35,7 @@ import {
   verifyAssertion,
   type CredentialKey,
 } from '../webauthn/assertion.js';
+import { cardStatus } from './accounts.js';
 import type { CheckoutService } from './checkout.js';
 import { iso, type DomainContext } from './context.js';
 import type { MerchantService } from './merchants.js';
@@ -233,6 +234,8 @@ export class ConfirmationService {
    */
   private async applyPolicy(approval: Approval, actor: Actor): Promise<number> {
     const { session, card, merchant, account } = approval;
+    if (cardStatus(card, this.ctx.now()) !== 'active') return this.refuseCard(approval, actor);
+    if (account.frozenAt !== null) return this.refuse(approval, 'account_frozen', actor, {});
     if (card.test && merchant.mode === 'live') {
       this.notify(approval, session, 'refused', 'credential_not_allowed');
       return this.failAttempt(session, 'credential_not_allowed', actor);
@@ -305,6 +308,10 @@ export class ConfirmationService {
           continue;
         }
       }
+      if (result.conflict === 'card_inactive') return this.refuseCard(approval, actor);
+      if (result.conflict === 'account_frozen') {
+        return this.refuse(approval, 'account_frozen', actor, {});
+      }
       if (result.conflict === 'over_limit') {
         return this.refuse(approval, 'limit_exceeded', actor, {
           monthlyLimit: limit.max,
@@ -372,6 +379,18 @@ export class ConfirmationService {
     throw new HttpError(code);
   }
 
+  /**
+   * A revoked (or still pending) card: a failed attempt on the wire, like any card that may not
+   * approve (failure messages never say which factor failed), but its owner's phones hear of it.
+   */
+  private async refuseCard(approval: Approval, actor: Actor): Promise<never> {
+    this.notify(approval, approval.session, 'refused', 'card_revoked');
+    return this.failAttempt(approval.session, 'authentication_failed', actor, undefined, {
+      cardId: approval.card.id,
+      why: cardStatus(approval.card, this.ctx.now()),
+    });
+  }
+
   /** Tells the notifier, without waiting for it or letting it fail the payment. */
   private notify(
     approval: Approval,
@@ -399,9 +418,10 @@ export class ConfirmationService {
     reason: ErrorCode,
     actor: Actor,
     cause?: unknown,
+    detail: Record<string, unknown> = {},
   ): Promise<never> {
     const now = this.ctx.now();
-    await this.ctx.audit(actor, 'approval.failed', session.id, { reason });
+    await this.ctx.audit(actor, 'approval.failed', session.id, { reason, ...detail });
     const after = await this.ctx.store.recordFailedAttempt({
       sessionId: session.id,
       maxAttempts: MAX_FAILED_ATTEMPTS,

@@ -35,6 +35,8 @@ export interface RateLimits {
   codeMiss: RateRule;
   /** Misses of user-code claims over the whole issuer, whoever sends them (many addresses). */
   userCodeMissGlobal: RateRule;
+  /** Console sign-ins (admin key guesses), per client. */
+  consoleSignIn: RateRule;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -45,6 +47,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   enrollment: { perMinute: 60, burst: 20 },
   codeMiss: { perMinute: 10, burst: 10 },
   userCodeMissGlobal: { perMinute: 60, burst: 120 },
+  consoleSignIn: { perMinute: 10, burst: 10 },
 };
 
 /** Which miss budgets a code route spends: every code route the client's, user-code claims also the issuer's. */

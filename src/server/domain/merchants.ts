@@ -1,56 +1,107 @@
 /**
- * Merchants and admin keys: creation, look-up by id and by secret key (both cached, since every
- * merchant request needs one), allowed origins.
+ * Merchants and their secret keys: creation, look-up by id and by secret key (both cached for a
+ * moment, since every merchant request needs one), changes (name, origins, mode) and key rolls
+ * with an overlap.
  */
-import { generateId, generateSecret, type CreateMerchantResponse } from '../../protocol/index.js';
+import {
+  generateId,
+  generateSecret,
+  type CreateMerchantResponse,
+  type MerchantMode,
+  type MerchantView,
+  type RollSecretKeyResponse,
+} from '../../protocol/index.js';
 import { sha256Hex } from '../crypto.js';
 import { HttpError } from '../errors.js';
 import type { Actor, MerchantRecord } from '../store/types.js';
 import * as v from '../validate.js';
-import type { DomainContext } from './context.js';
+import { iso, type DomainContext } from './context.js';
 import { merchantNameKey } from './merchant-names.js';
+
+/**
+ * Cached merchants are trusted this long: a change made by another process (a key roll, new
+ * origins) reaches this one within it. Changes made here take effect at once.
+ */
+const CACHE_MS = 2000;
+/** The longest overlap of a key roll: a week. */
+const MAX_KEY_OVERLAP_SEC = 7 * 24 * 3600;
+
+const NAME_TAKEN =
+  'Another merchant has this name (names are compared after NFKC normalization and case folding)';
+
+interface Cached {
+  merchant: MerchantRecord;
+  at: number;
+}
 
 export class MerchantService {
   private readonly ctx: DomainContext;
-  private readonly byId = new Map<string, MerchantRecord>();
-  private readonly byKeyHash = new Map<string, MerchantRecord>();
+  private readonly byId = new Map<string, Cached>();
+  private readonly byKeyHash = new Map<string, Cached>();
 
   constructor(ctx: DomainContext) {
     this.ctx = ctx;
   }
 
+  private fresh(entry: Cached | undefined): MerchantRecord | null {
+    return entry && this.ctx.now() - entry.at < CACHE_MS ? entry.merchant : null;
+  }
+
   async getMerchant(id: string): Promise<MerchantRecord | null> {
-    const cached = this.byId.get(id);
+    const cached = this.fresh(this.byId.get(id));
     if (cached) return cached;
     const merchant = await this.ctx.store.getMerchant(id);
-    if (merchant) this.byId.set(id, merchant);
+    if (merchant) this.byId.set(id, { merchant, at: this.ctx.now() });
     return merchant;
   }
 
   async merchantBySecretKey(secretKey: string): Promise<MerchantRecord | null> {
     const hash = sha256Hex(secretKey);
-    const cached = this.byKeyHash.get(hash);
+    const cached = this.fresh(this.byKeyHash.get(hash));
     if (cached) return cached;
-    const merchant = await this.ctx.store.findMerchantBySecretKeyHash(hash);
+    const now = this.ctx.now();
+    const merchant = await this.ctx.store.findMerchantBySecretKeyHash(hash, now);
     // The cache holds only keys that matched (no growth from bad guesses).
-    if (merchant) this.byKeyHash.set(hash, merchant);
+    if (merchant) this.byKeyHash.set(hash, { merchant, at: now });
+    else this.byKeyHash.delete(hash);
     return merchant;
   }
 
   /** Forgets cached copies of a merchant that changed. */
   private forget(id: string): void {
     this.byId.delete(id);
-    for (const [hash, merchant] of this.byKeyHash) {
-      if (merchant.id === id) this.byKeyHash.delete(hash);
+    for (const [hash, entry] of this.byKeyHash) {
+      if (entry.merchant.id === id) this.byKeyHash.delete(hash);
     }
   }
 
-  async isAdminKey(key: string): Promise<boolean> {
-    return this.ctx.store.hasAdminKey(sha256Hex(key));
+  /** `GET /v1/merchants`: newest first. */
+  async listMerchants(): Promise<{ merchants: MerchantView[] }> {
+    const merchants = await this.ctx.store.listMerchants();
+    return { merchants: await Promise.all(merchants.map((m) => this.toView(m))) };
   }
 
-  async addAdminKey(key: string): Promise<void> {
-    await this.ctx.store.addAdminKey(sha256Hex(key), this.ctx.now());
+  /** `GET /v1/merchants/:id`. */
+  async merchantView(id: string): Promise<MerchantView> {
+    const merchant = await this.ctx.store.getMerchant(id);
+    if (!merchant) throw new HttpError('not_found', 'No such merchant');
+    return this.toView(merchant);
+  }
+
+  private async toView(merchant: MerchantRecord): Promise<MerchantView> {
+    const keys = await this.ctx.store.listMerchantKeys(merchant.id);
+    const now = this.ctx.now();
+    return {
+      ...shortView(merchant),
+      createdAt: iso(merchant.createdAt),
+      secretKeys: keys
+        .filter((key) => key.expiresAt === null || key.expiresAt > now)
+        .map((key) => ({
+          prefix: key.prefix,
+          createdAt: iso(key.createdAt),
+          expiresAt: key.expiresAt === null ? null : iso(key.expiresAt),
+        })),
+    };
   }
 
   /**
@@ -69,43 +120,120 @@ export class MerchantService {
     const mode = v.merchantMode(body.mode) ?? 'test';
     const id = fixed.id ?? generateId('m');
     const secretKey = fixed.secretKey ?? generateSecret(`sk_${mode}`);
+    const now = this.ctx.now();
     const record: MerchantRecord = {
       id,
       name,
       nameKey: merchantNameKey(name),
       mode,
-      secretKeyHash: sha256Hex(secretKey),
       allowedOrigins,
-      createdAt: this.ctx.now(),
+      createdAt: now,
     };
     const created = await this.ctx.store.createMerchant(
       record,
-      this.ctx.auditEntry(actor, 'merchant.created', undefined, {
+      {
+        keyHash: sha256Hex(secretKey),
         merchantId: id,
-        name,
-        mode,
-        allowedOrigins,
-      }),
+        prefix: keyPrefix(mode),
+        createdAt: now,
+        expiresAt: null,
+      },
+      {
+        ...this.ctx.auditEntry(actor, 'merchant.created', undefined, {
+          name,
+          mode,
+          allowedOrigins,
+        }),
+        merchantId: id,
+      },
     );
-    if (!created.ok) {
-      // Payers tell merchants apart by name: two names that read the same are one name.
-      throw new HttpError(
-        'merchant_name_taken',
-        'Another merchant has this name (names are compared after NFKC normalization and case folding)',
-      );
-    }
-    this.byId.set(id, record);
+    // Payers tell merchants apart by name: two names that read the same are one name.
+    if (!created.ok) throw new HttpError('merchant_name_taken', NAME_TAKEN);
+    this.byId.set(id, { merchant: record, at: now });
     return { id, name, mode, secretKey };
   }
 
-  /** Replaces a merchant's allowed origins (seeding the demo on another port). */
-  async setAllowedOrigins(id: string, allowedOrigins: string[], actor: Actor): Promise<void> {
-    const updated = await this.ctx.store.setMerchantAllowedOrigins(
-      id,
-      allowedOrigins,
-      this.ctx.auditEntry(actor, 'merchant.updated', undefined, { merchantId: id, allowedOrigins }),
+  /** `PATCH /v1/merchants/:id`: name, allowed origins, mode. */
+  async updateMerchant(id: string, input: unknown, actor: Actor): Promise<MerchantView> {
+    const body = v.object(input);
+    v.onlyFields(body, ['name', 'allowedOrigins', 'mode']);
+    const name = body.name === undefined ? undefined : v.text(body.name, 'name', { max: 100 });
+    const allowedOrigins =
+      body.allowedOrigins === undefined ? undefined : v.origins(body.allowedOrigins);
+    const mode = v.merchantMode(body.mode);
+    const patch = {
+      ...(name !== undefined ? { name, nameKey: merchantNameKey(name) } : {}),
+      ...(allowedOrigins !== undefined ? { allowedOrigins } : {}),
+      ...(mode !== undefined ? { mode } : {}),
+    };
+    const result = await this.ctx.store.updateMerchant(id, patch, {
+      ...this.ctx.auditEntry(actor, 'merchant.updated', undefined, {
+        ...(name !== undefined ? { name } : {}),
+        ...(allowedOrigins !== undefined ? { allowedOrigins } : {}),
+        ...(mode !== undefined ? { mode } : {}),
+      }),
+      merchantId: id,
+    });
+    this.forget(id);
+    if (!result.ok) {
+      if (result.conflict === 'not_found') throw new HttpError('not_found', 'No such merchant');
+      throw new HttpError('merchant_name_taken', NAME_TAKEN);
+    }
+    return shortView(result.merchant);
+  }
+
+  /**
+   * `POST /v1/merchants/:id/roll-secret-key`: a new secret key, shown once; the previous keys
+   * stop working `expiresInSeconds` from now (0: at once).
+   */
+  async rollSecretKey(id: string, input: unknown, actor: Actor): Promise<RollSecretKeyResponse> {
+    const body = input === undefined ? {} : v.object(input);
+    v.onlyFields(body, ['expiresInSeconds']);
+    const overlapSec =
+      body.expiresInSeconds === undefined
+        ? 0
+        : v.nonNegativeInteger(body.expiresInSeconds, 'expiresInSeconds');
+    if (overlapSec > MAX_KEY_OVERLAP_SEC) {
+      throw new HttpError(
+        'invalid_request',
+        `expiresInSeconds must be at most ${MAX_KEY_OVERLAP_SEC}`,
+      );
+    }
+    const merchant = await this.ctx.store.getMerchant(id);
+    if (!merchant) throw new HttpError('not_found', 'No such merchant');
+    const now = this.ctx.now();
+    const secretKey = generateSecret(`sk_${merchant.mode}`);
+    const previousExpiresAt = now + overlapSec * 1000;
+    const rolled = await this.ctx.store.rollMerchantKey(
+      {
+        keyHash: sha256Hex(secretKey),
+        merchantId: id,
+        prefix: keyPrefix(merchant.mode),
+        createdAt: now,
+        expiresAt: null,
+      },
+      previousExpiresAt,
+      {
+        ...this.ctx.auditEntry(actor, 'merchant.key_rolled', undefined, {
+          expiresInSeconds: overlapSec,
+        }),
+        merchantId: id,
+      },
     );
     this.forget(id);
-    if (!updated) throw new HttpError('not_found', 'No such merchant');
+    if (!rolled) throw new HttpError('not_found', 'No such merchant');
+    return { secretKey, previousKeyExpiresAt: iso(previousExpiresAt) };
   }
+}
+
+/** `sk_test_` or `sk_live_`: what an operator sees of a key. */
+const keyPrefix = (mode: MerchantMode): string => `sk_${mode}_`;
+
+function shortView(merchant: MerchantRecord): MerchantView {
+  return {
+    id: merchant.id,
+    name: merchant.name,
+    mode: merchant.mode,
+    allowedOrigins: merchant.allowedOrigins,
+  };
 }

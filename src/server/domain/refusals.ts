@@ -17,6 +17,8 @@ const CONFLICT_CODES: Record<Exclude<Conflict, 'session_state'>, ErrorCode> = {
   challenge_spent: 'challenge_expired',
   counter_moved: 'authentication_failed',
   over_limit: 'limit_exceeded',
+  card_inactive: 'authentication_failed',
+  account_frozen: 'account_frozen',
 };
 
 /** The error code a refusal becomes. */

@@ -24,6 +24,7 @@ import {
 import { defaultConsoleAssetsDir, defaultPhoneAssetsDir } from './pages.js';
 import { adminRoutes } from './routes/admin.js';
 import { consolePageRoutes } from './routes/console-pages.js';
+import { consoleSessionRoutes } from './routes/console-session.js';
 import { merchantRoutes } from './routes/merchant.js';
 import { pageRoutes } from './routes/page.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
@@ -196,6 +197,7 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
 
   void app.register(wellKnownRoutes);
   void app.register(adminRoutes);
+  void app.register(consoleSessionRoutes);
   void app.register(merchantRoutes);
   void app.register(pageRoutes);
   void app.register(phonePageRoutes, {

@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { base64urlEncode, randomBytes } from '../../protocol/index.js';
 import { HttpError } from '../errors.js';
 import type { Issuer } from '../issuer.js';
-import type { Actor, MerchantRecord } from '../store/types.js';
+import type { Actor, AdminKeyRecord, MerchantRecord } from '../store/types.js';
 
 const PHONE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -43,14 +43,58 @@ export async function requireMerchant(
   return merchant;
 }
 
-/** Admin key check, or `unauthorized`. */
-export async function requireAdmin(issuer: Issuer, request: FastifyRequest): Promise<void> {
+/** An admin request's caller: the admin key, sent as a bearer token or via a console session. */
+export interface AdminCaller {
+  admin: AdminKeyRecord;
+  /** The console session token, when the caller is the console. */
+  consoleToken?: string;
+}
+
+/**
+ * The admin behind this request: `Authorization: Bearer ak_…`, or the console's session cookie
+ * (with the issuer's own `Origin` on anything but a read, against CSRF). Else `unauthorized`.
+ */
+export async function requireAdmin(issuer: Issuer, request: FastifyRequest): Promise<AdminCaller> {
   const token = bearer(request);
-  if (!token)
-    throw new HttpError('unauthorized', 'Send the admin key as Authorization: Bearer ak_…');
-  if (!token.startsWith('ak_') || !(await issuer.merchants.isAdminKey(token))) {
-    throw new HttpError('unauthorized', 'The admin key is not valid');
+  if (token) {
+    const admin = token.startsWith('ak_') ? await issuer.admins.authenticate(token) : null;
+    if (!admin) throw new HttpError('unauthorized', 'The admin key is not valid');
+    return { admin };
   }
+  const consoleToken = cookieOf(request, consoleCookieName(issuer), CONSOLE_TOKEN);
+  if (consoleToken) {
+    if (request.method !== 'GET' && request.method !== 'HEAD') requireIssuerOrigin(issuer, request);
+    const signedIn = await issuer.admins.consoleSession(consoleToken);
+    if (signedIn) return { admin: signedIn.admin, consoleToken };
+    throw new HttpError('unauthorized', 'The console session has ended; sign in again');
+  }
+  throw new HttpError('unauthorized', 'Send the admin key as Authorization: Bearer ak_…');
+}
+
+const CONSOLE_TOKEN = /^console_[A-Za-z0-9_-]{43}$/;
+
+/** Name of the console's session cookie; `__Host-` needs Secure, so only on https. */
+export function consoleCookieName(issuer: Issuer): string {
+  return issuer.publicUrl.startsWith('https:') ? '__Host-dualpay_console' : 'dualpay_console';
+}
+
+/** The console session token from its cookie, if well-formed. */
+export function consoleTokenOf(issuer: Issuer, request: FastifyRequest): string | undefined {
+  return cookieOf(request, consoleCookieName(issuer), CONSOLE_TOKEN);
+}
+
+/** Sets (or, with `maxAgeSec` 0, clears) the console cookie: HttpOnly, SameSite=Strict. */
+export function setConsoleCookie(
+  issuer: Issuer,
+  reply: FastifyReply,
+  token: string,
+  maxAgeSec: number,
+): void {
+  const secure = issuer.publicUrl.startsWith('https:') ? '; Secure' : '';
+  reply.header(
+    'set-cookie',
+    `${consoleCookieName(issuer)}=${token}; Path=/; Max-Age=${maxAgeSec}; HttpOnly; SameSite=Strict${secure}`,
+  );
 }
 
 /** The client secret from `Authorization: Bearer` or `?client_secret=`. */
@@ -77,15 +121,19 @@ export function phoneCookieName(issuer: Issuer): string {
   return issuer.publicUrl.startsWith('https:') ? '__Host-dualpay_phone' : 'dualpay_phone';
 }
 
-/** The phone token from the cookie, if well-formed. */
-export function phoneTokenOf(issuer: Issuer, request: FastifyRequest): string | undefined {
-  const name = phoneCookieName(issuer);
+/** The value of cookie `name`, if it matches `pattern`. */
+function cookieOf(request: FastifyRequest, name: string, pattern: RegExp): string | undefined {
   for (const part of (request.headers.cookie ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
     const value = rest.join('=');
-    if (key === name && PHONE_TOKEN.test(value)) return value;
+    if (key === name && pattern.test(value)) return value;
   }
   return undefined;
+}
+
+/** The phone token from the cookie, if well-formed. */
+export function phoneTokenOf(issuer: Issuer, request: FastifyRequest): string | undefined {
+  return cookieOf(request, phoneCookieName(issuer), PHONE_TOKEN);
 }
 
 /** This phone's token from its cookie, or a fresh one (set it with `setPhoneCookie`). */

@@ -10,12 +10,7 @@
  * conformance suite (`test/server/store/conformance.ts`) states the guarantees every store keeps.
  * Times are epoch milliseconds; the HTTP layer turns them into ISO 8601 strings.
  */
-import type {
-  ErrorCode,
-  MerchantMode,
-  SessionStatus,
-  TerminalSessionStatus,
-} from '../../protocol/index.js';
+import type { ErrorCode, MerchantMode, SessionStatus } from '../../protocol/index.js';
 
 export interface MerchantRecord {
   id: string;
@@ -26,19 +21,82 @@ export interface MerchantRecord {
    */
   nameKey: string;
   mode: MerchantMode;
-  secretKeyHash: string;
   allowedOrigins: string[];
   createdAt: number;
+}
+
+/** One secret key of a merchant (stored as its hash); a roll gives the old one an expiry. */
+export interface MerchantKeyRecord {
+  keyHash: string;
+  merchantId: string;
+  /** The key's visible prefix (`sk_test_`, `sk_live_`), for operators telling keys apart. */
+  prefix: string;
+  createdAt: number;
+  /** When it stops working; null: until the next roll. */
+  expiresAt: number | null;
+}
+
+/** What an operator recorded of the face-to-face ID check before creating an account. */
+export interface IdCheckRecord {
+  documentType: string;
+  /** The last 2–4 characters of the document number: never the whole number. */
+  numberEnding: string;
+  note: string;
+  /** The label of the admin key that recorded it. */
+  checkedBy: string;
+  checkedAt: number;
 }
 
 export interface AccountRecord {
   id: string;
   displayName: string;
+  /** The display name's search key (the domain's `textKey`). */
+  nameKey: string;
   /** WebAuthn user handle (base64url), random, not the account id. */
   userHandle: string;
   monthlyLimit: number;
   currency: string;
+  /** When an operator (or the payer, with a recovery code) froze it; null: not frozen. */
+  frozenAt: number | null;
+  idCheck: IdCheckRecord | null;
   createdAt: number;
+}
+
+/** A change to an account; absent fields stay. */
+export interface AccountPatch {
+  displayName?: string;
+  nameKey?: string;
+  monthlyLimit?: number;
+  frozenAt?: number | null;
+}
+
+/** A change to a merchant; absent fields stay. */
+export interface MerchantPatch {
+  name?: string;
+  nameKey?: string;
+  mode?: MerchantMode;
+  allowedOrigins?: string[];
+}
+
+/** An admin key (stored as its hash), named after the person or system holding it. */
+export interface AdminKeyRecord {
+  id: string;
+  keyHash: string;
+  label: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** A signed-in operator's console session (the cookie's token, stored as its hash). */
+export interface ConsoleSessionRecord {
+  tokenHash: string;
+  adminKeyId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Absolute end; the idle end is `lastSeenAt` plus the idle time. */
+  expiresAt: number;
+  endedAt: number | null;
 }
 
 export interface EnrollmentRecord {
@@ -63,10 +121,14 @@ export interface CardRecord {
   aaguid: string;
   attestationFormat: string;
   name: string;
-  /** A simulated (software) card: refused for live merchants. */
+  /** A test card (no trusted attestation chain): refused for live merchants. */
   test: boolean;
   createdAt: number;
   lastUsedAt: number | null;
+  /** When an operator revoked it; its assertions are refused from then on. */
+  revokedAt: number | null;
+  /** A card enrolled by recovery is pending until this time (epoch ms); null: active. */
+  activatesAt: number | null;
 }
 
 export interface SessionRecord {
@@ -157,6 +219,10 @@ export interface AuditEntry extends Actor {
   at: number;
   action: string;
   sessionId?: string | undefined;
+  /** What the row is about, for filtering (also often in `detail`). */
+  accountId?: string | undefined;
+  cardId?: string | undefined;
+  merchantId?: string | undefined;
   detail?: Record<string, unknown> | undefined;
 }
 
@@ -166,182 +232,27 @@ export interface AuditRecord {
   actor: string;
   action: string;
   sessionId: string | null;
+  accountId: string | null;
+  cardId: string | null;
+  merchantId: string | null;
   ip: string | null;
   userAgent: string | null;
   detail: Record<string, unknown>;
 }
 
-/** Result of `createMerchant`: stored, or refused (nothing written) since the name key is taken. */
-export type CreateMerchantResult = { ok: true } | { ok: false; conflict: 'name_taken' };
-
-/** Result of `createSession`: the new session, an idempotent repeat, or a conflict. */
-export type CreateSessionResult =
-  { outcome: 'created' | 'repeated'; session: SessionRecord } | { outcome: 'conflict' };
-
-/**
- * Which condition of a conditional write did not hold. The store only reports it; the domain
- * turns it into an error code.
- */
-export type Conflict =
-  /** The session is missing, not in a status the write needs, or past its deadline. */
-  | 'session_state'
-  /** The hand-off code was already claimed. */
-  | 'handoff_claimed'
-  /** The hand-off code was superseded by a newer one or has expired. */
-  | 'handoff_dead'
-  /** The challenge is used, expired, or belongs to another session. */
-  | 'challenge_spent'
-  /** The card's signature counter is no longer the value the caller read. */
-  | 'counter_moved'
-  /** The month's total plus this amount would pass the given maximum. */
-  | 'over_limit';
-
-/** A conditional write that did not happen; nothing was written. */
-export interface Refusal {
-  ok: false;
-  conflict: Conflict;
-  /** The session as it is now, or null when it does not exist. */
-  session: SessionRecord | null;
+/** Filters of the audit log, newest first; `beforeId` continues a page. */
+export interface AuditQuery {
+  sessionId?: string;
+  accountId?: string;
+  cardId?: string;
+  merchantId?: string;
+  /** Exact action, or a prefix when it ends with `.` (`card.`). */
+  action?: string;
+  /** Epoch ms, inclusive / exclusive. */
+  since?: number;
+  until?: number;
+  beforeId?: number;
+  limit: number;
 }
 
-export type Outcome<T> = ({ ok: true } & T) | Refusal;
-
-export interface SettleInput {
-  sessionId: string;
-  /** Spent by this settlement; must be unused, unexpired and bound to the session. */
-  challenge: string;
-  card: {
-    id: string;
-    /** The counter the caller read; the write happens only if it is still this (no lost update). */
-    expectedCounter: number;
-    newCounter: number;
-  };
-  /**
-   * The account's limit amounts since `since`, plus `amount` (this payment in the account's
-   * currency, recorded as the entry's `limitAmount`), must stay ≤ `max`.
-   */
-  limit: { accountId: string; since: number; amount: number; max: number };
-  settlementId: string;
-  token: string;
-  now: number;
-  audit: AuditEntry;
-}
-
-export interface FinishInput {
-  sessionId: string;
-  /** The session must be in one of these statuses. */
-  from: readonly SessionStatus[];
-  to: TerminalSessionStatus;
-  errorCode: ErrorCode | null;
-  /** When set, the session must also be unexpired at this time. */
-  unexpiredAt?: number;
-  now: number;
-  audit: AuditEntry;
-}
-
-export interface ClaimInput {
-  codeHash: string;
-  phoneTokenHash: string;
-  now: number;
-  audit: AuditEntry;
-}
-
-export interface FailedAttemptInput {
-  sessionId: string;
-  /** The attempt that reaches this count moves a live session to `failed`. */
-  maxAttempts: number;
-  now: number;
-  /** Written when the session fails. */
-  audit: AuditEntry;
-}
-
-export interface Store {
-  /** Closes the database; further calls fail. */
-  close(): Promise<void>;
-
-  // Merchants and admin keys
-  /** Stores the merchant and its audit row, only if no merchant has its `nameKey`. */
-  createMerchant(merchant: MerchantRecord, audit: AuditEntry): Promise<CreateMerchantResult>;
-  getMerchant(id: string): Promise<MerchantRecord | null>;
-  findMerchantBySecretKeyHash(hash: string): Promise<MerchantRecord | null>;
-  /** Replaces the merchant's allowed origins; null when there is no such merchant. */
-  setMerchantAllowedOrigins(
-    id: string,
-    allowedOrigins: string[],
-    audit: AuditEntry,
-  ): Promise<MerchantRecord | null>;
-  addAdminKey(hash: string, now: number): Promise<void>;
-  hasAdminKey(hash: string): Promise<boolean>;
-  countAdminKeys(): Promise<number>;
-
-  // Accounts, enrolments, cards
-  createAccount(account: AccountRecord, audit: AuditEntry): Promise<void>;
-  getAccount(id: string): Promise<AccountRecord | null>;
-  createEnrollment(enrollment: EnrollmentRecord, audit: AuditEntry): Promise<void>;
-  getEnrollment(codeHash: string): Promise<EnrollmentRecord | null>;
-  /** Records the latest registration challenge of an unused code. */
-  setEnrollmentChallenge(codeHash: string, challenge: string): Promise<void>;
-  /** Stores the card and spends the code, only if the code is still unused and unexpired. */
-  completeEnrollment(
-    codeHash: string,
-    card: CardRecord,
-    now: number,
-    audit: AuditEntry,
-  ): Promise<boolean>;
-  listCards(accountId: string): Promise<CardRecord[]>;
-  getCardByCredentialId(credentialId: string): Promise<CardRecord | null>;
-
-  // Sessions, hand-offs, challenges
-  /** Creates the session (with its `open` event), or finds the one made with the same key. */
-  createSession(session: SessionRecord, audit: AuditEntry): Promise<CreateSessionResult>;
-  getSession(id: string): Promise<SessionRecord | null>;
-  getSessionByClientSecret(clientSecret: string): Promise<SessionRecord | null>;
-  /** Adds a hand-off and supersedes earlier ones; the session must be open and unexpired. */
-  createHandoff(handoff: HandoffRecord, now: number): Promise<Outcome<{ handoff: HandoffRecord }>>;
-  getHandoff(codeHash: string): Promise<HandoffRecord | null>;
-  /** Claimed hand-offs with this user code, newest first (the phone cookie picks the right one). */
-  listClaimedHandoffsByUserCode(userCode: string): Promise<HandoffRecord[]>;
-  /** The live (unexpired, unsuperseded, unclaimed) hand-off with this user code. */
-  findLiveHandoffByUserCode(userCode: string, now: number): Promise<HandoffRecord | null>;
-  /** Binds a phone: hand-off live and unclaimed, session open and unexpired → `claimed`. */
-  claimHandoff(input: ClaimInput): Promise<Outcome<{ session: SessionRecord }>>;
-  /** Stores a fresh challenge and spends every earlier unused one of its session. */
-  storeChallenge(challenge: ChallengeRecord, now: number): Promise<void>;
-  getChallenge(challenge: string): Promise<ChallengeRecord | null>;
-  /**
-   * Counts a failed approval of a live session; the `maxAttempts`-th moves it to `failed`. Returns
-   * the session after the write (unchanged when it was already final), or null when missing.
-   */
-  recordFailedAttempt(
-    input: FailedAttemptInput,
-  ): Promise<{ session: SessionRecord; failedNow: boolean } | null>;
-  /**
-   * Settles exactly once: session claimed and unexpired, challenge spendable, counter unchanged,
-   * limit respected; then spends the challenge, moves the counter, writes the ledger entry, the
-   * token, the event and the audit row, all in one transaction.
-   */
-  settle(input: SettleInput): Promise<Outcome<{ session: SessionRecord }>>;
-  /** Moves a session from one of `from` to terminal `to` (decline, cancel, expire, fail). */
-  finish(input: FinishInput): Promise<Outcome<{ session: SessionRecord }>>;
-  /** Ids of non-terminal sessions whose expiry has passed. */
-  listExpiredSessionIds(now: number, limit: number): Promise<string[]>;
-
-  // Events, ledger, audit
-  listEventsAfter(sessionId: string, seq: number): Promise<SessionEventRecord[]>;
-  listLedgerEntries(filter?: { sessionId?: string }): Promise<LedgerEntryRecord[]>;
-  appendAudit(entry: AuditEntry): Promise<void>;
-  listAudit(filter?: { sessionId?: string }): Promise<AuditRecord[]>;
-
-  // Signing keys
-  listSigningKeys(): Promise<SigningKeyRecord[]>;
-  /** Adds a key (a next key: published, not yet signing). */
-  addSigningKey(key: SigningKeyRecord): Promise<void>;
-  /**
-   * Makes `kid` (a next key) the current key and retires the current one, in one transaction,
-   * only if the current key is still `expectedCurrentKid` (null: there is none). Returns whether
-   * it did.
-   */
-  activateSigningKey(kid: string, now: number, expectedCurrentKid: string | null): Promise<boolean>;
-  /** Replaces the stored private half of a key (sealing it at rest). */
-  setSigningKeyPrivate(kid: string, privateKey: string): Promise<void>;
-}
+export type * from './contract.js';

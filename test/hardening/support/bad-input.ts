@@ -307,6 +307,12 @@ interface Fixture {
   claimed: { session: Session; code: string; bindingCode: string; phone: Phone };
   assertion: unknown;
   enrollmentCode: string;
+  /** Admin-API subjects of this fixture alone (changing them touches no other fixture). */
+  merchantId: string;
+  accountId: string;
+  cardId: string;
+  adminKeyId: string;
+  consoleCookie: string;
 }
 
 export const ENDPOINT_NAMES = [
@@ -332,12 +338,102 @@ export const ENDPOINT_NAMES = [
   'POST /v1/handoffs/:code/decline',
   'POST /v1/enrollments/:code/registration-options',
   'POST /v1/enrollments/:code/verify',
+  'GET /v1/accounts',
+  'GET /v1/accounts/:id',
+  'PATCH /v1/accounts/:id',
+  'POST /v1/cards/:id/revoke',
+  'GET /v1/merchants',
+  'GET /v1/merchants/:id',
+  'PATCH /v1/merchants/:id',
+  'POST /v1/merchants/:id/roll-secret-key',
+  'GET /v1/admin-keys',
+  'POST /v1/admin-keys',
+  'POST /v1/admin-keys/:id/revoke',
+  'GET /v1/audit-events',
+  'POST /v1/console/session',
+  'GET /v1/console/session',
+  'DELETE /v1/console/session',
 ] as const;
 export type EndpointName = (typeof ENDPOINT_NAMES)[number];
 
 let keys = 0;
 
+/** The admin API's endpoints (the operator console uses them too). */
+function validAdminRequest(
+  name: EndpointName,
+  f: Fixture,
+  issuerOrigin: string,
+): ValidRequest | null {
+  const admin = { authorization: `Bearer ${DEMO.adminKey}` };
+  const json = { 'content-type': 'application/json' };
+  const get = (template: string, params: string[] = []): ValidRequest => ({
+    method: 'GET',
+    template,
+    params,
+    headers: admin,
+  });
+  const post = (template: string, params: string[], body?: Record<string, unknown>) => ({
+    method: 'POST',
+    template,
+    params,
+    headers: body ? { ...admin, ...json } : admin,
+    ...(body ? { body } : {}),
+  });
+  const console = { origin: issuerOrigin, cookie: f.consoleCookie };
+  switch (name) {
+    case 'GET /v1/accounts':
+      return { ...get('/v1/accounts'), template: '/v1/accounts?query=payer&limit=5' };
+    case 'GET /v1/accounts/:id':
+      return get('/v1/accounts/{0}', [f.accountId]);
+    case 'PATCH /v1/accounts/:id':
+      return {
+        ...post('/v1/accounts/{0}', [f.accountId], { monthlyLimit: 90_000, frozen: false }),
+        method: 'PATCH',
+      };
+    case 'POST /v1/cards/:id/revoke':
+      return post('/v1/cards/{0}/revoke', [f.cardId]);
+    case 'GET /v1/merchants':
+      return get('/v1/merchants');
+    case 'GET /v1/merchants/:id':
+      return get('/v1/merchants/{0}', [f.merchantId]);
+    case 'PATCH /v1/merchants/:id':
+      return {
+        ...post('/v1/merchants/{0}', [f.merchantId], {
+          allowedOrigins: ['https://shop.example'],
+          mode: 'test',
+        }),
+        method: 'PATCH',
+      };
+    case 'POST /v1/merchants/:id/roll-secret-key':
+      return post('/v1/merchants/{0}/roll-secret-key', [f.merchantId], { expiresInSeconds: 60 });
+    case 'GET /v1/admin-keys':
+      return get('/v1/admin-keys');
+    case 'POST /v1/admin-keys':
+      return post('/v1/admin-keys', [], { label: 'fuzz desk' });
+    case 'POST /v1/admin-keys/:id/revoke':
+      return post('/v1/admin-keys/{0}/revoke', [f.adminKeyId]);
+    case 'GET /v1/audit-events':
+      return { ...get('/v1/audit-events'), template: '/v1/audit-events?action=card.&limit=5' };
+    case 'POST /v1/console/session':
+      return {
+        method: 'POST',
+        template: '/v1/console/session',
+        params: [],
+        headers: { origin: issuerOrigin, ...json },
+        body: { adminKey: DEMO.adminKey },
+      };
+    case 'GET /v1/console/session':
+      return { method: 'GET', template: '/v1/console/session', params: [], headers: console };
+    case 'DELETE /v1/console/session':
+      return { method: 'DELETE', template: '/v1/console/session', params: [], headers: console };
+    default:
+      return null;
+  }
+}
+
 function validRequest(name: EndpointName, f: Fixture, issuerOrigin: string): ValidRequest {
+  const adminRequest = validAdminRequest(name, f, issuerOrigin);
+  if (adminRequest) return adminRequest;
   const admin = { authorization: `Bearer ${DEMO.adminKey}` };
   const secret = { authorization: `Bearer ${DEMO.secretKey}` };
   const page = { authorization: `Bearer ${f.open.clientSecret}` };
@@ -504,6 +600,8 @@ function validRequest(name: EndpointName, f: Fixture, issuerOrigin: string): Val
         headers: { origin: issuerOrigin, ...json },
         body: { response: { id: 'AAAA', response: {} }, name: 'My key' },
       };
+    default:
+      throw new Error(`no valid request for ${name}`);
   }
 }
 
@@ -746,6 +844,7 @@ export async function startBadInputWorld(): Promise<BadInputWorld> {
       codeMiss: GENEROUS,
       userCodeMissGlobal: GENEROUS,
       sessionCreate: GENEROUS,
+      consoleSignIn: GENEROUS,
     },
   });
   const payer = new Phone(server.url);
@@ -788,9 +887,41 @@ export async function startBadInputWorld(): Promise<BadInputWorld> {
         claimed: { session, code, bindingCode, phone },
         assertion,
         enrollmentCode: enrollment.body.code,
+        ...(await adminSubjects(server)),
       };
     },
     close: () => server.dispose(),
+  };
+}
+
+/** A merchant, an account with a card, an admin key and a console session of one fixture. */
+async function adminSubjects(server: TestIssuer) {
+  const admin = { token: DEMO.adminKey };
+  const tag = `${process.pid}-${keys++}`;
+  const merchant = await request<{ id: string }>(server.url, 'POST', '/v1/merchants', {
+    ...admin,
+    body: { name: `Fuzz shop ${tag}`, allowedOrigins: ['https://shop.example'] },
+  });
+  const account = await request<{ id: string }>(server.url, 'POST', '/v1/accounts', {
+    ...admin,
+    body: { displayName: `Fuzz payer ${tag}`, monthlyLimit: 50_000 },
+  });
+  const cardId = await new Phone(server.url).enrol(account.body.id);
+  const adminKey = await request<{ id: string }>(server.url, 'POST', '/v1/admin-keys', {
+    ...admin,
+    body: { label: `fuzz ${tag}` },
+  });
+  const signIn = await request(server.url, 'POST', '/v1/console/session', {
+    headers: { origin: new URL(server.url).origin },
+    body: { adminKey: DEMO.adminKey },
+  });
+  assert.equal(signIn.status, 201);
+  return {
+    merchantId: merchant.body.id,
+    accountId: account.body.id,
+    cardId,
+    adminKeyId: adminKey.body.id,
+    consoleCookie: (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
   };
 }
 

@@ -36,7 +36,7 @@ const FAILURE_CODES = [
   'limit_exceeded',
   'binding_mismatch',
   'currency_not_supported',
-  'credential_not_allowed',
+  'account_frozen',
 ];
 const TERMINAL = inList(TERMINAL_SESSION_STATUSES);
 

@@ -12,7 +12,9 @@ import {
   T0,
   audit,
   claimedSession,
+  createWithKey,
   handoffRecord,
+  keyOf,
   merchantRecord,
   sessionRecord,
   withPayer,
@@ -257,6 +259,37 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         assert.equal((await store.listLedgerEntries({ sessionId: claimed.session.id })).length, 0);
         assert.equal((await store.listEventsAfter(claimed.session.id, 0)).length, 2);
       });
+      it('refuses a revoked or pending card, and a frozen account, writing nothing', async () => {
+        const revokedPayer = await withPayer(store);
+        const revokedClaim = await claimedSession(store, revokedPayer.merchant.id);
+        await store.revokeCard(revokedPayer.card.id, T0 + 1500, audit('card.revoked'));
+        const pendingPayer = await withPayer(store, { activatesAt: T0 + 10_000 });
+        const pendingClaim = await claimedSession(store, pendingPayer.merchant.id);
+        const frozenPayer = await withPayer(store);
+        const frozenClaim = await claimedSession(store, frozenPayer.merchant.id);
+        await store.updateAccount(frozenPayer.accountId, { frozenAt: T0 + 1500 }, audit('f'));
+
+        const revoked = await store.settle(settleInput(revokedPayer, revokedClaim));
+        const pending = await store.settle(settleInput(pendingPayer, pendingClaim));
+        const frozen = await store.settle(settleInput(frozenPayer, frozenClaim));
+        const activated = await store.settle(
+          settleInput(pendingPayer, pendingClaim, { now: T0 + 10_000 }),
+        );
+
+        assert.equal(revoked.ok ? '' : revoked.conflict, 'card_inactive');
+        assert.equal(pending.ok ? '' : pending.conflict, 'card_inactive');
+        assert.equal(frozen.ok ? '' : frozen.conflict, 'account_frozen');
+        assert.equal(activated.ok, true);
+        for (const claim of [revokedClaim, frozenClaim]) {
+          assert.equal((await store.getSession(claim.session.id))?.status, 'claimed');
+          assert.equal((await store.getChallenge(claim.challenge))?.usedAt, null);
+          assert.equal((await store.listLedgerEntries({ sessionId: claim.session.id })).length, 0);
+        }
+        assert.equal(
+          await store.revokeCard(revokedPayer.card.id, T0 + 9, audit('card.revoked')),
+          null,
+        );
+      });
     });
 
     describeSessions(() => store);
@@ -270,7 +303,7 @@ function describeSessions(storeOf: () => Store): void {
     it('creates a session with its open event and audit row', async () => {
       const store = storeOf();
       const merchant = merchantRecord();
-      await store.createMerchant(merchant, audit('merchant.created'));
+      await store.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
       const record = sessionRecord(merchant.id);
 
       const result = await store.createSession(record, audit('session.created', record.id));
@@ -292,8 +325,8 @@ function describeSessions(storeOf: () => Store): void {
       const store = storeOf();
       const merchant = merchantRecord();
       const other = merchantRecord();
-      await store.createMerchant(merchant, audit('merchant.created'));
-      await store.createMerchant(other, audit('merchant.created'));
+      await store.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
+      await store.createMerchant(other, keyOf(other), audit('merchant.created'));
       const first = sessionRecord(merchant.id);
 
       await store.createSession(first, audit('created'));
@@ -319,7 +352,7 @@ function describeSessions(storeOf: () => Store): void {
     it('creates one session when ten requests with one idempotency key race', async () => {
       const store = storeOf();
       const merchant = merchantRecord();
-      await store.createMerchant(merchant, audit('merchant.created'));
+      await store.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
       const key = `race-${randomBytes(4).toString('hex')}`;
 
       const results = await Promise.all(
@@ -336,7 +369,7 @@ function describeSessions(storeOf: () => Store): void {
     it('moves a session to a final status only from the given statuses, once', async () => {
       const store = storeOf();
       const merchant = merchantRecord();
-      await store.createMerchant(merchant, audit('merchant.created'));
+      await store.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
       const record = sessionRecord(merchant.id);
       await store.createSession(record, audit('created'));
       const finish = (to: 'cancelled' | 'declined', from: ('open' | 'claimed')[]) =>
@@ -371,7 +404,7 @@ function describeSessions(storeOf: () => Store): void {
     it('refuses to finish after the deadline when asked to, and always allows expiry', async () => {
       const store = storeOf();
       const merchant = merchantRecord();
-      await store.createMerchant(merchant, audit('merchant.created'));
+      await store.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
       const record = sessionRecord(merchant.id);
       await store.createSession(record, audit('created'));
       const late = record.expiresAt + 1;
@@ -401,7 +434,7 @@ function describeSessions(storeOf: () => Store): void {
     it('lists due live sessions for expiry, and no final or future ones', async () => {
       const store = storeOf();
       const merchant = merchantRecord();
-      await store.createMerchant(merchant, audit('merchant.created'));
+      await store.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
       const due = sessionRecord(merchant.id, { expiresAt: T0 - 5 });
       const future = sessionRecord(merchant.id, { expiresAt: T0 + 60_000 });
       const ended = sessionRecord(merchant.id, { expiresAt: T0 - 5 });
@@ -490,7 +523,7 @@ function describeCodes(storeOf: () => Store): void {
   describe('hand-off and enrolment codes', () => {
     async function openSession(store: Store) {
       const merchant = merchantRecord();
-      await store.createMerchant(merchant, audit('merchant.created'));
+      await store.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
       const record = sessionRecord(merchant.id);
       await store.createSession(record, audit('created'));
       return record;
@@ -653,21 +686,78 @@ function describeCodes(storeOf: () => Store): void {
 
 function describeRecords(storeOf: () => Store): void {
   describe('merchants, accounts, keys and audit', () => {
-    it('keeps a merchant findable by id and by secret-key hash, and replaces its origins', async () => {
+    it('keeps a merchant findable by id and by an unexpired secret-key hash, and changes it', async () => {
       const store = storeOf();
       const merchant = merchantRecord();
-      await store.createMerchant(merchant, audit('merchant.created'));
+      const key = keyOf(merchant);
+      await store.createMerchant(merchant, key, audit('merchant.created'));
 
-      const updated = await store.setMerchantAllowedOrigins(
+      const updated = await store.updateMerchant(
         merchant.id,
-        ['https://a.example', 'https://b.example'],
+        { allowedOrigins: ['https://a.example', 'https://b.example'], mode: 'live' },
         audit('merchant.updated'),
       );
-      const missing = await store.setMerchantAllowedOrigins('m_missing', [], audit('x'));
+      const missing = await store.updateMerchant('m_missing', { mode: 'live' }, audit('x'));
 
-      assert.deepEqual(await store.findMerchantBySecretKeyHash(merchant.secretKeyHash), updated);
-      assert.deepEqual(updated?.allowedOrigins, ['https://a.example', 'https://b.example']);
-      assert.equal(missing, null);
+      assert.ok(updated.ok);
+      assert.deepEqual(await store.findMerchantBySecretKeyHash(key.keyHash, T0), updated.merchant);
+      assert.deepEqual(updated.merchant.allowedOrigins, ['https://a.example', 'https://b.example']);
+      assert.equal(updated.merchant.mode, 'live');
+      assert.deepEqual(missing, { ok: false, conflict: 'not_found' });
+    });
+
+    it('refuses a rename to a name key another merchant holds, writing nothing', async () => {
+      const store = storeOf();
+      const first = merchantRecord({ nameKey: `taken ${randomBytes(4).toString('hex')}` });
+      const second = merchantRecord();
+      await createWithKey(store, first);
+      await createWithKey(store, second);
+
+      const clash = await store.updateMerchant(
+        second.id,
+        { name: 'Taken', nameKey: first.nameKey },
+        audit('merchant.updated'),
+      );
+      const same = await store.updateMerchant(
+        first.id,
+        { name: 'Taken again', nameKey: first.nameKey },
+        audit('merchant.updated'),
+      );
+
+      assert.deepEqual(clash, { ok: false, conflict: 'name_taken' });
+      assert.equal((await store.getMerchant(second.id))?.nameKey, second.nameKey);
+      assert.ok(same.ok);
+    });
+
+    it('rolls a merchant key: the old one works until its expiry, the new one from now', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      const old = keyOf(merchant);
+      await store.createMerchant(merchant, old, audit('merchant.created'));
+      const fresh = { ...keyOf(merchant), createdAt: T0 + 10 };
+
+      const rolled = await store.rollMerchantKey(fresh, T0 + 60_000, audit('merchant.key_rolled'));
+      const nowhere = await store.rollMerchantKey(
+        { ...keyOf(merchant), merchantId: 'm_missing' },
+        T0,
+        audit('x'),
+      );
+
+      assert.equal(rolled, true);
+      assert.equal(nowhere, false);
+      assert.equal(
+        (await store.findMerchantBySecretKeyHash(old.keyHash, T0 + 59_999))?.id,
+        merchant.id,
+      );
+      assert.equal(await store.findMerchantBySecretKeyHash(old.keyHash, T0 + 60_000), null);
+      assert.equal(
+        (await store.findMerchantBySecretKeyHash(fresh.keyHash, T0 + 90_000))?.id,
+        merchant.id,
+      );
+      assert.deepEqual(
+        (await store.listMerchantKeys(merchant.id)).map((key) => key.expiresAt),
+        [null, T0 + 60_000],
+      );
     });
 
     it('stores a merchant only if no merchant has its name key, writing nothing when refused', async () => {
@@ -679,9 +769,9 @@ function describeRecords(storeOf: () => Store): void {
       const action = `merchant.created ${nameKey}`;
 
       const results = [
-        await store.createMerchant(first, audit(action)),
-        await store.createMerchant(clash, audit(action)),
-        await store.createMerchant(other, audit(action)),
+        await store.createMerchant(first, keyOf(first), audit(action)),
+        await store.createMerchant(clash, keyOf(clash), audit(action)),
+        await store.createMerchant(other, keyOf(other), audit(action)),
       ];
 
       assert.deepEqual(results, [
@@ -691,7 +781,7 @@ function describeRecords(storeOf: () => Store): void {
       ]);
       assert.deepEqual(await store.getMerchant(first.id), first);
       assert.equal(await store.getMerchant(clash.id), null);
-      assert.equal(await store.findMerchantBySecretKeyHash(clash.secretKeyHash), null);
+      assert.deepEqual(await store.listMerchantKeys(clash.id), []);
       assert.equal((await store.listAudit()).filter((row) => row.action === action).length, 2);
     });
 
@@ -700,9 +790,7 @@ function describeRecords(storeOf: () => Store): void {
       const nameKey = `race ${randomBytes(4).toString('hex')}`;
 
       const results = await Promise.all(
-        Array.from({ length: 10 }, () =>
-          store.createMerchant(merchantRecord({ nameKey }), audit('merchant.created')),
-        ),
+        Array.from({ length: 10 }, () => createWithKey(store, merchantRecord({ nameKey }))),
       );
 
       assert.equal(results.filter((result) => result.ok).length, 1);
@@ -723,16 +811,177 @@ function describeRecords(storeOf: () => Store): void {
       assert.deepEqual(await store.getCardByCredentialId(payer.card.credentialId), cards[0]);
     });
 
-    it('adds an admin key once, however often it is added', async () => {
+    it('adds an admin key once, revokes it once, and ends its console sessions with it', async () => {
       const store = storeOf();
-      const hash = randomBytes(32).toString('hex');
+      const key = {
+        id: `adm_${randomBytes(6).toString('hex')}`,
+        keyHash: randomBytes(32).toString('hex'),
+        label: 'desk 1',
+        createdAt: T0,
+        lastUsedAt: null,
+        revokedAt: null,
+      };
       const before = await store.countAdminKeys();
+      const session = {
+        tokenHash: randomBytes(32).toString('hex'),
+        adminKeyId: key.id,
+        createdAt: T0,
+        lastSeenAt: T0,
+        expiresAt: T0 + 3_600_000,
+        endedAt: null,
+      };
 
-      await store.addAdminKey(hash, T0);
-      await store.addAdminKey(hash, T0 + 1);
+      const added = [
+        await store.createAdminKey(key, audit('admin_key.created')),
+        await store.createAdminKey({ ...key, id: `${key.id}x` }, audit('admin_key.created')),
+      ];
+      const counted = await store.countAdminKeys();
+      await store.createConsoleSession(session, audit('console.signed_in'));
+      await store.touchConsoleSession(session.tokenHash, T0 + 5);
+      await store.touchAdminKey(key.id, T0 + 5);
+      const revoked = await store.revokeAdminKey(key.id, T0 + 10, audit('admin_key.revoked'));
+      const again = await store.revokeAdminKey(key.id, T0 + 20, audit('admin_key.revoked'));
 
-      assert.equal(await store.hasAdminKey(hash), true);
-      assert.equal(await store.countAdminKeys(), before + 1);
+      assert.deepEqual(added, [true, false]);
+      assert.equal(counted, before + 1);
+      assert.equal(revoked?.revokedAt, T0 + 10);
+      assert.equal(revoked?.lastUsedAt, T0 + 5);
+      assert.equal(again, null);
+      assert.equal(await store.countAdminKeys(), before);
+      assert.equal((await store.findAdminKeyByHash(key.keyHash))?.revokedAt, T0 + 10);
+      const ended = await store.getConsoleSession(session.tokenHash);
+      assert.deepEqual([ended?.lastSeenAt, ended?.endedAt], [T0 + 5, T0 + 10]);
+    });
+
+    it('ends a console session once', async () => {
+      const store = storeOf();
+      const key = {
+        id: `adm_${randomBytes(6).toString('hex')}`,
+        keyHash: randomBytes(32).toString('hex'),
+        label: 'desk 2',
+        createdAt: T0,
+        lastUsedAt: null,
+        revokedAt: null,
+      };
+      await store.createAdminKey(key, audit('admin_key.created'));
+      const tokenHash = randomBytes(32).toString('hex');
+      await store.createConsoleSession(
+        {
+          tokenHash,
+          adminKeyId: key.id,
+          createdAt: T0,
+          lastSeenAt: T0,
+          expiresAt: T0 + 1,
+          endedAt: null,
+        },
+        audit('console.signed_in'),
+      );
+
+      const first = await store.endConsoleSession(tokenHash, T0 + 1, audit('console.signed_out'));
+      const second = await store.endConsoleSession(tokenHash, T0 + 2, audit('console.signed_out'));
+
+      assert.deepEqual([first, second], [true, false]);
+      assert.equal((await store.getConsoleSession(tokenHash))?.endedAt, T0 + 1);
+    });
+
+    it('lists accounts newest first, by id prefix or by a part of the name key', async () => {
+      const store = storeOf();
+      const tag = randomBytes(4).toString('hex');
+      const ids = [`acct_${tag}_1`, `acct_${tag}_2`, `acct_${tag}_3`];
+      for (const [i, id] of ids.entries()) {
+        await store.createAccount(
+          {
+            id,
+            displayName: `Payer ${i}`,
+            nameKey: `payer ${tag} ${i === 2 ? 'kim' : 'lee'}`,
+            userHandle: randomBytes(16).toString('base64url'),
+            monthlyLimit: 10_000,
+            currency: 'KRW',
+            frozenAt: null,
+            idCheck: null,
+            createdAt: T0 + i,
+          },
+          audit('account.created'),
+        );
+      }
+
+      const byPrefix = await store.listAccounts({ idPrefix: `acct_${tag}`, limit: 10 });
+      const byName = await store.listAccounts({ nameKeyPart: `${tag} kim`, limit: 10 });
+      const limited = await store.listAccounts({ idPrefix: `acct_${tag}`, limit: 2 });
+
+      assert.deepEqual(
+        byPrefix.map((a) => a.id),
+        [...ids].reverse(),
+      );
+      assert.deepEqual(
+        byName.map((a) => a.id),
+        [ids[2]],
+      );
+      assert.equal(limited.length, 2);
+    });
+
+    it('freezes and unfreezes an account, and sums what its ledger counted', async () => {
+      const store = storeOf();
+      const payer = await withPayer(store);
+      const claimed = await claimedSession(store, payer.merchant.id);
+      await store.settle(settleInput(payer, claimed));
+
+      const frozen = await store.updateAccount(payer.accountId, { frozenAt: T0 + 3 }, audit('a'));
+      const unfrozen = await store.updateAccount(payer.accountId, { frozenAt: null }, audit('a'));
+      const missing = await store.updateAccount('acct_missing', { monthlyLimit: 1 }, audit('a'));
+
+      assert.equal(frozen?.frozenAt, T0 + 3);
+      assert.equal(unfrozen?.frozenAt, null);
+      assert.equal(missing, null);
+      assert.equal(await store.limitUsedSince(payer.accountId, T0), 1500);
+      assert.equal(await store.limitUsedSince(payer.accountId, T0 + 3000), 0);
+    });
+
+    it('reads the audit log newest first, by subject, action prefix, time, in pages', async () => {
+      const store = storeOf();
+      const tag = randomBytes(4).toString('hex');
+      const accountId = `acct_${tag}`;
+      for (const [i, action] of ['card.enrolled', 'card.revoked', 'account.frozen'].entries()) {
+        await store.appendAudit({
+          ...audit(action, undefined, T0 + i),
+          accountId,
+          cardId: `card_${tag}`,
+        });
+      }
+      await store.appendAudit({
+        ...audit('card.revoked', undefined, T0 + 5),
+        merchantId: `m_${tag}`,
+      });
+
+      const all = await store.queryAudit({ accountId, limit: 10 });
+      const cards = await store.queryAudit({ accountId, action: 'card.', limit: 10 });
+      const exact = await store.queryAudit({ accountId, action: 'card', limit: 10 });
+      const late = await store.queryAudit({ accountId, since: T0 + 1, until: T0 + 2, limit: 10 });
+      const firstPage = await store.queryAudit({ accountId, limit: 2 });
+      const nextPage = await store.queryAudit({
+        accountId,
+        limit: 2,
+        beforeId: firstPage.at(-1)?.id ?? 0,
+      });
+
+      assert.deepEqual(
+        all.map((row) => row.action),
+        ['account.frozen', 'card.revoked', 'card.enrolled'],
+      );
+      assert.deepEqual(
+        cards.map((row) => row.action),
+        ['card.revoked', 'card.enrolled'],
+      );
+      assert.deepEqual(exact, []);
+      assert.deepEqual(
+        late.map((row) => row.action),
+        ['card.revoked'],
+      );
+      assert.deepEqual(
+        [...firstPage, ...nextPage].map((row) => row.id),
+        all.map((row) => row.id),
+      );
+      assert.equal(all[0]?.cardId, `card_${tag}`);
     });
 
     it('appends audit rows in order, readable per session', async () => {

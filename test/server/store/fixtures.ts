@@ -7,6 +7,7 @@ import type {
   AuditEntry,
   CardRecord,
   HandoffRecord,
+  MerchantKeyRecord,
   MerchantRecord,
   SessionRecord,
   Store,
@@ -34,11 +35,26 @@ export function merchantRecord(overrides: Partial<MerchantRecord> = {}): Merchan
     name: `Store Test Shop ${id}`,
     nameKey: `store test shop ${id}`,
     mode: 'test',
-    secretKeyHash: randomBytes(32).toString('hex'),
     allowedOrigins: ['https://shop.example'],
     createdAt: T0,
     ...overrides,
   };
+}
+
+/** A fresh secret key record for `merchant` (its hash; the key itself is never needed). */
+export function keyOf(merchant: MerchantRecord): MerchantKeyRecord {
+  return {
+    keyHash: randomBytes(32).toString('hex'),
+    merchantId: merchant.id,
+    prefix: 'sk_test_',
+    createdAt: merchant.createdAt,
+    expiresAt: null,
+  };
+}
+
+/** Creates `merchant` with a fresh key. */
+export function createWithKey(store: Store, merchant: MerchantRecord) {
+  return store.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
 }
 
 export function sessionRecord(
@@ -107,6 +123,8 @@ export function cardRecord(accountId: string, overrides: Partial<CardRecord> = {
     test: true,
     createdAt: T0,
     lastUsedAt: null,
+    revokedAt: null,
+    activatesAt: null,
     ...overrides,
   };
 }
@@ -114,15 +132,18 @@ export function cardRecord(accountId: string, overrides: Partial<CardRecord> = {
 /** A merchant with one account holding one card, stored through the store's own API. */
 export async function withPayer(
   store: Store,
-  options: { monthlyLimit?: number; counter?: number } = {},
+  options: { monthlyLimit?: number; counter?: number; activatesAt?: number } = {},
 ) {
   const merchant = merchantRecord();
-  await store.createMerchant(merchant, audit('merchant.created'));
+  await store.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
   const accountId = unique('acct');
   await store.createAccount(
     {
       id: accountId,
       displayName: 'Payer',
+      nameKey: 'payer',
+      frozenAt: null,
+      idCheck: null,
       userHandle: randomBytes(32).toString('base64url'),
       monthlyLimit: options.monthlyLimit ?? 1_000_000,
       currency: 'KRW',
@@ -130,7 +151,10 @@ export async function withPayer(
     },
     audit('account.created'),
   );
-  const card = cardRecord(accountId, { counter: options.counter ?? 0 });
+  const card = cardRecord(accountId, {
+    counter: options.counter ?? 0,
+    activatesAt: options.activatesAt ?? null,
+  });
   const codeHash = randomBytes(32).toString('hex');
   await store.createEnrollment(
     { codeHash, accountId, expiresAt: T0 + 900_000, challenge: null, usedAt: null, createdAt: T0 },

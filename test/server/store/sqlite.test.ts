@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { describeStoreConformance } from './conformance.js';
-import { audit, merchantRecord } from './fixtures.js';
+import { audit, createWithKey, merchantRecord } from './fixtures.js';
 import { MIGRATIONS } from '../../../src/server/store/sqlite/migrations.js';
 import { SqliteStore } from '../../../src/server/store/sqlite/store.js';
 
@@ -55,14 +55,24 @@ describe('SqliteStore', () => {
   it('keeps what was written across reopening', async () => {
     const file = join(dir, 'c.db');
     const store = new SqliteStore(file);
-    await store.addAdminKey('hash-1', 1);
+    await store.createAdminKey(
+      {
+        id: 'adm_1',
+        keyHash: 'hash-1',
+        label: 'one',
+        createdAt: 1,
+        lastUsedAt: null,
+        revokedAt: null,
+      },
+      audit('admin_key.created'),
+    );
     await store.close();
 
     const reopened = new SqliteStore(file);
-    const found = await reopened.hasAdminKey('hash-1');
+    const found = await reopened.findAdminKeyByHash('hash-1');
     await reopened.close();
 
-    assert.equal(found, true);
+    assert.equal(found?.label, 'one');
   });
 
   it('refuses rows that break the schema (CHECK constraints), writing nothing', async () => {
@@ -131,10 +141,7 @@ describe('SqliteStore merchant name keys (migration 3)', () => {
       (id) => store.db.prepare('SELECT name_key FROM merchants WHERE id = ?').get(id) as object,
     );
     const wide = await store.getMerchant('m_wide');
-    const clash = await store.createMerchant(
-      merchantRecord({ nameKey: 'demo shop' }),
-      audit('merchant.created'),
-    );
+    const clash = await createWithKey(store, merchantRecord({ nameKey: 'demo shop' }));
     const applied = store.db
       .prepare('SELECT version FROM schema_migrations ORDER BY version')
       .all();

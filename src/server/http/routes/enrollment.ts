@@ -23,7 +23,7 @@ export const enrollmentRoutes: FastifyPluginAsync = async (app) => {
       requireIssuerOrigin(issuer, request);
       issuer.rateLimit('enrollment', clientKey(request.ip));
       return underMissBudget(issuer, request, 'code', async () =>
-        issuer.accounts.getRegistrationOptions(enrollmentCode(request)),
+        issuer.enrollment.getRegistrationOptions(enrollmentCode(request)),
       );
     },
   );
@@ -32,7 +32,7 @@ export const enrollmentRoutes: FastifyPluginAsync = async (app) => {
     requireIssuerOrigin(issuer, request);
     issuer.rateLimit('enrollment', clientKey(request.ip));
     return underMissBudget(issuer, request, 'code', async () =>
-      issuer.accounts.verifyEnrollment(
+      issuer.enrollment.verifyEnrollment(
         enrollmentCode(request),
         request.body,
         actorOf(request, 'phone'),

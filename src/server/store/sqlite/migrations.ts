@@ -221,4 +221,68 @@ export const MIGRATIONS: readonly Migration[] = [
     // earlier card becomes a test card until it is enrolled again.
     sql: 'UPDATE cards SET test = 1;',
   },
+  {
+    version: 7,
+    name: 'operators: labelled admin keys, console sessions, frozen accounts, revoked cards, merchant key rolls, audit filters',
+    sql: `
+      CREATE TABLE operator_keys (
+        id TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL UNIQUE,
+        label TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+      ) STRICT;
+      INSERT INTO operator_keys (id, key_hash, label, created_at)
+        SELECT 'adm_' || substr(key_hash, 1, 22), key_hash, 'key ' || substr(key_hash, 1, 8), created_at
+        FROM admin_keys;
+      DROP TABLE admin_keys;
+      ALTER TABLE operator_keys RENAME TO admin_keys;
+
+      CREATE TABLE console_sessions (
+        token_hash TEXT PRIMARY KEY,
+        admin_key_id TEXT NOT NULL REFERENCES admin_keys(id),
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        ended_at INTEGER
+      ) STRICT;
+      CREATE INDEX console_sessions_key ON console_sessions(admin_key_id);
+
+      ALTER TABLE accounts ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+      UPDATE accounts SET name_key = dualpay_merchant_name_key(display_name);
+      ALTER TABLE accounts ADD COLUMN frozen_at INTEGER;
+      ALTER TABLE accounts ADD COLUMN id_check TEXT;
+      CREATE INDEX accounts_created ON accounts(created_at);
+
+      ALTER TABLE cards ADD COLUMN revoked_at INTEGER;
+      ALTER TABLE cards ADD COLUMN activates_at INTEGER;
+
+      CREATE TABLE merchant_keys (
+        key_hash TEXT PRIMARY KEY,
+        merchant_id TEXT NOT NULL REFERENCES merchants(id),
+        prefix TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER
+      ) STRICT;
+      CREATE INDEX merchant_keys_merchant ON merchant_keys(merchant_id);
+      -- merchants.secret_key_hash keeps the first key's hash; merchant_keys is what is checked.
+      INSERT INTO merchant_keys (key_hash, merchant_id, prefix, created_at, expires_at)
+        SELECT secret_key_hash, id, CASE mode WHEN 'live' THEN 'sk_live_' ELSE 'sk_test_' END,
+          created_at, NULL
+        FROM merchants;
+
+      ALTER TABLE audit_log ADD COLUMN account_id TEXT;
+      ALTER TABLE audit_log ADD COLUMN card_id TEXT;
+      ALTER TABLE audit_log ADD COLUMN merchant_id TEXT;
+      UPDATE audit_log SET
+        account_id = json_extract(detail, '$.accountId'),
+        card_id = json_extract(detail, '$.cardId'),
+        merchant_id = json_extract(detail, '$.merchantId');
+      CREATE INDEX audit_account ON audit_log(account_id, id) WHERE account_id IS NOT NULL;
+      CREATE INDEX audit_card ON audit_log(card_id, id) WHERE card_id IS NOT NULL;
+      CREATE INDEX audit_merchant ON audit_log(merchant_id, id) WHERE merchant_id IS NOT NULL;
+      CREATE INDEX audit_action ON audit_log(action, id);
+    `,
+  },
 ];

@@ -1,76 +1,46 @@
 /**
- * The records half of the SQLite store: the engine, merchants, admin keys, accounts, enrolments,
- * cards, the audit log and signing keys. `store.ts` adds the session lifecycle on top.
+ * The records part of the SQLite store: merchants and their keys, accounts, enrolments and cards.
+ * `store.ts` adds the session lifecycle on top.
  */
 import type {
+  AccountPatch,
   AccountRecord,
   AuditEntry,
-  AuditRecord,
   CardRecord,
   CreateMerchantResult,
   EnrollmentRecord,
+  MerchantKeyRecord,
+  MerchantPatch,
   MerchantRecord,
-  SessionRecord,
-  SigningKeyRecord,
+  UpdateMerchantResult,
 } from '../types.js';
-import type Database from 'better-sqlite3';
-import { SqliteDatabase } from './database.js';
+import { SqliteOperations } from './operations.js';
 import * as rows from './rows.js';
 
-export class SqliteRecords {
-  protected readonly engine: SqliteDatabase;
-
-  constructor(filename: string) {
-    this.engine = new SqliteDatabase(filename, (id) => this.getSessionSync(id));
+/** `SET a = ?, b = ?` and its values, for the fields of `patch` that are present. */
+function setClause(
+  patch: Record<string, unknown>,
+  columns: Record<string, string>,
+): { sql: string; values: unknown[] } {
+  const parts: string[] = [];
+  const values: unknown[] = [];
+  for (const [field, column] of Object.entries(columns)) {
+    if (!(field in patch) || patch[field] === undefined) continue;
+    parts.push(`${column} = ?`);
+    const value = patch[field];
+    values.push(Array.isArray(value) ? JSON.stringify(value) : value);
   }
+  return { sql: parts.join(', '), values };
+}
 
-  protected getSessionSync(id: string): SessionRecord | null {
-    const row = this.one('SELECT * FROM sessions WHERE id = ?', id);
-    return row ? rows.toSession(row) : null;
-  }
+export class SqliteRecords extends SqliteOperations {
+  // ── merchants and their keys ──
 
-  /** The better-sqlite3 handle, for the store's own tests and tools. */
-  get db(): Database.Database {
-    return this.engine.db;
-  }
-
-  /** The schema version of the open file. */
-  schemaVersion(): number {
-    return this.engine.schemaVersion();
-  }
-
-  async close(): Promise<void> {
-    this.engine.close();
-  }
-
-  protected one(text: string, ...params: unknown[]) {
-    return this.engine.one(text, ...params);
-  }
-
-  protected all(text: string, ...params: unknown[]) {
-    return this.engine.all(text, ...params);
-  }
-
-  protected run(text: string, ...params: unknown[]) {
-    return this.engine.run(text, ...params);
-  }
-
-  protected audit(entry: AuditEntry): void {
-    this.run(
-      'INSERT INTO audit_log (at, actor, action, session_id, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      entry.at,
-      entry.actor,
-      entry.action,
-      entry.sessionId ?? null,
-      entry.ip ?? null,
-      entry.userAgent?.slice(0, 256) ?? null,
-      JSON.stringify(entry.detail ?? {}),
-    );
-  }
-
-  // ── merchants, admin keys ──
-
-  async createMerchant(m: MerchantRecord, audit: AuditEntry): Promise<CreateMerchantResult> {
+  async createMerchant(
+    m: MerchantRecord,
+    key: MerchantKeyRecord,
+    audit: AuditEntry,
+  ): Promise<CreateMerchantResult> {
     return this.engine.write((): CreateMerchantResult => {
       // One statement decides: a name key another merchant holds (UNIQUE merchants_name_key)
       // inserts nothing; any other clash (id, secret key) still throws.
@@ -81,14 +51,26 @@ export class SqliteRecords {
         m.name,
         m.nameKey,
         m.mode,
-        m.secretKeyHash,
+        key.keyHash,
         JSON.stringify(m.allowedOrigins),
         m.createdAt,
       );
       if (inserted.changes !== 1) return { ok: false, conflict: 'name_taken' };
+      this.insertMerchantKey(key);
       this.audit(audit);
       return { ok: true };
     });
+  }
+
+  private insertMerchantKey(key: MerchantKeyRecord): void {
+    this.run(
+      'INSERT INTO merchant_keys (key_hash, merchant_id, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      key.keyHash,
+      key.merchantId,
+      key.prefix,
+      key.createdAt,
+      key.expiresAt,
+    );
   }
 
   async getMerchant(id: string): Promise<MerchantRecord | null> {
@@ -96,53 +78,93 @@ export class SqliteRecords {
     return row ? rows.toMerchant(row) : null;
   }
 
-  async findMerchantBySecretKeyHash(hash: string): Promise<MerchantRecord | null> {
-    const row = this.one('SELECT * FROM merchants WHERE secret_key_hash = ?', hash);
+  async listMerchants(): Promise<MerchantRecord[]> {
+    return this.all('SELECT * FROM merchants ORDER BY created_at DESC, id').map(rows.toMerchant);
+  }
+
+  async findMerchantBySecretKeyHash(hash: string, now: number): Promise<MerchantRecord | null> {
+    const row = this.one(
+      `SELECT m.* FROM merchant_keys k JOIN merchants m ON m.id = k.merchant_id
+       WHERE k.key_hash = ? AND (k.expires_at IS NULL OR k.expires_at > ?)`,
+      hash,
+      now,
+    );
     return row ? rows.toMerchant(row) : null;
   }
 
-  async setMerchantAllowedOrigins(
+  async updateMerchant(
     id: string,
-    allowedOrigins: string[],
+    patch: MerchantPatch,
     audit: AuditEntry,
-  ): Promise<MerchantRecord | null> {
-    return this.engine.write(() => {
-      const row = this.one(
-        'UPDATE merchants SET allowed_origins = ? WHERE id = ? RETURNING *',
-        JSON.stringify(allowedOrigins),
-        id,
+  ): Promise<UpdateMerchantResult> {
+    return this.engine.write((): UpdateMerchantResult => {
+      const { sql, values } = setClause(
+        { ...patch },
+        {
+          name: 'name',
+          nameKey: 'name_key',
+          mode: 'mode',
+          allowedOrigins: 'allowed_origins',
+        },
       );
-      if (!row) return null;
+      if (patch.nameKey !== undefined) {
+        const holder = this.one('SELECT id FROM merchants WHERE name_key = ?', patch.nameKey);
+        if (holder && holder.id !== id) return { ok: false, conflict: 'name_taken' };
+      }
+      const row = sql
+        ? this.engine.db
+            .prepare(`UPDATE merchants SET ${sql} WHERE id = ? RETURNING *`)
+            .get(...values, id)
+        : this.one('SELECT * FROM merchants WHERE id = ?', id);
+      if (!row) return { ok: false, conflict: 'not_found' };
       this.audit(audit);
-      return rows.toMerchant(row);
+      return { ok: true, merchant: rows.toMerchant(row as rows.Row) };
     });
   }
 
-  async addAdminKey(hash: string, now: number): Promise<void> {
-    await this.engine.write(() =>
-      this.run('INSERT OR IGNORE INTO admin_keys (key_hash, created_at) VALUES (?, ?)', hash, now),
-    );
+  async rollMerchantKey(
+    key: MerchantKeyRecord,
+    othersExpireAt: number,
+    audit: AuditEntry,
+  ): Promise<boolean> {
+    return this.engine.write(() => {
+      if (!this.one('SELECT 1 FROM merchants WHERE id = ?', key.merchantId)) return false;
+      this.run(
+        `UPDATE merchant_keys SET expires_at = ?
+         WHERE merchant_id = ? AND (expires_at IS NULL OR expires_at > ?)`,
+        othersExpireAt,
+        key.merchantId,
+        othersExpireAt,
+      );
+      this.insertMerchantKey(key);
+      this.audit(audit);
+      return true;
+    });
   }
 
-  async hasAdminKey(hash: string): Promise<boolean> {
-    return this.one('SELECT 1 FROM admin_keys WHERE key_hash = ?', hash) !== undefined;
+  async listMerchantKeys(merchantId: string): Promise<MerchantKeyRecord[]> {
+    return this.all(
+      'SELECT * FROM merchant_keys WHERE merchant_id = ? ORDER BY created_at DESC',
+      merchantId,
+    ).map(rows.toMerchantKey);
   }
 
-  async countAdminKeys(): Promise<number> {
-    return rows.num(this.one('SELECT COUNT(*) AS n FROM admin_keys')?.n);
-  }
-
-  // ── accounts, enrolments, cards ──
+  // ── accounts ──
 
   async createAccount(a: AccountRecord, audit: AuditEntry): Promise<void> {
     await this.engine.write(() => {
       this.run(
-        'INSERT INTO accounts (id, display_name, user_handle, monthly_limit, currency, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        `INSERT INTO accounts (id, display_name, name_key, user_handle, monthly_limit, currency,
+           frozen_at, id_check, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         a.id,
         a.displayName,
+        a.nameKey,
         a.userHandle,
         a.monthlyLimit,
         a.currency,
+        a.frozenAt,
+        a.idCheck === null ? null : JSON.stringify(a.idCheck),
         a.createdAt,
       );
       this.audit(audit);
@@ -153,6 +175,66 @@ export class SqliteRecords {
     const row = this.one('SELECT * FROM accounts WHERE id = ?', id);
     return row ? rows.toAccount(row) : null;
   }
+
+  async listAccounts(filter: {
+    idPrefix?: string;
+    nameKeyPart?: string;
+    limit: number;
+  }): Promise<AccountRecord[]> {
+    if (filter.idPrefix === undefined && filter.nameKeyPart === undefined) {
+      return this.all(
+        'SELECT * FROM accounts ORDER BY created_at DESC, id LIMIT ?',
+        filter.limit,
+      ).map(rows.toAccount);
+    }
+    return this.all(
+      `SELECT * FROM accounts WHERE substr(id, 1, length(?)) = ? OR instr(name_key, ?) > 0
+       ORDER BY created_at DESC, id LIMIT ?`,
+      filter.idPrefix ?? '\u0000',
+      filter.idPrefix ?? '\u0000',
+      filter.nameKeyPart ?? '\u0000',
+      filter.limit,
+    ).map(rows.toAccount);
+  }
+
+  async updateAccount(
+    id: string,
+    patch: AccountPatch,
+    audit: AuditEntry,
+  ): Promise<AccountRecord | null> {
+    return this.engine.write(() => {
+      const { sql, values } = setClause(
+        { ...patch },
+        {
+          displayName: 'display_name',
+          nameKey: 'name_key',
+          monthlyLimit: 'monthly_limit',
+          frozenAt: 'frozen_at',
+        },
+      );
+      // `frozenAt: null` (unfreeze) is a value to write, which setClause skips as undefined only.
+      const row = sql
+        ? this.engine.db
+            .prepare(`UPDATE accounts SET ${sql} WHERE id = ? RETURNING *`)
+            .get(...values, id)
+        : this.one('SELECT * FROM accounts WHERE id = ?', id);
+      if (!row) return null;
+      this.audit(audit);
+      return rows.toAccount(row as rows.Row);
+    });
+  }
+
+  async limitUsedSince(accountId: string, since: number): Promise<number> {
+    return rows.num(
+      this.one(
+        'SELECT COALESCE(SUM(limit_amount), 0) AS total FROM ledger_entries WHERE account_id = ? AND created_at >= ?',
+        accountId,
+        since,
+      )?.total,
+    );
+  }
+
+  // ── enrolments and cards ──
 
   async createEnrollment(e: EnrollmentRecord, audit: AuditEntry): Promise<void> {
     await this.engine.write(() => {
@@ -201,8 +283,8 @@ export class SqliteRecords {
       if (spent.changes !== 1) return false;
       this.run(
         `INSERT INTO cards (id, account_id, credential_id, public_key, counter, transports, aaguid,
-           attestation_fmt, name, test, created_at, last_used_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+           attestation_fmt, name, test, created_at, last_used_at, revoked_at, activates_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`,
         card.id,
         card.accountId,
         card.credentialId,
@@ -214,6 +296,7 @@ export class SqliteRecords {
         card.name,
         card.test ? 1 : 0,
         card.createdAt,
+        card.activatesAt,
       );
       this.audit(audit);
       return true;
@@ -226,69 +309,26 @@ export class SqliteRecords {
     );
   }
 
+  async getCard(id: string): Promise<CardRecord | null> {
+    const row = this.one('SELECT * FROM cards WHERE id = ?', id);
+    return row ? rows.toCard(row) : null;
+  }
+
   async getCardByCredentialId(credentialId: string): Promise<CardRecord | null> {
     const row = this.one('SELECT * FROM cards WHERE credential_id = ?', credentialId);
     return row ? rows.toCard(row) : null;
   }
 
-  async appendAudit(entry: AuditEntry): Promise<void> {
-    await this.engine.write(() => this.audit(entry));
-  }
-
-  async listAudit(filter: { sessionId?: string } = {}): Promise<AuditRecord[]> {
-    const found =
-      filter.sessionId === undefined
-        ? this.all('SELECT * FROM audit_log ORDER BY id')
-        : this.all('SELECT * FROM audit_log WHERE session_id = ? ORDER BY id', filter.sessionId);
-    return found.map(rows.toAudit);
-  }
-
-  // ── signing keys ──
-
-  async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    return this.all('SELECT * FROM signing_keys ORDER BY created_at').map(rows.toSigningKey);
-  }
-
-  async addSigningKey(key: SigningKeyRecord): Promise<void> {
-    await this.engine.write(() =>
-      this.run(
-        'INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at, activated_at, retired_at) VALUES (?, ?, ?, ?, NULL, NULL)',
-        key.kid,
-        key.privateKey,
-        JSON.stringify(key.publicJwk),
-        key.createdAt,
-      ),
-    );
-  }
-
-  async activateSigningKey(
-    kid: string,
-    now: number,
-    expectedCurrentKid: string | null,
-  ): Promise<boolean> {
+  async revokeCard(id: string, now: number, audit: AuditEntry): Promise<CardRecord | null> {
     return this.engine.write(() => {
-      const current = this.one(
-        'SELECT kid FROM signing_keys WHERE activated_at IS NOT NULL AND retired_at IS NULL',
-      );
-      if ((current ? String(current.kid) : null) !== expectedCurrentKid) return false;
-      const activated = this.run(
-        'UPDATE signing_keys SET activated_at = ? WHERE kid = ? AND activated_at IS NULL AND retired_at IS NULL',
+      const row = this.one(
+        'UPDATE cards SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING *',
         now,
-        kid,
+        id,
       );
-      if (activated.changes !== 1) return false;
-      this.run(
-        'UPDATE signing_keys SET retired_at = ? WHERE activated_at IS NOT NULL AND retired_at IS NULL AND kid <> ?',
-        now,
-        kid,
-      );
-      return true;
+      if (!row) return null;
+      this.audit(audit);
+      return rows.toCard(row);
     });
-  }
-
-  async setSigningKeyPrivate(kid: string, privateKey: string): Promise<void> {
-    await this.engine.write(() =>
-      this.run('UPDATE signing_keys SET private_jwk = ? WHERE kid = ?', privateKey, kid),
-    );
   }
 }

@@ -2,6 +2,10 @@
 import type { ErrorCode, SessionStatus } from '../../../protocol/index.js';
 import type {
   AccountRecord,
+  AdminKeyRecord,
+  ConsoleSessionRecord,
+  IdCheckRecord,
+  MerchantKeyRecord,
   AuditRecord,
   CardRecord,
   ChallengeRecord,
@@ -28,7 +32,6 @@ export function toMerchant(row: Row): MerchantRecord {
     name: str(row.name),
     nameKey: str(row.name_key),
     mode: row.mode === 'live' ? 'live' : 'test',
-    secretKeyHash: str(row.secret_key_hash),
     allowedOrigins: json<string[]>(row.allowed_origins),
     createdAt: num(row.created_at),
   };
@@ -38,10 +41,45 @@ export function toAccount(row: Row): AccountRecord {
   return {
     id: str(row.id),
     displayName: str(row.display_name),
+    nameKey: str(row.name_key),
     userHandle: str(row.user_handle),
     monthlyLimit: num(row.monthly_limit),
     currency: str(row.currency),
+    frozenAt: numOrNull(row.frozen_at),
+    idCheck: row.id_check === null ? null : json<IdCheckRecord>(row.id_check),
     createdAt: num(row.created_at),
+  };
+}
+
+export function toMerchantKey(row: Row): MerchantKeyRecord {
+  return {
+    keyHash: str(row.key_hash),
+    merchantId: str(row.merchant_id),
+    prefix: str(row.prefix),
+    createdAt: num(row.created_at),
+    expiresAt: numOrNull(row.expires_at),
+  };
+}
+
+export function toAdminKey(row: Row): AdminKeyRecord {
+  return {
+    id: str(row.id),
+    keyHash: str(row.key_hash),
+    label: str(row.label),
+    createdAt: num(row.created_at),
+    lastUsedAt: numOrNull(row.last_used_at),
+    revokedAt: numOrNull(row.revoked_at),
+  };
+}
+
+export function toConsoleSession(row: Row): ConsoleSessionRecord {
+  return {
+    tokenHash: str(row.token_hash),
+    adminKeyId: str(row.admin_key_id),
+    createdAt: num(row.created_at),
+    lastSeenAt: num(row.last_seen_at),
+    expiresAt: num(row.expires_at),
+    endedAt: numOrNull(row.ended_at),
   };
 }
 
@@ -70,6 +108,8 @@ export function toCard(row: Row): CardRecord {
     test: row.test === 1,
     createdAt: num(row.created_at),
     lastUsedAt: numOrNull(row.last_used_at),
+    revokedAt: numOrNull(row.revoked_at),
+    activatesAt: numOrNull(row.activates_at),
   };
 }
 
@@ -152,6 +192,9 @@ export function toAudit(row: Row): AuditRecord {
     actor: str(row.actor),
     action: str(row.action),
     sessionId: strOrNull(row.session_id),
+    accountId: strOrNull(row.account_id),
+    cardId: strOrNull(row.card_id),
+    merchantId: strOrNull(row.merchant_id),
     ip: strOrNull(row.ip),
     userAgent: strOrNull(row.user_agent),
     detail: json<Record<string, unknown>>(row.detail),

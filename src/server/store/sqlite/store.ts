@@ -257,13 +257,27 @@ export class SqliteStore extends SqliteRecords implements Store {
       );
       if (spent.changes !== 1) throw new Refused('challenge_spent', sessionId);
       const moved = this.run(
-        'UPDATE cards SET counter = ?, last_used_at = ? WHERE id = ? AND counter = ?',
+        `UPDATE cards SET counter = ?, last_used_at = ?
+         WHERE id = ? AND counter = ? AND revoked_at IS NULL AND (activates_at IS NULL OR activates_at <= ?)`,
         card.newCounter,
         now,
         card.id,
         card.expectedCounter,
+        now,
       );
-      if (moved.changes !== 1) throw new Refused('counter_moved', sessionId);
+      if (moved.changes !== 1) {
+        const live = this.one(
+          'SELECT 1 FROM cards WHERE id = ? AND revoked_at IS NULL AND (activates_at IS NULL OR activates_at <= ?)',
+          card.id,
+          now,
+        );
+        throw new Refused(live ? 'counter_moved' : 'card_inactive', sessionId);
+      }
+      if (
+        this.one('SELECT 1 FROM accounts WHERE id = ? AND frozen_at IS NOT NULL', limit.accountId)
+      ) {
+        throw new Refused('account_frozen', sessionId);
+      }
       const total = rows.num(
         this.one(
           'SELECT COALESCE(SUM(limit_amount), 0) AS total FROM ledger_entries WHERE account_id = ? AND created_at >= ?',

@@ -1,0 +1,256 @@
+/**
+ * The store's contract: the conditional writes every store offers, their inputs, and how a write
+ * reports a condition that did not hold. The records are in `types.ts`, which re-exports this.
+ */
+import type { ErrorCode, SessionStatus, TerminalSessionStatus } from '../../protocol/index.js';
+import type {
+  AccountPatch,
+  AccountRecord,
+  AdminKeyRecord,
+  AuditEntry,
+  AuditQuery,
+  AuditRecord,
+  CardRecord,
+  ChallengeRecord,
+  ConsoleSessionRecord,
+  EnrollmentRecord,
+  HandoffRecord,
+  LedgerEntryRecord,
+  MerchantKeyRecord,
+  MerchantPatch,
+  MerchantRecord,
+  SessionEventRecord,
+  SessionRecord,
+  SigningKeyRecord,
+} from './types.js';
+
+/** Result of `createMerchant`: stored, or refused (nothing written) since the name key is taken. */
+export type CreateMerchantResult = { ok: true } | { ok: false; conflict: 'name_taken' };
+
+/** Result of `updateMerchant`. */
+export type UpdateMerchantResult =
+  { ok: true; merchant: MerchantRecord } | { ok: false; conflict: 'name_taken' | 'not_found' };
+
+/** Result of `createSession`: the new session, an idempotent repeat, or a conflict. */
+export type CreateSessionResult =
+  { outcome: 'created' | 'repeated'; session: SessionRecord } | { outcome: 'conflict' };
+
+/**
+ * Which condition of a conditional write did not hold. The store only reports it; the domain
+ * turns it into an error code.
+ */
+export type Conflict =
+  /** The session is missing, not in a status the write needs, or past its deadline. */
+  | 'session_state'
+  /** The hand-off code was already claimed. */
+  | 'handoff_claimed'
+  /** The hand-off code was superseded by a newer one or has expired. */
+  | 'handoff_dead'
+  /** The challenge is used, expired, or belongs to another session. */
+  | 'challenge_spent'
+  /** The card's signature counter is no longer the value the caller read. */
+  | 'counter_moved'
+  /** The month's total plus this amount would pass the given maximum. */
+  | 'over_limit'
+  /** The card was revoked, or is still pending. */
+  | 'card_inactive'
+  /** The account is frozen. */
+  | 'account_frozen';
+
+/** A conditional write that did not happen; nothing was written. */
+export interface Refusal {
+  ok: false;
+  conflict: Conflict;
+  /** The session as it is now, or null when it does not exist. */
+  session: SessionRecord | null;
+}
+
+export type Outcome<T> = ({ ok: true } & T) | Refusal;
+
+export interface SettleInput {
+  sessionId: string;
+  /** Spent by this settlement; must be unused, unexpired and bound to the session. */
+  challenge: string;
+  card: {
+    id: string;
+    /** The counter the caller read; the write happens only if it is still this (no lost update). */
+    expectedCounter: number;
+    newCounter: number;
+  };
+  /**
+   * The account's limit amounts since `since`, plus `amount` (this payment in the account's
+   * currency, recorded as the entry's `limitAmount`), must stay ≤ `max`.
+   */
+  limit: { accountId: string; since: number; amount: number; max: number };
+  settlementId: string;
+  token: string;
+  now: number;
+  audit: AuditEntry;
+}
+
+export interface FinishInput {
+  sessionId: string;
+  /** The session must be in one of these statuses. */
+  from: readonly SessionStatus[];
+  to: TerminalSessionStatus;
+  errorCode: ErrorCode | null;
+  /** When set, the session must also be unexpired at this time. */
+  unexpiredAt?: number;
+  now: number;
+  audit: AuditEntry;
+}
+
+export interface ClaimInput {
+  codeHash: string;
+  phoneTokenHash: string;
+  now: number;
+  audit: AuditEntry;
+}
+
+export interface FailedAttemptInput {
+  sessionId: string;
+  /** The attempt that reaches this count moves a live session to `failed`. */
+  maxAttempts: number;
+  now: number;
+  /** Written when the session fails. */
+  audit: AuditEntry;
+}
+
+export interface Store {
+  /** Closes the database; further calls fail. */
+  close(): Promise<void>;
+
+  // Merchants and their keys
+  /**
+   * Stores the merchant with its first secret key and its audit row, only if no merchant has its
+   * `nameKey`.
+   */
+  createMerchant(
+    merchant: MerchantRecord,
+    key: MerchantKeyRecord,
+    audit: AuditEntry,
+  ): Promise<CreateMerchantResult>;
+  getMerchant(id: string): Promise<MerchantRecord | null>;
+  /** Newest first. */
+  listMerchants(): Promise<MerchantRecord[]>;
+  /** The merchant whose unexpired secret key has this hash. */
+  findMerchantBySecretKeyHash(hash: string, now: number): Promise<MerchantRecord | null>;
+  /** Changes a merchant, only if a new `nameKey` is not another merchant's. */
+  updateMerchant(
+    id: string,
+    patch: MerchantPatch,
+    audit: AuditEntry,
+  ): Promise<UpdateMerchantResult>;
+  /**
+   * Adds a secret key and makes every other key of the merchant expire at `othersExpireAt`
+   * (keys already expiring sooner keep their time). False when there is no such merchant.
+   */
+  rollMerchantKey(
+    key: MerchantKeyRecord,
+    othersExpireAt: number,
+    audit: AuditEntry,
+  ): Promise<boolean>;
+  listMerchantKeys(merchantId: string): Promise<MerchantKeyRecord[]>;
+
+  // Admin keys and console sessions
+  /** Adds an admin key unless its hash is there already (then writes nothing); whether it did. */
+  createAdminKey(key: AdminKeyRecord, audit: AuditEntry): Promise<boolean>;
+  findAdminKeyByHash(hash: string): Promise<AdminKeyRecord | null>;
+  listAdminKeys(): Promise<AdminKeyRecord[]>;
+  countAdminKeys(): Promise<number>;
+  /** Records a use (callers throttle it, to spare writes). */
+  touchAdminKey(id: string, now: number): Promise<void>;
+  /** Revokes the key and ends its console sessions; null when missing or already revoked. */
+  revokeAdminKey(id: string, now: number, audit: AuditEntry): Promise<AdminKeyRecord | null>;
+  createConsoleSession(session: ConsoleSessionRecord, audit: AuditEntry): Promise<void>;
+  getConsoleSession(tokenHash: string): Promise<ConsoleSessionRecord | null>;
+  touchConsoleSession(tokenHash: string, now: number): Promise<void>;
+  /** Ends a live session; false when it was not live. */
+  endConsoleSession(tokenHash: string, now: number, audit: AuditEntry): Promise<boolean>;
+
+  // Accounts, enrolments, cards
+  createAccount(account: AccountRecord, audit: AuditEntry): Promise<void>;
+  getAccount(id: string): Promise<AccountRecord | null>;
+  /** Newest first; matches an id prefix or a part of the name key (either, when both given). */
+  listAccounts(filter: {
+    idPrefix?: string;
+    nameKeyPart?: string;
+    limit: number;
+  }): Promise<AccountRecord[]>;
+  updateAccount(id: string, patch: AccountPatch, audit: AuditEntry): Promise<AccountRecord | null>;
+  /** What the account's ledger counted against its limit since `since`. */
+  limitUsedSince(accountId: string, since: number): Promise<number>;
+  createEnrollment(enrollment: EnrollmentRecord, audit: AuditEntry): Promise<void>;
+  getEnrollment(codeHash: string): Promise<EnrollmentRecord | null>;
+  /** Records the latest registration challenge of an unused code. */
+  setEnrollmentChallenge(codeHash: string, challenge: string): Promise<void>;
+  /** Stores the card and spends the code, only if the code is still unused and unexpired. */
+  completeEnrollment(
+    codeHash: string,
+    card: CardRecord,
+    now: number,
+    audit: AuditEntry,
+  ): Promise<boolean>;
+  listCards(accountId: string): Promise<CardRecord[]>;
+  getCard(id: string): Promise<CardRecord | null>;
+  getCardByCredentialId(credentialId: string): Promise<CardRecord | null>;
+  /** Revokes a card that is not revoked yet; null otherwise. */
+  revokeCard(id: string, now: number, audit: AuditEntry): Promise<CardRecord | null>;
+
+  // Sessions, hand-offs, challenges
+  /** Creates the session (with its `open` event), or finds the one made with the same key. */
+  createSession(session: SessionRecord, audit: AuditEntry): Promise<CreateSessionResult>;
+  getSession(id: string): Promise<SessionRecord | null>;
+  getSessionByClientSecret(clientSecret: string): Promise<SessionRecord | null>;
+  /** Adds a hand-off and supersedes earlier ones; the session must be open and unexpired. */
+  createHandoff(handoff: HandoffRecord, now: number): Promise<Outcome<{ handoff: HandoffRecord }>>;
+  getHandoff(codeHash: string): Promise<HandoffRecord | null>;
+  /** Claimed hand-offs with this user code, newest first (the phone cookie picks the right one). */
+  listClaimedHandoffsByUserCode(userCode: string): Promise<HandoffRecord[]>;
+  /** The live (unexpired, unsuperseded, unclaimed) hand-off with this user code. */
+  findLiveHandoffByUserCode(userCode: string, now: number): Promise<HandoffRecord | null>;
+  /** Binds a phone: hand-off live and unclaimed, session open and unexpired → `claimed`. */
+  claimHandoff(input: ClaimInput): Promise<Outcome<{ session: SessionRecord }>>;
+  /** Stores a fresh challenge and spends every earlier unused one of its session. */
+  storeChallenge(challenge: ChallengeRecord, now: number): Promise<void>;
+  getChallenge(challenge: string): Promise<ChallengeRecord | null>;
+  /**
+   * Counts a failed approval of a live session; the `maxAttempts`-th moves it to `failed`. Returns
+   * the session after the write (unchanged when it was already final), or null when missing.
+   */
+  recordFailedAttempt(
+    input: FailedAttemptInput,
+  ): Promise<{ session: SessionRecord; failedNow: boolean } | null>;
+  /**
+   * Settles exactly once: session claimed and unexpired, challenge spendable, counter unchanged,
+   * limit respected; then spends the challenge, moves the counter, writes the ledger entry, the
+   * token, the event and the audit row, all in one transaction.
+   */
+  settle(input: SettleInput): Promise<Outcome<{ session: SessionRecord }>>;
+  /** Moves a session from one of `from` to terminal `to` (decline, cancel, expire, fail). */
+  finish(input: FinishInput): Promise<Outcome<{ session: SessionRecord }>>;
+  /** Ids of non-terminal sessions whose expiry has passed. */
+  listExpiredSessionIds(now: number, limit: number): Promise<string[]>;
+
+  // Events, ledger, audit
+  listEventsAfter(sessionId: string, seq: number): Promise<SessionEventRecord[]>;
+  listLedgerEntries(filter?: { sessionId?: string }): Promise<LedgerEntryRecord[]>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Oldest first (tests and tools). */
+  listAudit(filter?: { sessionId?: string }): Promise<AuditRecord[]>;
+  /** Newest first, filtered and paged (the admin API). */
+  queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
+
+  // Signing keys
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Adds a key (a next key: published, not yet signing). */
+  addSigningKey(key: SigningKeyRecord): Promise<void>;
+  /**
+   * Makes `kid` (a next key) the current key and retires the current one, in one transaction,
+   * only if the current key is still `expectedCurrentKid` (null: there is none). Returns whether
+   * it did.
+   */
+  activateSigningKey(kid: string, now: number, expectedCurrentKid: string | null): Promise<boolean>;
+  /** Replaces the stored private half of a key (sealing it at rest). */
+  setSigningKeyPrivate(kid: string, privateKey: string): Promise<void>;
+}
