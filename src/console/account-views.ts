@@ -133,8 +133,11 @@ export function cardsTable(
     ${
       account.cards.length === 0
         ? html`<p class="notice">${v.t('noCards')}</p>`
-        : html`<div class="table-wrap" role="region" aria-labelledby="cards-title" tabindex="0">
+        : html`<div class="table-wrap" role="region" aria-labelledby="cards-caption" tabindex="0">
             <table>
+              <caption id="cards-caption" class="visually-hidden">
+                ${v.t('cardsCaption', { name: account.displayName })}
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">${v.t('colName')}</th>

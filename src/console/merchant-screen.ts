@@ -101,8 +101,11 @@ export class ConsoleMerchant extends ConsoleScreen {
   }
 
   private renderKeys(merchant: Merchant): TemplateResult {
-    return html`<div class="table-wrap" role="region" aria-labelledby="keys-title" tabindex="0">
+    return html`<div class="table-wrap" role="region" aria-labelledby="keys-caption" tabindex="0">
       <table>
+        <caption id="keys-caption" class="visually-hidden">
+          ${this.t('keysCaption', { name: merchant.name })}
+        </caption>
         <thead>
           <tr>
             <th scope="col">${this.t('keyPrefix')}</th>
