@@ -16,6 +16,8 @@ import type {
   Merchant,
   MerchantFields,
   NewAccount,
+  RevokeCardResponse,
+  RollSecretKeyResponse,
 } from './types.js';
 import { auditQuery } from './format.js';
 
@@ -126,7 +128,7 @@ export class ConsoleApi {
     return this.request('POST', `/v1/accounts/${encodeURIComponent(accountId)}/enrollments`, {});
   }
 
-  revokeCard(cardId: string): Promise<{ id: string; status: 'revoked'; revokedAt: string }> {
+  revokeCard(cardId: string): Promise<RevokeCardResponse> {
     return this.request('POST', `/v1/cards/${encodeURIComponent(cardId)}/revoke`, {});
   }
 
@@ -146,7 +148,7 @@ export class ConsoleApi {
     return this.request('PATCH', `/v1/merchants/${encodeURIComponent(id)}`, fields);
   }
 
-  rollSecretKey(id: string, expiresInSeconds: number): Promise<{ secretKey: string }> {
+  rollSecretKey(id: string, expiresInSeconds: number): Promise<RollSecretKeyResponse> {
     return this.request('POST', `/v1/merchants/${encodeURIComponent(id)}/roll-secret-key`, {
       expiresInSeconds,
     });

@@ -111,7 +111,7 @@ export class ConsoleAudit extends ConsoleScreen {
   private idLinks(event: AuditEvent): TemplateResult[] {
     const links: TemplateResult[] = [];
     const line = (label: MessageKey, id: string, href: string) =>
-      html`<span class="nowrap"
+      html`<span
           >${this.t(label)} <a href=${href}><code>${id}</code></a></span
         ><br />`;
     if (event.accountId) {
@@ -138,10 +138,16 @@ export class ConsoleAudit extends ConsoleScreen {
     const detail = detailText(event.detail);
     return html`<tr>
       <td class="time">${this.date(event.at)}</td>
-      <td class="nowrap"><code>${event.actor}</code></td>
+      <td>
+        <code class="nowrap">${event.actor}</code>
+        ${
+          event.ip
+            ? html`<br /><span class="muted">${this.t('fromAddress', { ip: event.ip })}</span>`
+            : nothing
+        }
+      </td>
       <th scope="row" class="nowrap"><code>${event.action}</code></th>
       <td>${this.idLinks(event)}</td>
-      <td class="nowrap"><code>${event.ip ?? ''}</code></td>
       <td>${detail ? html`<pre class="detail">${detail}</pre>` : nothing}</td>
     </tr>`;
   }
@@ -159,7 +165,6 @@ export class ConsoleAudit extends ConsoleScreen {
               <th scope="col">${this.t('colActor')}</th>
               <th scope="col">${this.t('colAction')}</th>
               <th scope="col">${this.t('colIds')}</th>
-              <th scope="col">${this.t('colClient')}</th>
               <th scope="col">${this.t('colDetail')}</th>
             </tr>
           </thead>

@@ -118,7 +118,8 @@ function startOfDay(day: string, addDays = 0): string | undefined {
 
 /**
  * The audit filters as the query of `GET /v1/audit-events`: `from` becomes `since` (that day's
- * start), `to` becomes `until` (the next day's start, so the last day is included).
+ * start), `to` becomes `until` (the next day's start, so the last day is included), an action
+ * prefix `card.*` becomes `card.`.
  */
 export function auditQuery(filters: AuditFilters, cursor?: string): URLSearchParams {
   const params = new URLSearchParams();
@@ -126,6 +127,9 @@ export function auditQuery(filters: AuditFilters, cursor?: string): URLSearchPar
     const value = filters[key]?.trim();
     if (value) params.set(key, value);
   }
+  // The issuer takes a prefix as `card.`; `card.*` is how people tend to type it.
+  const action = params.get('action');
+  if (action?.endsWith('.*')) params.set('action', action.slice(0, -1));
   const since = filters.from ? startOfDay(filters.from) : undefined;
   const until = filters.to ? startOfDay(filters.to, 1) : undefined;
   if (since) params.set('since', since);

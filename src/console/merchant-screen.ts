@@ -90,8 +90,9 @@ export class ConsoleMerchant extends ConsoleScreen {
     if (!confirmed) return;
     this.busy = true;
     try {
-      this.newSecret = (await this.api.rollSecretKey(this.merchantId, minutes * 60)).secretKey;
-      this.announce(this.t('keyRolled'));
+      const rolled = await this.api.rollSecretKey(this.merchantId, minutes * 60);
+      this.newSecret = rolled.secretKey;
+      this.announce(this.t('keyRolled', { at: this.date(rolled.previousKeyExpiresAt) }));
       await this.load();
     } catch (error) {
       if (!this.sessionEnded(error)) this.error = this.errorText(error);
@@ -114,7 +115,7 @@ export class ConsoleMerchant extends ConsoleScreen {
           </tr>
         </thead>
         <tbody>
-          ${merchant.secretKeys.map(
+          ${(merchant.secretKeys ?? []).map(
             (key) =>
               html`<tr>
                 <th scope="row"><code>${key.prefix}…</code></th>

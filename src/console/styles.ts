@@ -383,10 +383,10 @@ export const consoleStyles = css`
     word-break: break-all;
   }
   td.time {
-    min-width: 7rem;
+    min-width: 9rem;
   }
   pre.detail {
-    min-width: 12rem;
+    min-width: 10rem;
     margin: 0;
     font-size: 0.82rem;
     white-space: pre-wrap;

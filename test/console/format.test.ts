@@ -98,7 +98,7 @@ describe('console formatting (src/console/format.ts)', () => {
     );
 
     assert.equal(params.get('accountId'), 'acct_demo');
-    assert.equal(params.get('action'), 'card.*');
+    assert.equal(params.get('action'), 'card.');
     assert.equal(params.get('since'), new Date(2026, 0, 1).toISOString());
     assert.equal(params.get('until'), new Date(2026, 1, 1).toISOString());
     assert.equal(params.get('cursor'), 'c1');

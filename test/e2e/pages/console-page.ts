@@ -58,6 +58,19 @@ export class ConsolePage {
     });
   }
 
+  /** All the text on screen, inside shadow roots too. */
+  async deepText(): Promise<string> {
+    return this.page.evaluate(() => {
+      const walk = (node: Node): string =>
+        node instanceof Element && node.shadowRoot
+          ? walk(node.shadowRoot)
+          : node.nodeType === Node.TEXT_NODE
+            ? (node.textContent ?? '')
+            : [...node.childNodes].map(walk).join(' ');
+      return walk(document.body);
+    });
+  }
+
   // ── session ──
 
   async signIn(adminKey: string): Promise<void> {
@@ -217,8 +230,9 @@ export class ConsolePage {
     await expect(this.auditRows().first()).toBeVisible();
     return this.auditRows().evaluateAll((rows) =>
       rows.map((row) => {
-        const cells = [...row.children].map((cell) => cell.textContent?.trim() ?? '');
-        return `${cells[1]} ${cells[2]}`;
+        const actor = row.querySelector('td:nth-child(2) code')?.textContent?.trim();
+        const action = row.querySelector('th code')?.textContent?.trim();
+        return `${actor} ${action}`;
       }),
     );
   }
