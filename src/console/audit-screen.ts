@@ -137,7 +137,7 @@ export class ConsoleAudit extends ConsoleScreen {
   private renderRow(event: AuditEvent): TemplateResult {
     const detail = detailText(event.detail);
     return html`<tr>
-      <td class="time">${this.date(event.at)}</td>
+      <th scope="row" class="time">${this.date(event.at)}</th>
       <td>
         <code class="nowrap">${event.actor}</code>
         ${
@@ -146,16 +146,18 @@ export class ConsoleAudit extends ConsoleScreen {
             : nothing
         }
       </td>
-      <th scope="row" class="nowrap"><code>${event.action}</code></th>
-      <td>${this.idLinks(event)}</td>
-      <td>${detail ? html`<pre class="detail">${detail}</pre>` : nothing}</td>
+      <td>
+        <code class="action">${event.action}</code>
+        ${detail ? html`<pre class="detail">${detail}</pre>` : nothing}
+      </td>
+      <td class="ids">${this.idLinks(event)}</td>
     </tr>`;
   }
 
   private renderTable(events: AuditEvent[]): TemplateResult {
     if (events.length === 0) return html`<p class="notice">${this.t('noEvents')}</p>`;
     return html`<div class="table-wrap" role="region" aria-labelledby="events-caption" tabindex="0">
-        <table>
+        <table class="audit">
           <caption id="events-caption">
             ${this.t('eventsCaption')}
           </caption>
@@ -165,7 +167,6 @@ export class ConsoleAudit extends ConsoleScreen {
               <th scope="col">${this.t('colActor')}</th>
               <th scope="col">${this.t('colAction')}</th>
               <th scope="col">${this.t('colIds')}</th>
-              <th scope="col">${this.t('colDetail')}</th>
             </tr>
           </thead>
           <tbody>

@@ -382,12 +382,22 @@ export const consoleStyles = css`
     user-select: all;
     word-break: break-all;
   }
-  td.time {
-    min-width: 9rem;
+  table.audit thead th {
+    white-space: normal;
+  }
+  th.time {
+    min-width: 8.5rem;
+    font-weight: 400;
+  }
+  code.action {
+    font-weight: 700;
+    white-space: nowrap;
+  }
+  td.ids {
+    min-width: 11rem;
   }
   pre.detail {
-    min-width: 10rem;
-    margin: 0;
+    margin: 4px 0 0;
     font-size: 0.82rem;
     white-space: pre-wrap;
     word-break: break-all;

@@ -231,7 +231,7 @@ export class ConsolePage {
     return this.auditRows().evaluateAll((rows) =>
       rows.map((row) => {
         const actor = row.querySelector('td:nth-child(2) code')?.textContent?.trim();
-        const action = row.querySelector('th code')?.textContent?.trim();
+        const action = row.querySelector('code.action')?.textContent?.trim();
         return `${actor} ${action}`;
       }),
     );
