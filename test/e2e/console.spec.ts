@@ -133,6 +133,7 @@ test.describe('operator console', () => {
     expect(enrolUrl).toMatch(new RegExp(`^${world.issuer.url}/e/[A-Za-z0-9_-]{22,64}$`));
     await expect(desk.page.locator('console-enrolment [role="timer"]')).toHaveText(/1[45]:\d\d/);
     const payer = await phone(browser);
+    await desk.snapPart(desk.page.locator('console-enrolment'), 'enrolment');
     await payer.enrol(enrolUrl, 'Ji-woo’s card');
 
     // The account page sees the new card by itself and puts it in the table.
@@ -140,6 +141,15 @@ test.describe('operator console', () => {
     await expect(desk.cardRow('Ji-woo’s card')).toContainText(/Test card/);
     await expect(desk.qr()).toBeHidden();
     await desk.snap('account-with-card');
+    await desk.snapPart(desk.idCheck(), 'id-check');
+    await desk
+      .cardRow('Ji-woo’s card')
+      .getByRole('button', { name: /Revoke/ })
+      .click();
+    await expect(desk.dialog()).toBeVisible();
+    await desk.snapPart(desk.dialog(), 'revoke-dialog');
+    await desk.page.keyboard.press('Escape');
+    await expect(desk.dialog()).toBeHidden();
     await desk.revokeCard('Ji-woo’s card');
     await expect(desk.cardRow('Ji-woo’s card')).toContainText(/Revoked/);
     await expect(desk.liveRegion()).toHaveText(/revoked/);
@@ -152,6 +162,7 @@ test.describe('operator console', () => {
     await expect(desk.heading()).toHaveText('Audit log');
     const lines = await desk.auditLines();
     await desk.snap('audit-account');
+    await desk.snapPart(desk.page.locator('console-audit .table-wrap'), 'audit');
     // Newest first: each step of the desk, by the operator's key label; the phone's own step too.
     expect(lines).toEqual([
       `admin:${label} card.revoked`,
@@ -282,6 +293,42 @@ test.describe('operator console', () => {
     expect(await replay('GET', '/v1/console/session')).toBe(401);
     expect(await replay('GET', '/v1/accounts')).toBe(401);
     expect(await replay('POST', '/v1/accounts')).toBe(401);
+  });
+
+  test('names, notes and audit details with markup are shown as text, never run', async ({
+    browser,
+  }) => {
+    const payload = '<img src=x onerror="window.__pwned=1">';
+    const account = await adminCall<{ id: string }>(world, 'POST', '/v1/accounts', {
+      displayName: `Kim ${payload}`,
+      idCheck: { documentType: 'other', numberEnding: '12', note: payload },
+    });
+    const merchant = await adminCall<{ id: string }>(world, 'POST', '/v1/merchants', {
+      name: `Shop ${payload}`,
+      allowedOrigins: [],
+    });
+    expect([account.status, merchant.status]).toEqual([201, 201]);
+    const desk = await openDesk(browser);
+    await desk.signIn(ADMIN_KEY);
+
+    await desk.goto(`/console/accounts/${account.body.id}`);
+    await expect(desk.heading()).toHaveText(`Kim ${payload}`);
+    await expect(desk.idCheck()).toContainText(payload);
+    await desk.goto(`/console/audit?merchantId=${merchant.body.id}`);
+    await expect(desk.auditRows().first()).toContainText(payload.replaceAll('"', '\\"'));
+    await desk.goto('/console/merchants');
+    await expect(desk.page.locator('console-merchants tbody')).toContainText(payload);
+
+    const injected = await desk.page.evaluate(() => {
+      const images = (root: Document | ShadowRoot): number =>
+        root.querySelectorAll('img').length +
+        [...root.querySelectorAll('*')].reduce(
+          (n, element) => n + (element.shadowRoot ? images(element.shadowRoot) : 0),
+          0,
+        );
+      return { images: images(document), pwned: (window as { __pwned?: number }).__pwned };
+    });
+    expect(injected).toEqual({ images: 0, pwned: undefined });
   });
 
   test('every screen lands on itself after a reload, focus moves to each new screen’s heading, and it works from the keyboard', async ({

@@ -5,7 +5,7 @@
  */
 import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { decodeQrPng } from '../support/qr.js';
-import { snap } from '../support/screens.js';
+import { snap, snapPart } from '../support/screens.js';
 
 export interface NewAccountForm {
   displayName: string;
@@ -239,5 +239,10 @@ export class ConsolePage {
 
   async snap(state: string): Promise<void> {
     await snap(this.page, `${this.name}-${state}`);
+  }
+
+  /** A picture of one part of the screen (`console-part-<name>.png`, for docs/images). */
+  async snapPart(part: Locator, name: string): Promise<void> {
+    await snapPart(part, `${this.name}-part-${name}`);
   }
 }
