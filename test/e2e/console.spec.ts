@@ -260,6 +260,8 @@ test.describe('operator console', () => {
     expect(created.status).toBe(201);
     await desk.signIn(created.body.key);
     await expect(desk.signedInAs()).toHaveText('Signed in as desk-2');
+    // The accounts screen has had its answer: nothing of this session is in flight.
+    await expect(desk.accountRows().first()).toBeVisible();
     expect(
       (await adminCall(world, 'POST', `/v1/admin-keys/${created.body.id}/revoke`)).status,
     ).toBe(200);
@@ -339,11 +341,11 @@ test.describe('operator console', () => {
     await desk.page.keyboard.type(ADMIN_KEY);
     await desk.page.keyboard.press('Enter');
     await expect(desk.heading()).toHaveText('Accounts');
-    expect(await desk.focused()).toEqual({ tag: 'h1', text: 'Accounts' });
+    await expect.poll(() => desk.focused()).toEqual({ tag: 'h1', text: 'Accounts' });
 
     await desk.menu(/^Audit log$/);
     await expect(desk.heading()).toHaveText('Audit log');
-    expect(await desk.focused()).toEqual({ tag: 'h1', text: 'Audit log' });
+    await expect.poll(() => desk.focused()).toEqual({ tag: 'h1', text: 'Audit log' });
     await desk.page.goBack();
     await expect(desk.heading()).toHaveText('Accounts');
 
