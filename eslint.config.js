@@ -46,6 +46,8 @@ export default tseslint.config(
       'playwright-report/',
       'bench/results/',
       'test/fixtures/',
+      // The framework examples' Vite builds (examples/*/dist), not source.
+      'examples/*/dist/',
     ],
   },
   js.configs.recommended,
@@ -109,6 +111,19 @@ export default tseslint.config(
         { selector: 'TSParameterProperty', message: 'No parameter properties.' },
       ],
     },
+  },
+  {
+    // A promise nobody awaits loses its errors and its ordering (a rate limit that never
+    // throws, a write that lands after the answer): type-aware, for the source only.
+    files: ['src/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        // The layering probes of test/tooling/import-direction.test.ts are linted as text.
+        projectService: { allowDefaultProject: ['src/*/layering-probe.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
   },
   {
     // Size limits that keep an area's rooms small (docs/architecture.md "Conventions").

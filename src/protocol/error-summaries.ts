@@ -33,6 +33,8 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   enrollment_expired: 'The enrolment code expired or was already used.',
   limit_exceeded: "The payment would exceed the account's monthly limit.",
   account_frozen: 'The account is frozen: it pays nothing until an operator unfreezes it.',
+  risk_declined:
+    "The issuer's risk policy refused this payment (the reasons are in the audit log, not on the wire).",
   card_revoked:
     'The card was revoked. Used in notices and the audit log; the phone is answered authentication_failed.',
   currency_not_supported:
@@ -47,4 +49,6 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   nfc_unavailable: 'Web NFC is not available or was not allowed.',
   aborted: 'The operation was aborted (reset, detach or a newer start).',
   internal_error: 'An unexpected fault; nothing was changed.',
+  service_unavailable:
+    "The issuer's database cannot be reached for a moment; retry after `Retry-After` seconds.",
 };

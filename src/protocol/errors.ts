@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   limit_exceeded: { status: 422 },
   currency_not_supported: { status: 422 },
   account_frozen: { status: 422 },
+  risk_declined: { status: 422 },
   card_revoked: { status: 403 },
   slow_down: { status: 429 },
   rate_limited: { status: 429 },
@@ -44,6 +45,7 @@ export const ERROR_CODES = {
   nfc_unavailable: { status: 0 },
   aborted: { status: 0 },
   internal_error: { status: 500 },
+  service_unavailable: { status: 503 },
 } as const satisfies Record<string, { status: number }>;
 
 /** A stable, snake_case error code. */

@@ -22,10 +22,11 @@ import {
 import { HandoffService } from './domain/handoffs.js';
 import { MerchantService } from './domain/merchants.js';
 import { SILENT_NOTIFIER, type Notifier } from './domain/notifier.js';
-import { ALLOW_ALL_POLICY, type PaymentPolicy } from './domain/policy.js';
+import type { PaymentPolicy } from './domain/policy.js';
+import { RiskPolicy, type RiskPolicyConfig } from './domain/risk.js';
 import { SigningKeys } from './keys.js';
 import type { ExchangeRates } from './limits.js';
-import type { Store } from './store/types.js';
+import { sharedFeatures, type Store } from './store/types.js';
 import { parseAttestationRoots, type AttestationRoot } from './webauthn/attestation.js';
 
 export { DEFAULT_RATE_LIMITS, type MissScope, type RateLimits } from './domain/context.js';
@@ -43,8 +44,13 @@ export interface IssuerOptions {
   /** Life of a hand-off code in ms (default 60 s); shorter only for tests. */
   handoffTtlMs?: number;
   rateLimits?: Partial<RateLimits>;
-  /** Checks every verified approval before it settles; default: allow all. */
+  /**
+   * Checks every verified approval before it settles. Default: the risk policy (`RiskPolicy`)
+   * with `riskPolicy`'s thresholds.
+   */
   policy?: PaymentPolicy;
+  /** Thresholds of the default risk policy (`loadRiskPolicy(file)`); default: the defaults. */
+  riskPolicy?: RiskPolicyConfig;
   /** Told after every attempt in which a card was identified; default: no one. */
   notifier?: Notifier;
   /** Where survivable faults are reported; default: nowhere. */
@@ -85,6 +91,7 @@ export class Issuer {
   readonly confirmation: ConfirmationService;
   private readonly ctx: DomainContext;
   private sweeper: NodeJS.Timeout | undefined;
+  private stopListening: (() => Promise<void>) | undefined;
 
   private constructor(options: IssuerOptions) {
     const url = new URL(options.publicUrl);
@@ -107,7 +114,7 @@ export class Issuer {
       config: this.config,
       keys: this.keys,
       rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
-      policy: options.policy ?? ALLOW_ALL_POLICY,
+      policy: options.policy ?? new RiskPolicy(this.store, options.riskPolicy),
       notifier: options.notifier ?? SILENT_NOTIFIER,
       logger: options.logger ?? SILENT_LOGGER,
       exchangeRates: options.exchangeRates,
@@ -125,10 +132,21 @@ export class Issuer {
     this.confirmation = new ConfirmationService(this.ctx, this.merchants, this.checkout);
   }
 
-  /** Opens the issuer over `store`: loads or creates signing keys. */
+  /**
+   * Opens the issuer over `store`: loads or creates signing keys; with a store several processes
+   * share, also listens to every process's events.
+   */
   static async create(options: IssuerOptions): Promise<Issuer> {
     const issuer = new Issuer(options);
     await issuer.keys.init(issuer.now());
+    const shared = sharedFeatures(issuer.store);
+    if (shared) {
+      const hub = issuer.ctx.hub;
+      issuer.stopListening = await shared.subscribeEvents(
+        (event) => hub.publish(event),
+        () => hub.resync(),
+      );
+    }
     return issuer;
   }
 
@@ -143,18 +161,18 @@ export class Issuer {
   }
 
   /** Throws `rate_limited` with Retry-After when `key` is over the `bucket` rule. */
-  rateLimit(bucket: keyof RateLimits, key: string): void {
-    this.ctx.rateLimit(bucket, key);
+  async rateLimit(bucket: keyof RateLimits, key: string): Promise<void> {
+    await this.ctx.rateLimit(bucket, key);
   }
 
   /** `rate_limited` before any look-up when client `key` (or the issuer) has no code misses left. */
-  checkMisses(key: string, scope: MissScope): void {
-    this.ctx.checkMisses(key, scope);
+  async checkMisses(key: string, scope: MissScope): Promise<void> {
+    await this.ctx.checkMisses(key, scope);
   }
 
   /** Counts one code miss of client `key` (and of the issuer, for a user-code claim). */
-  countMiss(key: string, scope: MissScope): void {
-    this.ctx.countMiss(key, scope);
+  async countMiss(key: string, scope: MissScope): Promise<void> {
+    await this.ctx.countMiss(key, scope);
   }
 
   /** Reports survivable domain faults (a failing notifier) to `logger` from now on. */
@@ -162,20 +180,36 @@ export class Issuer {
     this.ctx.logger = logger;
   }
 
-  /** Starts the expiry sweeper (every `intervalMs`). */
+  /** Starts the expiry sweeper (every `intervalMs`); a sweep never overlaps the previous one. */
   startSweeper(intervalMs = 1000): void {
-    this.sweeper ??= setInterval(() => void this.sweep(), intervalMs);
+    let running = false;
+    this.sweeper ??= setInterval(() => {
+      if (running) return;
+      running = true;
+      this.sweep()
+        .catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'sweep failed'))
+        .finally(() => (running = false));
+    }, intervalMs);
     this.sweeper.unref();
   }
 
   /**
    * Expires due sessions, drops stale rate-limit state, reloads signing keys (another process may
    * have rotated), and writes the summaries of dropped refused-step audit rows whose minute ended.
+   * With several processes on one database, expiry runs on one of them at a time.
    */
   async sweep(): Promise<number> {
     const now = this.now();
-    const expired = await this.checkout.sweepExpired(now);
-    this.ctx.limiter.sweep(now);
+    const shared = sharedFeatures(this.store);
+    const expire = async () => {
+      const expired = await this.checkout.sweepExpired(now);
+      await this.ctx.sweepBuckets(now);
+      return expired;
+    };
+    const expired = shared
+      ? ((await shared.withTryAdvisoryLock('dualpay-sweeper', expire)) ?? 0)
+      : await expire();
+    this.checkout.forgetOldPolls(now);
     await this.ctx.flushRefusalAudits();
     await this.keys.refresh(now);
     return expired;
@@ -185,6 +219,8 @@ export class Issuer {
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
+    await this.stopListening?.();
+    this.stopListening = undefined;
     await this.ctx.flushRefusalAudits(true);
   }
 

@@ -10,12 +10,15 @@ import {
 } from '../../src/protocol/index.js';
 
 describe('ERROR_CODES', () => {
-  it('are snake_case with a summary and a 4xx, 500 or client-only status', () => {
+  it('are snake_case with a summary and a 4xx, 500, 503 or client-only status', () => {
     for (const [code, { status }] of Object.entries(ERROR_CODES)) {
       const summary = ERROR_SUMMARIES[code as keyof typeof ERROR_CODES];
       assert.match(code, /^[a-z]+(_[a-z]+)*$/);
       assert.ok(summary.length > 10, code);
-      assert.ok(status === 0 || status === 500 || (status >= 400 && status < 500), code);
+      assert.ok(
+        status === 0 || status === 500 || status === 503 || (status >= 400 && status < 500),
+        code,
+      );
     }
   });
 

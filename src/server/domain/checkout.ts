@@ -54,7 +54,7 @@ export class CheckoutService {
     const description =
       v.optionalText(body.description, 'description', { min: 0, max: 500, multiline: true }) ?? '';
     const metadata = v.metadata(body.metadata);
-    this.ctx.rateLimit('sessionCreate', merchant.id);
+    await this.ctx.rateLimit('sessionCreate', merchant.id);
 
     const requestHash = sha256Hex(stableJson({ amount, currency, orderId, description, metadata }));
     const now = this.ctx.now();
@@ -87,6 +87,7 @@ export class CheckoutService {
       settlementToken: null,
       errorCode: null,
       eventSeq: 0,
+      pageNetwork: null,
     };
     const audit = this.ctx.auditEntry(actor, 'session.created', id, { amount, currency, orderId });
     const result = await this.ctx.store.createSession(record, audit);
@@ -234,7 +235,7 @@ export class CheckoutService {
     return (await this.end(id, ['open', 'claimed'], 'expired', { actor: 'system' }, { now })).ok;
   }
 
-  /** Expires every due session; forgets poll times of sessions that are long over. */
+  /** Expires every due session. */
   async sweepExpired(now: number): Promise<number> {
     let expired = 0;
     for (;;) {
@@ -242,9 +243,13 @@ export class CheckoutService {
       for (const id of ids) if (await this.expire(id, now)) expired++;
       if (ids.length < 500) break;
     }
+    return expired;
+  }
+
+  /** Forgets this process's poll times of sessions that are long over. */
+  forgetOldPolls(now: number): void {
     for (const [id, at] of this.lastPollAt) {
       if (now - at > SESSION_TTL_MS) this.lastPollAt.delete(id);
     }
-    return expired;
   }
 }

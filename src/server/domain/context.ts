@@ -7,8 +7,14 @@ import { HttpError } from '../errors.js';
 import { EventHub } from '../events.js';
 import type { SigningKeys } from '../keys.js';
 import type { ExchangeRates } from '../limits.js';
-import { RateLimiter, clientKey, type RateRule } from '../rate-limit.js';
-import type { Actor, AuditEntry, SessionRecord, Store } from '../store/types.js';
+import { RateLimiter, clientKey, type RateRule, type TokenBuckets } from '../rate-limit.js';
+import {
+  sharedFeatures,
+  type Actor,
+  type AuditEntry,
+  type SessionRecord,
+  type Store,
+} from '../store/types.js';
 import type { Notifier } from './notifier.js';
 import type { PaymentPolicy } from './policy.js';
 import { RefusalAuditBudget, isRefusedStep } from './refusal-audit.js';
@@ -101,7 +107,10 @@ export class DomainContext {
   readonly exchangeRates: ExchangeRates | undefined;
   logger: DomainLogger;
   readonly hub = new EventHub();
+  /** This process's token buckets. */
   readonly limiter = new RateLimiter();
+  /** Buckets every process shares, when the store has them (several processes on PostgreSQL). */
+  private readonly sharedBuckets: TokenBuckets | null;
   private readonly refusalAudits = new RefusalAuditBudget();
 
   constructor(parts: ContextParts) {
@@ -114,11 +123,38 @@ export class DomainContext {
     this.notifier = parts.notifier;
     this.logger = parts.logger;
     this.exchangeRates = parts.exchangeRates;
+    const shared = sharedFeatures(parts.store);
+    this.sharedBuckets = shared
+      ? {
+          take: (key, rule, now) => shared.takeRateToken(key, rule, now),
+          peek: (key, rule, now) => shared.peekRateToken(key, rule, now),
+          sweep: (now) => shared.sweepRateBuckets(now - 10 * 60_000),
+        }
+      : null;
+  }
+
+  /**
+   * Where `bucket` is counted: in the store, shared by every process, when the store offers it;
+   * except session creations, a throughput throttle checked thousands of times a second, which
+   * each process counts on its own (docs/protocol.md "Rate limits").
+   */
+  private buckets(bucket: keyof RateLimits): TokenBuckets {
+    return bucket === 'sessionCreate' || !this.sharedBuckets ? this.limiter : this.sharedBuckets;
+  }
+
+  /** Forgets idle buckets, here and (on one process at a time) in the store. */
+  async sweepBuckets(now: number): Promise<void> {
+    this.limiter.sweep(now);
+    await this.sharedBuckets?.sweep(now);
   }
 
   /** Throws `rate_limited` with Retry-After when `key` is over the `bucket` rule. */
-  rateLimit(bucket: keyof RateLimits, key: string): void {
-    const wait = this.limiter.take(`${bucket}:${key}`, this.rateLimits[bucket], this.now());
+  async rateLimit(bucket: keyof RateLimits, key: string): Promise<void> {
+    const wait = await this.buckets(bucket).take(
+      `${bucket}:${key}`,
+      this.rateLimits[bucket],
+      this.now(),
+    );
     if (wait > 0) throw rateLimited(wait);
   }
 
@@ -127,23 +163,31 @@ export class DomainContext {
    * code misses left, or, for a user-code claim, the issuer has none (a guesser spread over many
    * addresses empties the issuer's budget, not each address's).
    */
-  checkMisses(key: string, scope: MissScope): void {
+  async checkMisses(key: string, scope: MissScope): Promise<void> {
     const now = this.now();
     const wait = Math.max(
-      this.limiter.peek(`codeMiss:${key}`, this.rateLimits.codeMiss, now),
+      await this.buckets('codeMiss').peek(`codeMiss:${key}`, this.rateLimits.codeMiss, now),
       scope === 'userCodeClaim'
-        ? this.limiter.peek('userCodeMissGlobal', this.rateLimits.userCodeMissGlobal, now)
+        ? await this.buckets('userCodeMissGlobal').peek(
+            'userCodeMissGlobal',
+            this.rateLimits.userCodeMissGlobal,
+            now,
+          )
         : 0,
     );
     if (wait > 0) throw rateLimited(wait);
   }
 
   /** Spends one miss of client `key` (and of the issuer, for a user-code claim). */
-  countMiss(key: string, scope: MissScope): void {
+  async countMiss(key: string, scope: MissScope): Promise<void> {
     const now = this.now();
-    this.limiter.take(`codeMiss:${key}`, this.rateLimits.codeMiss, now);
+    await this.buckets('codeMiss').take(`codeMiss:${key}`, this.rateLimits.codeMiss, now);
     if (scope === 'userCodeClaim') {
-      this.limiter.take('userCodeMissGlobal', this.rateLimits.userCodeMissGlobal, now);
+      await this.buckets('userCodeMissGlobal').take(
+        'userCodeMissGlobal',
+        this.rateLimits.userCodeMissGlobal,
+        now,
+      );
     }
   }
 
@@ -155,7 +199,18 @@ export class DomainContext {
     detail?: Record<string, unknown>,
     at = this.now(),
   ): AuditEntry {
-    return { ...actor, at, action, sessionId, detail };
+    // Ids in the detail are also the row's own columns (the audit API filters by them).
+    const id = (key: string) => (typeof detail?.[key] === 'string' ? detail[key] : undefined);
+    return {
+      ...actor,
+      at,
+      action,
+      sessionId,
+      accountId: id('accountId'),
+      cardId: id('cardId'),
+      merchantId: id('merchantId'),
+      detail,
+    };
   }
 
   /**

@@ -3,6 +3,7 @@
  * NFC, link, or the typed user code), claiming one (which binds the phone by its cookie), and
  * finding the session a phone request is about.
  */
+import { networkOf } from '../rate-limit.js';
 import {
   generateHandoffCode,
   generateUserCode,
@@ -35,9 +36,12 @@ export class HandoffService {
     this.checkout = checkout;
   }
 
-  /** `POST /v1/checkout-sessions/:id/handoffs`: a fresh code; earlier codes die. */
-  async createHandoff(session: SessionRecord): Promise<Handoff> {
-    this.ctx.rateLimit('handoffCreate', session.id);
+  /**
+   * `POST /v1/checkout-sessions/:id/handoffs`: a fresh code; earlier codes die. `pageIp` is the
+   * merchant page's address: its network is kept for the risk policy (page and phone together).
+   */
+  async createHandoff(session: SessionRecord, pageIp?: string): Promise<Handoff> {
+    await this.ctx.rateLimit('handoffCreate', session.id);
     const now = this.ctx.now();
     const code = generateHandoffCode();
     let userCode = generateUserCode();
@@ -57,6 +61,7 @@ export class HandoffService {
         claimedAt: null,
       },
       now,
+      networkOf(pageIp),
     );
     if (!result.ok) throw refusalError(result, now);
     const { publicUrl } = this.ctx.config;

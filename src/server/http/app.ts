@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { HttpError } from '../errors.js';
+import { StoreUnavailableError } from '../store/errors.js';
 import type { Issuer } from '../issuer.js';
 import { parseJsonBody } from './body.js';
 import {
@@ -101,6 +102,12 @@ export function redactPath(url: string): string {
 /** Turns any failure into the documented error answer; only genuine faults are 500. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
+  if (error instanceof StoreUnavailableError) {
+    return new HttpError('service_unavailable', "The issuer's database is unavailable; try again", {
+      headers: { 'retry-after': '1' },
+      cause: error,
+    });
+  }
   const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
   const mapped = code ? FASTIFY_ERRORS[code] : undefined;
   if (mapped) return new HttpError(mapped, undefined, { cause: error });

@@ -21,11 +21,12 @@ export async function underMissBudget<T>(
   step: () => Promise<T>,
 ): Promise<T> {
   const key = clientKey(request.ip);
-  issuer.checkMisses(key, scope);
+  await issuer.checkMisses(key, scope);
   try {
     return await step();
   } catch (error) {
-    if (error instanceof HttpError && error.code === 'not_found') issuer.countMiss(key, scope);
+    if (error instanceof HttpError && error.code === 'not_found')
+      await issuer.countMiss(key, scope);
     throw error;
   }
 }

@@ -85,6 +85,80 @@ function lastEventIdOf(request: FastifyRequest): number | null {
   return Number(raw);
 }
 
+/** One open stream: sends each event once, in order, and ends after a terminal one. */
+class SessionStream {
+  lastSent: number;
+  private ended = false;
+  private chain = Promise.resolve();
+  private unsubscribe: () => void = () => undefined;
+
+  private readonly issuer: Issuer;
+  private readonly streams: SseStreams;
+  private readonly response: ServerResponse;
+  private readonly session: SessionRecord;
+
+  constructor(
+    issuer: Issuer,
+    streams: SseStreams,
+    response: ServerResponse,
+    session: SessionRecord,
+    lastEventId: number | null,
+  ) {
+    this.issuer = issuer;
+    this.streams = streams;
+    this.response = response;
+    this.session = session;
+    this.lastSent = lastEventId ?? 0;
+  }
+
+  listen(unsubscribe: () => void): void {
+    this.unsubscribe = unsubscribe;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.unsubscribe();
+    this.streams.delete(this.response);
+    this.response.end();
+  }
+
+  /** Queues `work` after what is queued; a failure ends the stream. */
+  private then(work: () => Promise<void>): void {
+    this.chain = this.chain.then(work).catch(() => this.end());
+  }
+
+  enqueue(seq: number, state: { status: SessionStatus; errorCode: ErrorCode | null }): void {
+    this.then(() => this.send(seq, state));
+  }
+
+  /** Queues every stored event after the last one sent (a resume, or a missed feed). */
+  catchUp(): void {
+    this.then(async () => {
+      const events = await this.issuer.store.listEventsAfter(this.session.id, this.lastSent);
+      for (const event of events) await this.send(event.seq, event);
+    });
+  }
+
+  private async send(
+    seq: number,
+    state: { status: SessionStatus; errorCode: ErrorCode | null },
+  ): Promise<void> {
+    if (this.ended || seq <= this.lastSent) return;
+    this.lastSent = seq;
+    const current = (await this.issuer.store.getSession(this.session.id)) ?? this.session;
+    const data = await this.issuer.checkout.toPublicSession(current, state);
+    if (this.ended) return;
+    this.response.write(`id: ${seq}\nevent: session\ndata: ${JSON.stringify(data)}\n\n`);
+    if (isTerminalSessionStatus(state.status)) this.end();
+  }
+
+  /** Resolves when everything queued so far was sent. */
+  async drained(): Promise<void> {
+    await this.chain;
+  }
+}
+
 export async function streamSessionEvents(
   issuer: Issuer,
   streams: SseStreams,
@@ -109,54 +183,33 @@ export async function streamSessionEvents(
   });
   response.write(`retry: ${SSE_RETRY_MS}\n\n`);
 
-  let lastSent = lastEventId ?? 0;
-  let ended = false;
+  const stream = new SessionStream(issuer, streams, response, session, lastEventId);
   let ready = false;
   const pending: SessionEventRecord[] = [];
-
-  const end = (): void => {
-    if (ended) return;
-    ended = true;
-    unsubscribe();
-    streams.delete(response);
-    response.end();
-  };
-
-  const send = async (
-    seq: number,
-    state: { status: SessionStatus; errorCode: ErrorCode | null },
-  ) => {
-    if (ended || seq <= lastSent) return;
-    lastSent = seq;
-    const current = (await issuer.store.getSession(session.id)) ?? session;
-    const data = await issuer.checkout.toPublicSession(current, state);
-    if (ended) return;
-    response.write(`id: ${seq}\nevent: session\ndata: ${JSON.stringify(data)}\n\n`);
-    if (isTerminalSessionStatus(state.status)) end();
-  };
-
-  let chain = Promise.resolve();
-  const enqueue = (event: SessionEventRecord): void => {
-    chain = chain.then(() => send(event.seq, event)).catch(() => end());
-  };
-
-  const unsubscribe = issuer.hub.subscribe(session.id, (event) => {
-    if (ready) enqueue(event);
-    else pending.push(event);
-  });
-  request.raw.on('close', end);
+  stream.listen(
+    issuer.hub.subscribe(
+      session.id,
+      (event) => {
+        if (ready) stream.enqueue(event.seq, event);
+        else pending.push(event);
+      },
+      // The cross-process feed was interrupted: read what this stream may have missed.
+      () => stream.catchUp(),
+    ),
+  );
+  request.raw.on('close', () => stream.end());
   streams.add(response, session.id);
 
   if (lastEventId === null) {
     const current = (await issuer.checkout.loadSession(session.id)) ?? session;
-    chain = chain.then(() => send(current.eventSeq, current));
-  } else {
-    for (const event of await issuer.store.listEventsAfter(session.id, lastEventId)) enqueue(event);
-  }
+    stream.enqueue(current.eventSeq, current);
+  } else stream.catchUp();
   ready = true;
-  for (const event of pending) enqueue(event);
-  await chain;
+  for (const event of pending) stream.enqueue(event.seq, event);
+  await stream.drained();
   // A client resuming after the terminal event has nothing more to receive.
   const latest = await issuer.store.getSession(session.id);
-  if (latest && isTerminalSessionStatus(latest.status) && lastSent >= latest.eventSeq) end();
+  if (latest && isTerminalSessionStatus(latest.status) && stream.lastSent >= latest.eventSeq) {
+    stream.end();
+  }
 }

@@ -19,10 +19,14 @@ import type {
   MerchantKeyRecord,
   MerchantPatch,
   MerchantRecord,
+  RiskSignalQuery,
+  RiskSignals,
   SessionEventRecord,
   SessionRecord,
   SigningKeyRecord,
 } from './types.js';
+
+export { StoreUnavailableError } from './errors.js';
 
 /** Result of `createMerchant`: stored, or refused (nothing written) since the name key is taken. */
 export type CreateMerchantResult = { ok: true } | { ok: false; conflict: 'name_taken' };
@@ -203,7 +207,11 @@ export interface Store {
   getSession(id: string): Promise<SessionRecord | null>;
   getSessionByClientSecret(clientSecret: string): Promise<SessionRecord | null>;
   /** Adds a hand-off and supersedes earlier ones; the session must be open and unexpired. */
-  createHandoff(handoff: HandoffRecord, now: number): Promise<Outcome<{ handoff: HandoffRecord }>>;
+  createHandoff(
+    handoff: HandoffRecord,
+    now: number,
+    pageNetwork?: string | null,
+  ): Promise<Outcome<{ handoff: HandoffRecord }>>;
   getHandoff(codeHash: string): Promise<HandoffRecord | null>;
   /** Claimed hand-offs with this user code, newest first (the phone cookie picks the right one). */
   listClaimedHandoffsByUserCode(userCode: string): Promise<HandoffRecord[]>;
@@ -238,6 +246,8 @@ export interface Store {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Oldest first (tests and tools). */
   listAudit(filter?: { sessionId?: string }): Promise<AuditRecord[]>;
+  /** Counts the risk policy weighs for one approval (docs/operations.md "Risk policy"). */
+  riskSignals(query: RiskSignalQuery): Promise<RiskSignals>;
   /** Newest first, filtered and paged (the admin API). */
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
 
@@ -253,4 +263,47 @@ export interface Store {
   activateSigningKey(kid: string, now: number, expectedCurrentKid: string | null): Promise<boolean>;
   /** Replaces the stored private half of a key (sealing it at rest). */
   setSigningKeyPrivate(kid: string, privateKey: string): Promise<void>;
+}
+
+/**
+ * What a store shared by several issuer processes offers besides `Store` (the PostgreSQL store):
+ * events from every process, token buckets every process counts in, and a lock that lets one
+ * process at a time do a singleton job (the expiry sweeper).
+ */
+export interface SharedStoreFeatures {
+  /**
+   * Calls `onEvent` with every session event committed by any process; after a lost connection
+   * is back, calls `onReconnect` (events may have been missed: read them from the table).
+   * Resolves with the function that stops listening.
+   */
+  subscribeEvents(
+    onEvent: (event: SessionEventRecord) => void,
+    onReconnect: () => void,
+  ): Promise<() => Promise<void>>;
+  /** Token bucket `key`: 0 when one token was taken, else the seconds to wait. */
+  takeRateToken(
+    key: string,
+    rule: { perMinute: number; burst: number },
+    now: number,
+  ): Promise<number>;
+  /** Like `takeRateToken`, without taking one. */
+  peekRateToken(
+    key: string,
+    rule: { perMinute: number; burst: number },
+    now: number,
+  ): Promise<number>;
+  /** Drops buckets untouched since `olderThan` (epoch ms). */
+  sweepRateBuckets(olderThan: number): Promise<void>;
+  /** Runs `fn` only if this process holds the named lock meanwhile; else answers undefined. */
+  withTryAdvisoryLock<T>(name: string, fn: () => Promise<T>): Promise<T | undefined>;
+}
+
+/** The store's shared features, when it has them (a store several processes use at once). */
+export function sharedFeatures(store: Store): SharedStoreFeatures | null {
+  const candidate = store as Partial<SharedStoreFeatures>;
+  return typeof candidate.subscribeEvents === 'function' &&
+    typeof candidate.takeRateToken === 'function' &&
+    typeof candidate.withTryAdvisoryLock === 'function'
+    ? (store as unknown as SharedStoreFeatures)
+    : null;
 }

@@ -19,6 +19,7 @@ import {
   sessionRecord,
   withPayer,
 } from './fixtures.js';
+import { describeRiskSignals } from './risk-signals.js';
 
 export interface StoreUnderTest {
   store: Store;
@@ -295,6 +296,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeSessions(() => store);
     describeCodes(() => store);
     describeRecords(() => store);
+    describeRiskSignals(() => store);
   });
 }
 

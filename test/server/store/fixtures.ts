@@ -84,6 +84,7 @@ export function sessionRecord(
     settlementToken: null,
     errorCode: null,
     eventSeq: 0,
+    pageNetwork: null,
     ...overrides,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpError } from '../../errors.js';
+import { clientKey } from '../../rate-limit.js';
 import { CONSOLE_MAX_AGE_MS } from '../../domain/admins.js';
 import { actorOf, consoleTokenOf, requireIssuerOrigin, setConsoleCookie } from '../auth.js';
 
@@ -12,7 +13,7 @@ export const consoleSessionRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/v1/console/session', async (request, reply) => {
     requireIssuerOrigin(issuer, request);
-    issuer.rateLimit('consoleSignIn', request.ip);
+    await issuer.rateLimit('consoleSignIn', clientKey(request.ip));
     const { token, view } = await issuer.admins.signIn(request.body, actorOf(request, 'console'));
     setConsoleCookie(issuer, reply, token, CONSOLE_MAX_AGE_MS / 1000);
     reply.code(201);

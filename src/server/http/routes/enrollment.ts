@@ -21,7 +21,7 @@ export const enrollmentRoutes: FastifyPluginAsync = async (app) => {
     '/v1/enrollments/:code/registration-options',
     async (request) => {
       requireIssuerOrigin(issuer, request);
-      issuer.rateLimit('enrollment', clientKey(request.ip));
+      await issuer.rateLimit('enrollment', clientKey(request.ip));
       return underMissBudget(issuer, request, 'code', async () =>
         issuer.enrollment.getRegistrationOptions(enrollmentCode(request)),
       );
@@ -30,7 +30,7 @@ export const enrollmentRoutes: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: { code: string } }>('/v1/enrollments/:code/verify', async (request) => {
     requireIssuerOrigin(issuer, request);
-    issuer.rateLimit('enrollment', clientKey(request.ip));
+    await issuer.rateLimit('enrollment', clientKey(request.ip));
     return underMissBudget(issuer, request, 'code', async () =>
       issuer.enrollment.verifyEnrollment(
         enrollmentCode(request),

@@ -47,8 +47,8 @@ export const phoneRoutes: FastifyPluginAsync = async (app) => {
     requireIssuerOrigin(issuer, request);
     const { code } = request.params;
     const userCode = isHandoffCode(code) ? null : parseUserCode(code);
-    if (userCode) issuer.rateLimit('userCodeClaim', clientKey(request.ip));
-    else issuer.rateLimit('claim', clientKey(request.ip));
+    if (userCode) await issuer.rateLimit('userCodeClaim', clientKey(request.ip));
+    else await issuer.rateLimit('claim', clientKey(request.ip));
     const claimed = await underMissBudget(
       issuer,
       request,

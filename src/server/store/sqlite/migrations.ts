@@ -285,4 +285,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_action ON audit_log(action, id);
     `,
   },
+  {
+    version: 9,
+    name: 'risk signals: the page network of a session; indexes for card, merchant and phone history',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN page_network TEXT;
+      CREATE INDEX sessions_phone ON sessions(phone_token_hash, created_at)
+        WHERE phone_token_hash IS NOT NULL;
+      CREATE INDEX ledger_card ON ledger_entries(card_id, created_at);
+      CREATE INDEX ledger_account_merchant ON ledger_entries(account_id, merchant_id);
+      CREATE INDEX ledger_account_amount ON ledger_entries(account_id, limit_amount);
+      CREATE INDEX audit_failed_card ON audit_log(card_id, at) WHERE action = 'approval.failed';
+      CREATE INDEX audit_failed_account ON audit_log(account_id, at) WHERE action = 'approval.failed';
+    `,
+  },
 ];

@@ -136,6 +136,7 @@ export function toSession(row: Row): SessionRecord {
     settlementToken: strOrNull(row.settlement_token),
     errorCode: strOrNull(row.error_code) as ErrorCode | null,
     eventSeq: num(row.event_seq),
+    pageNetwork: strOrNull(row.page_network),
   };
 }
 

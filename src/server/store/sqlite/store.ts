@@ -107,14 +107,19 @@ export class SqliteStore extends SqliteRecords implements Store {
     return row ? rows.toSession(row) : null;
   }
 
-  async createHandoff(h: HandoffRecord, now: number): Promise<Outcome<{ handoff: HandoffRecord }>> {
+  async createHandoff(
+    h: HandoffRecord,
+    now: number,
+    pageNetwork: string | null = null,
+  ): Promise<Outcome<{ handoff: HandoffRecord }>> {
     return this.engine.write((): Outcome<{ handoff: HandoffRecord }> => {
-      const live = this.one(
-        "SELECT 1 FROM sessions WHERE id = ? AND status = 'open' AND expires_at > ?",
+      const live = this.run(
+        "UPDATE sessions SET page_network = COALESCE(?, page_network) WHERE id = ? AND status = 'open' AND expires_at > ?",
+        pageNetwork,
         h.sessionId,
         now,
       );
-      if (!live) throw new Refused('session_state', h.sessionId);
+      if (live.changes !== 1) throw new Refused('session_state', h.sessionId);
       this.run(
         'UPDATE handoffs SET superseded_at = ? WHERE session_id = ? AND superseded_at IS NULL',
         now,
