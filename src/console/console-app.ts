@@ -126,7 +126,7 @@ export class DualpayConsole extends LitElement {
     } catch (error) {
       // 401: already ended. Anything else: still signed in; say so.
       if ((error as { code?: string }).code !== 'unauthorized') {
-        this.announce(this.t('signOutFailed'));
+        void this.announce(this.t('signOutFailed'));
         return;
       }
     }
