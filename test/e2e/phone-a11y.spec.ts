@@ -3,9 +3,7 @@
  * critical), in English and Korean, light and dark, at 320 px without horizontal scrolling. `npm run screenshots` saves each
  * state this walk reaches (test/e2e/screenshots/phone-<lang>-<scheme>-<state>.png).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { SqliteStore } from '../../src/server/index.js';
 import {
   Phone,
@@ -15,34 +13,8 @@ import {
   request,
 } from '../server/support/harness.js';
 import { PhonePages } from './pages/phone-pages.js';
+import { axeViolations } from './support/axe.js';
 import { startWorld, type World } from './support/world.js';
-
-const axeSource = readFileSync(
-  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
-  'utf8',
-);
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  nodes: { target: string[] }[];
-}
-
-/** Every axe violation, with its impact (injected over CDP: the page's CSP allows no other way). */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run: (c: unknown, o: unknown) => Promise<{ violations: AxeViolation[] }> };
-      }
-    ).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  );
-}
 
 for (const locale of ['en-US', 'ko-KR'] as const) {
   for (const colorScheme of ['light', 'dark'] as const) {

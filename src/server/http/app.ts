@@ -22,8 +22,9 @@ import {
   httpServerOptions,
   type ConnectionSettings,
 } from './connections.js';
-import { defaultPhoneAssetsDir } from './pages.js';
+import { defaultConsoleAssetsDir, defaultPhoneAssetsDir } from './pages.js';
 import { adminRoutes } from './routes/admin.js';
+import { consolePageRoutes } from './routes/console-pages.js';
 import { consoleSessionRoutes } from './routes/console-session.js';
 import { merchantRoutes } from './routes/merchant.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -72,6 +73,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Directory of the built phone-page bundles. */
   phoneAssetsDir?: string;
+  /** Directory of the built operator-console bundle. */
+  consoleAssetsDir?: string;
 }
 
 const FASTIFY_ERRORS: Record<string, HttpError['code']> = {
@@ -212,6 +215,9 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
   void app.register(pageRoutes);
   void app.register(phonePageRoutes, {
     assetsDir: options.phoneAssetsDir ?? defaultPhoneAssetsDir(),
+  });
+  void app.register(consolePageRoutes, {
+    assetsDir: options.consoleAssetsDir ?? defaultConsoleAssetsDir(),
   });
   void app.register(phoneRoutes);
   void app.register(enrollmentRoutes);
