@@ -217,14 +217,15 @@ export class IssuerMetrics implements DomainObserver {
  * it); what is not a function passes through untouched.
  */
 export function instrumentStore<T extends object>(store: T, metrics: IssuerMetrics): T {
-  const wrapped = new Map<PropertyKey, unknown>();
+  // Keyed by the method itself, not its name: a method replaced on the store is timed as it is now.
+  const wrapped = new WeakMap<object, unknown>();
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || typeof property !== 'string') return value;
-      let timed = wrapped.get(property);
+      const method = value as (...args: unknown[]) => unknown;
+      let timed = wrapped.get(method);
       if (!timed) {
-        const method = value as (...args: unknown[]) => unknown;
         timed = (...args: unknown[]) => {
           const started = performance.now();
           const done = () => metrics.storeCall(property, (performance.now() - started) / 1000);
@@ -233,7 +234,7 @@ export function instrumentStore<T extends object>(store: T, metrics: IssuerMetri
           done();
           return result;
         };
-        wrapped.set(property, timed);
+        wrapped.set(method, timed);
       }
       return timed;
     },
