@@ -59,7 +59,8 @@ const ko: Record<PushMessageKey, string> = {
   optIn: '결제할 때마다 알림 받기',
   optInWorking: '알림을 켜는 중…',
   optInOn: '이 휴대폰은 결제할 때마다 알림을 받습니다.',
-  optInBlocked: '이 사이트의 알림이 차단되어 있습니다. 브라우저의 사이트 설정에서 알림을 허용하세요.',
+  optInBlocked:
+    '이 사이트의 알림이 차단되어 있습니다. 브라우저의 사이트 설정에서 알림을 허용하세요.',
   optInFailed: '알림을 켜지 못했습니다. 나중에 다시 시도하세요.',
   optInLate: '알림은 결제나 카드 등록 직후에만 켤 수 있습니다.',
   settledTitle: '{merchant}에 {amount} 결제됨',

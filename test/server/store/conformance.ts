@@ -20,6 +20,7 @@ import {
   withPayer,
 } from './fixtures.js';
 import { describePush } from './push.js';
+import { describeRecovery } from './recovery.js';
 import { describeRiskSignals } from './risk-signals.js';
 
 export interface StoreUnderTest {
@@ -299,6 +300,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeRecords(() => store);
     describeRiskSignals(() => store);
     describePush(() => store);
+    describeRecovery(() => store);
   });
 }
 
@@ -573,8 +575,8 @@ function describeCodes(storeOf: () => Store): void {
       const expired = await claim(store, second.codeHash, 'phone', second.expiresAt);
 
       assert.notEqual((await store.getHandoff(first.codeHash))?.supersededAt, null);
-      assert.equal(superseded.ok ? '' : superseded.conflict, 'handoff_dead');
-      assert.equal(expired.ok ? '' : expired.conflict, 'handoff_dead');
+      assert.equal(superseded.ok ? '' : superseded.conflict, 'handoff_superseded');
+      assert.equal(expired.ok ? '' : expired.conflict, 'handoff_expired');
       assert.equal((await store.getSession(record.id))?.status, 'open');
     });
 
@@ -636,6 +638,8 @@ function describeCodes(storeOf: () => Store): void {
           challenge: null,
           usedAt: null,
           createdAt: T0,
+          purpose: 'desk',
+          activatesAt: null,
         },
         audit('enrollment.created'),
       );
@@ -670,6 +674,8 @@ function describeCodes(storeOf: () => Store): void {
           challenge: null,
           usedAt: null,
           createdAt: T0,
+          purpose: 'desk',
+          activatesAt: null,
         },
         audit('enrollment.created'),
       );

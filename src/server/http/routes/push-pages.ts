@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpError } from '../../errors.js';
-import { WITH_HEAD, pageHeaders, readPhoneAsset, renderPage } from '../pages.js';
+import { WITH_HEAD, pageHeaders, readAsset, renderPage } from '../pages.js';
 
 const SESSION_ID = /^cs_[A-Za-z0-9_-]{8,80}$/;
 
@@ -13,7 +13,7 @@ export const pushPageRoutes: FastifyPluginAsync<{ assetsDir: string }> = async (
   const { assetsDir } = options;
 
   app.get('/sw.js', WITH_HEAD, async (_request, reply) => {
-    const body = await readPhoneAsset(assetsDir, 'sw.js');
+    const body = await readAsset(assetsDir, 'sw.js');
     if (!body) throw new HttpError('not_found', 'No service worker built');
     // The worker keeps the default `default-src 'none'` CSP: it fetches nothing, it only shows
     // notifications and opens the issuer's own pages.

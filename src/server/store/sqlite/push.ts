@@ -9,7 +9,7 @@ import type {
   SavePushSubscriptionResult,
   VapidKeyRecord,
 } from '../types.js';
-import { SqliteRecords } from './records.js';
+import { SqliteRecovery } from './recovery.js';
 import { num, type Row } from './rows.js';
 
 const numOrNull = (value: unknown): number | null => (value === null ? null : Number(value));
@@ -34,7 +34,7 @@ function toVapidKey(row: Row): VapidKeyRecord {
   };
 }
 
-export class SqlitePush extends SqliteRecords {
+export class SqlitePush extends SqliteRecovery {
   async savePushSubscription(
     sub: PushSubscriptionRecord,
     maxPerAccount: number,
