@@ -64,6 +64,21 @@ export interface PaymentAttemptPush {
   at: IsoTimestamp;
 }
 
+/**
+ * The plaintext of a push message about the account itself: it was frozen with a recovery code,
+ * a replacement card was added by recovery (active from `activatesAt`), or a card was added.
+ */
+export interface AccountNoticePush {
+  type: 'account-notice';
+  notice: 'account-frozen' | 'recovery-enrollment' | 'card-added';
+  at: IsoTimestamp;
+  /** When the added card becomes usable (a recovery enrolment's cooling-off). */
+  activatesAt?: IsoTimestamp;
+}
+
+/** Every push message the issuer sends. */
+export type PushMessage = PaymentAttemptPush | AccountNoticePush;
+
 /** What the payment page (`/p/:sessionId`) says happened. */
 export type PaymentNoticeOutcome = 'settled' | 'refused' | 'stopped' | 'pending';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { ALLOW_ALL_POLICY, DEMO, type StartIssuerOptions } from '../../src/server/index.js';
-import type { PushDeliveryResult } from '../../src/server/push/notifier.js';
+import { WebPushNotifier, type PushDeliveryResult } from '../../src/server/push/notifier.js';
 import {
   Phone,
   createHandoff,
@@ -159,6 +159,9 @@ describe('push messages after identified attempts', () => {
     assert.deepEqual(world.deliveries, ['delivered', 'delivered']);
     const stored = await world.server.issuer.store.listPushSubscriptions(DEMO.accountId);
     assert.ok(stored.every((sub) => sub.lastSuccessAt !== null));
+    // Counted in the issuer's metrics too (the first deliveries of this issuer).
+    const { body: metrics } = await world.server.issuer.metrics.text();
+    assert.match(metrics, /^dualpay_push_deliveries_total\{result="delivered"\} 2$/m);
   });
 
   it('sends the refusal with its reason: monthly limit', async () => {
@@ -300,5 +303,48 @@ describe('a stored endpoint the configuration no longer allows', () => {
     await until(() => world.deliveries.includes('refused'));
     assert.equal(world.push.received.length, 0);
     assert.deepEqual(await world.server.issuer.store.listPushSubscriptions(DEMO.accountId), []);
+  });
+});
+
+describe('account notices', () => {
+  let world: World;
+  before(async () => (world = await startWorld()));
+  after(() => stopWorld(world));
+
+  it('sends each subscription of the account the notice, with the activation time when given', async () => {
+    const first = await subscribe(world);
+    const second = await subscribe(world);
+    const notifier = new WebPushNotifier({
+      store: world.server.issuer.store,
+      publicUrl: world.server.url,
+      devPush: true,
+    });
+    try {
+      const account = await world.server.issuer.store.getAccount(DEMO.accountId);
+      assert.ok(account);
+      const at = Date.UTC(2026, 0, 2, 3, 4, 5);
+      const activatesAt = at + 72 * 3_600_000;
+      await notifier.accountNotice({ type: 'recovery-enrollment', account, at, activatesAt });
+      await notifier.accountNotice({ type: 'account-frozen', account, at });
+
+      await world.push.waitFor(4);
+      for (const channel of [first, second]) {
+        assert.deepEqual(
+          world.push.messages(channel.channel).map((message) => message.payload),
+          [
+            {
+              type: 'account-notice',
+              notice: 'recovery-enrollment',
+              at: '2026-01-02T03:04:05.000Z',
+              activatesAt: '2026-01-05T03:04:05.000Z',
+            },
+            { type: 'account-notice', notice: 'account-frozen', at: '2026-01-02T03:04:05.000Z' },
+          ],
+        );
+      }
+      assert.deepEqual(world.push.rejected, []);
+    } finally {
+      await notifier.close();
+    }
   });
 });

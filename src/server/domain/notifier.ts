@@ -19,8 +19,16 @@ export interface AttemptNotice {
   at: number;
 }
 
+export interface AccountNotice {
+  type: 'account-frozen' | 'recovery-enrollment' | 'card-added';
+  account: AccountRecord;
+  at: number;
+  activatesAt?: number;
+}
+
 export interface Notifier {
   paymentAttempt(notice: AttemptNotice): void | Promise<void>;
+  accountNotice?(notice: AccountNotice): void | Promise<void>;
 }
 
 /** The default notifier: does nothing. */

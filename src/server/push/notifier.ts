@@ -10,9 +10,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type * as WebPush from 'web-push';
-import type { PaymentAttemptPush } from '../../protocol/index.js';
+import type { AccountNoticePush, PaymentAttemptPush } from '../../protocol/index.js';
 import { iso, type DomainLogger } from '../domain/context.js';
-import type { AttemptNotice, Notifier } from '../domain/notifier.js';
+import type { AccountNotice, AttemptNotice, Notifier } from '../domain/notifier.js';
 import type { AuditEntry, PushSubscriptionRecord, Store } from '../store/types.js';
 import { PushAddressRefused, checkPushEndpoint, type EndpointRoute } from './endpoints.js';
 import { sendPushRequest, type PushResponse } from './send.js';
@@ -90,6 +90,16 @@ export function paymentAttemptPayload(notice: AttemptNotice): PaymentAttemptPush
   };
 }
 
+/** The message about the account itself (docs/protocol.md "Push message"). */
+export function accountNoticePayload(notice: AccountNotice): AccountNoticePush {
+  return {
+    type: 'account-notice',
+    notice: notice.type,
+    at: iso(notice.at),
+    ...(notice.activatesAt === undefined ? {} : { activatesAt: iso(notice.activatesAt) }),
+  };
+}
+
 /** The VAPID contact: given (checked), or derived from the public URL. */
 function vapidSubject(contact: string | undefined, publicUrl: string): string {
   if (contact !== undefined) {
@@ -152,6 +162,11 @@ export class WebPushNotifier implements Notifier {
 
   async paymentAttempt(notice: AttemptNotice): Promise<void> {
     await this.notifyAccount(notice.account.id, paymentAttemptPayload(notice));
+  }
+
+  /** A freeze, a recovery enrolment or a new card: every phone of the account hears of it. */
+  async accountNotice(notice: AccountNotice): Promise<void> {
+    await this.notifyAccount(notice.account.id, accountNoticePayload(notice));
   }
 
   /**
