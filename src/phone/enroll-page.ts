@@ -11,6 +11,7 @@ import { state } from 'lit/decorators.js';
 import { getRegistrationOptions, verifyEnrollment } from '../flow/api-client.js';
 import { phoneErrorKey, type PhoneMessageKey } from './locales.js';
 import { PhonePage } from './page-base.js';
+import './push-opt-in.js';
 import { getEnrollmentStatus } from './phone-api.js';
 import { SimulatedAuthenticator } from './simulated-authenticator.js';
 import { loadSimulatedCard, rememberCredentialId, saveSimulatedCard } from './storage.js';
@@ -202,7 +203,12 @@ export class DualpayEnrollPage extends PhonePage {
                 </div>`
               : nothing
           }
-          ${this.tagNote ? html`<p role="status">${this.tagNote}</p>` : nothing}`;
+          ${this.tagNote ? html`<p role="status">${this.tagNote}</p>` : nothing}
+          <dualpay-push-opt-in
+            kind="enrollment"
+            .code=${this.code}
+            .locale=${this.locale}
+          ></dualpay-push-opt-in>`;
       case 'ended':
         return html`<h1 tabindex="-1" class="outcome bad">${this.t('enrolTitle')}</h1>
           <p class="message" role="alert">${this.message}</p>`;

@@ -10,7 +10,7 @@ const en = {
   optInTitle: 'Payment notifications',
   optInHelp:
     'Get a notification on this phone after every payment with your card, and after every refused one — so you notice a payment you did not make.',
-  optIn: 'Notify me about every payment',
+  optIn: 'Get a notification after every payment',
   optInWorking: 'Turning on notifications…',
   optInOn: 'This phone gets a notification after every payment.',
   optInBlocked:
@@ -24,6 +24,13 @@ const en = {
   refusedBody: 'At {merchant}. Tap to see this payment.',
   genericTitle: 'dualpay',
   genericBody: 'Open dualpay for details.',
+  // Notices about the account (they open the recovery page, /r)
+  frozenTitle: 'Your account was frozen with a recovery code',
+  frozenBody: 'No payment can be made until it is unfrozen. Not you? Contact your issuer now.',
+  recoveryCardTitle: 'A replacement card was added; it becomes active on {date}',
+  recoveryCardBody: 'It was added with a recovery code. Not you? Freeze your account before then.',
+  cardAddedTitle: 'A card was added to your account',
+  cardAddedBody: 'Not you? Freeze your account.',
   // The payment page
   pageTitle: 'Payment',
   loading: 'Loading…',
@@ -69,6 +76,12 @@ const ko: Record<PushMessageKey, string> = {
   refusedBody: '{merchant}. 눌러서 결제 내역을 확인하세요.',
   genericTitle: 'dualpay',
   genericBody: 'dualpay를 열어 자세히 확인하세요.',
+  frozenTitle: '복구 코드로 계정이 동결되었습니다',
+  frozenBody: '동결이 풀릴 때까지 결제할 수 없습니다. 본인이 아니라면 지금 발급사에 연락하세요.',
+  recoveryCardTitle: '대체 카드가 추가되었습니다. {date}부터 사용할 수 있습니다',
+  recoveryCardBody: '복구 코드로 추가되었습니다. 본인이 아니라면 그 전에 계정을 동결하세요.',
+  cardAddedTitle: '계정에 카드가 추가되었습니다',
+  cardAddedBody: '본인이 아니라면 계정을 동결하세요.',
   pageTitle: '결제',
   loading: '불러오는 중…',
   headingSettled: '결제 완료',
