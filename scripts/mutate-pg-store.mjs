@@ -107,6 +107,13 @@ const MUTATIONS = [
   ],
   [
     PUSH,
+    'subscriptions of one account are saved one at a time (the cap)',
+    "await tx.one('SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE', [sub.accountId]);",
+    '',
+    'keeps the cap per account when twenty subscriptions race',
+  ],
+  [
+    PUSH,
     'a refreshed endpoint moves to the new account',
     'ON CONFLICT (endpoint) DO UPDATE SET account_id = excluded.account_id,',
     'ON CONFLICT (endpoint) DO UPDATE SET',
