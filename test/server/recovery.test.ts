@@ -129,6 +129,30 @@ describe('recovery', () => {
     assert.equal(second.recoveryCodes, undefined);
   });
 
+  it('answers codes to one of two first cards enrolled at once, and stores only that set', async () => {
+    const id = await newAccount();
+    const phones = [new Phone(server.url), new Phone(server.url)];
+    const codes = await Promise.all(
+      phones.map(async () => {
+        const made = await request<{ code: string }>(
+          server.url,
+          'POST',
+          `/v1/accounts/${id}/enrollments`,
+          admin,
+        );
+        return made.body.code;
+      }),
+    );
+
+    await Promise.all(phones.map((phone, i) => phone.enrolWith(codes[i] ?? '')));
+
+    const given = phones.flatMap((phone) => (phone.recoveryCodes ? [phone.recoveryCodes] : []));
+    assert.equal(given.length, 1);
+    assert.deepEqual(await server.issuer.store.countRecoveryCodes(id), { issued: 10, unused: 10 });
+    const used = await phones[0]?.post('/v1/recovery/freeze', { recoveryCode: given[0]?.[9] });
+    assert.equal(used?.status, 200);
+  });
+
   it('spends a code once: 200, then 409 recovery_code_used; unknown 404; bad body 400; foreign Origin 403', async () => {
     const { phone, codes } = await payerWithCodes();
     const code = codes[0] ?? '';
