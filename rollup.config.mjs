@@ -29,6 +29,7 @@ const phoneEntries = {
   enroll: 'src/phone/enroll-page.ts',
   confirm: 'src/phone/confirm-page.ts',
   payment: 'src/phone/payment-page.ts',
+  recovery: 'src/phone/recovery-page.ts',
 };
 
 const consoleEntries = {

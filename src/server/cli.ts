@@ -48,6 +48,9 @@ const USAGE = `Usage: dualpay-issuer --port P (--db FILE | --database-url URL) [
                          public URL when https, else mailto:push@<host>)
   --dev-push             also accept push endpoints over http on loopback (tests, the demo);
                          only with a loopback public URL. Never in production
+  --recovery-cooling-off SECONDS
+                         how long a card enrolled with a recovery code stays pending before it
+                         may pay (default 86400: 24 h); the account's phones are told at once
   --metrics-port P       also serve GET /metrics without a key on this port (for a Prometheus
                          scraper; GET /metrics on the main port needs an admin key)
   --metrics-host HOST    interface of the metrics port (default 127.0.0.1)
@@ -113,6 +116,7 @@ try {
       'attestation-roots': { type: 'string' },
       'push-contact': { type: 'string' },
       'dev-push': { type: 'boolean', default: false },
+      'recovery-cooling-off': { type: 'string' },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
@@ -181,6 +185,7 @@ if (process.env.DUALPAY_KEY_ENCRYPTION_KEY) {
 }
 const trustProxy = count('--trust-proxy', args['trust-proxy']);
 const maxConnectionsPerIp = count('--max-connections-per-ip', args['max-connections-per-ip']);
+const recoveryCoolingOffSeconds = count('--recovery-cooling-off', args['recovery-cooling-off']);
 let publicUrl: string | undefined;
 if (args['public-url'] !== undefined) {
   try {
@@ -217,6 +222,7 @@ const running = await startIssuer({
   ...(trustProxy !== undefined ? { trustProxy } : {}),
   ...(maxConnectionsPerIp !== undefined ? { maxConnectionsPerIp } : {}),
   attestationRoots,
+  ...(recoveryCoolingOffSeconds !== undefined ? { recoveryCoolingOffSeconds } : {}),
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),
   ...(riskPolicy ? { riskPolicy } : {}),

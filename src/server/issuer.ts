@@ -23,6 +23,7 @@ import {
 import { HandoffService } from './domain/handoffs.js';
 import { MerchantService } from './domain/merchants.js';
 import { PushService } from './domain/push.js';
+import { RecoveryService } from './domain/recovery.js';
 import { SILENT_NOTIFIER, type Notifier } from './domain/notifier.js';
 import type { PaymentPolicy } from './domain/policy.js';
 import { RiskPolicy, type RiskPolicyConfig } from './domain/risk.js';
@@ -81,6 +82,20 @@ export interface IssuerOptions {
    * URL is itself on loopback; anything else throws.
    */
   devPush?: boolean;
+  /**
+   * How long a recovery enrolment's card stays pending, in seconds (`--recovery-cooling-off`);
+   * default 86400 (24 h).
+   */
+  recoveryCoolingOffSeconds?: number;
+}
+
+/** The recovery cooling-off in ms; throws for a value that is not a whole number of seconds ≥ 0. */
+function coolingOffMs(seconds: number | undefined): number {
+  if (seconds === undefined) return 86_400_000;
+  if (!Number.isSafeInteger(seconds) || seconds < 0) {
+    throw new RangeError('recoveryCoolingOffSeconds must be a whole number of seconds, 0 or more');
+  }
+  return seconds * 1000;
 }
 
 const SILENT_LOGGER: DomainLogger = { warn: () => undefined };
@@ -102,6 +117,7 @@ export class Issuer {
   readonly push: PushService;
   /** The VAPID key pair push subscriptions are bound to. */
   readonly vapid: VapidKeys;
+  readonly recovery: RecoveryService;
   /** This process's Prometheus metrics (`GET /metrics`). */
   readonly metrics: IssuerMetrics;
   private readonly ctx: DomainContext;
@@ -154,6 +170,7 @@ export class Issuer {
     this.handoffs = new HandoffService(this.ctx, this.merchants, this.checkout);
     this.confirmation = new ConfirmationService(this.ctx, this.merchants, this.checkout);
     this.push = new PushService(this.ctx, this.merchants, this.vapid);
+    this.recovery = new RecoveryService(this.ctx, coolingOffMs(options.recoveryCoolingOffSeconds));
   }
 
   /**

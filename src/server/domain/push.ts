@@ -70,6 +70,11 @@ export class PushService {
     if (enrollment.usedAt === null) {
       throw notAllowed('No card was enrolled with this code yet');
     }
+    // A card enrolled with a recovery code is pending through its cooling-off: whoever holds the
+    // code must not read the account's payments before the payer could freeze it.
+    if (enrollment.activatesAt !== null && this.ctx.now() < enrollment.activatesAt) {
+      throw notAllowed('The card enrolled with this code is not active yet');
+    }
     if (this.ctx.now() - enrollment.usedAt > PUSH_SUBSCRIBE_WINDOW_MS) {
       throw notAllowed('The card was enrolled over 15 minutes ago; subscribe after a payment');
     }

@@ -34,6 +34,7 @@ import { phonePageRoutes } from './routes/phone-pages.js';
 import { phoneRoutes } from './routes/phone.js';
 import { pushPageRoutes } from './routes/push-pages.js';
 import { pushRoutes } from './routes/push.js';
+import { recoveryRoutes } from './routes/recovery.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { SseStreams } from './sse.js';
 
@@ -227,6 +228,7 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
   void app.register(pushPageRoutes, {
     assetsDir: options.phoneAssetsDir ?? defaultPhoneAssetsDir(),
   });
+  void app.register(recoveryRoutes);
 
   app.addHook('onClose', async () => {
     app.streams.closeAll();
