@@ -304,11 +304,14 @@ export function postPushSubscription(
   return call<PushSubscriptionResponse>(path, samePost({ subscription }), options);
 }
 
-/** `GET /v1/payment-notices/:sessionId` — what the page a notification opens shows. */
-export function getPaymentNotice(sessionId: string, options: CallOptions = {}) {
+/**
+ * `GET /v1/payment-notices/:sessionId` — what the page a notification opens shows; `token` is the
+ * push message's `noticeToken` (sent as a header, never in a URL that logs keep).
+ */
+export function getPaymentNotice(sessionId: string, token: string, options: CallOptions = {}) {
   return call<PaymentNotice>(
     `/v1/payment-notices/${encodeURIComponent(sessionId)}`,
-    { credentials: 'same-origin' },
+    { credentials: 'same-origin', headers: { 'dualpay-notice-token': token } },
     options,
   );
 }

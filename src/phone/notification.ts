@@ -117,7 +117,7 @@ export function notificationFor(payload: unknown, language: string): Notificatio
       tag: attempt.sessionId,
       lang: locale,
       ...(Number.isNaN(at) ? {} : { timestamp: at }),
-      data: { url: `/p/${attempt.sessionId}` },
+      data: { url: `/p/${attempt.sessionId}#${attempt.noticeToken}` },
     },
   };
 }

@@ -52,12 +52,14 @@ export class DualpayPaymentPage extends LitElement {
   }
 
   private async load(): Promise<void> {
-    if (!this.sessionId) {
+    // The notification's link carries the notice token in its fragment (never sent in a URL).
+    const token = window.location.hash.slice(1);
+    if (!this.sessionId || !token) {
       this.view = { name: 'error', key: 'notFound' };
       return;
     }
     try {
-      const { body } = await getPaymentNotice(this.sessionId);
+      const { body } = await getPaymentNotice(this.sessionId, token);
       this.view = { name: 'shown', notice: body };
     } catch (error) {
       const code = toCheckoutError(error).code;

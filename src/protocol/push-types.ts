@@ -56,6 +56,8 @@ export interface PaymentAttemptPush {
   /** Only when refused. */
   reason?: ErrorCode;
   sessionId: string;
+  /** Opens the payment's notice page: `/p/<sessionId>#<noticeToken>`. */
+  noticeToken: string;
   merchantName: string;
   /** Minor units, as everywhere in the API. */
   amount: number;

@@ -92,7 +92,9 @@ test.describe('payment notifications', () => {
     await expect(payer.page.getByRole('button', { name: OPT_IN })).toBeVisible();
 
     // The page the notification opens shows the payment.
-    await payer.page.goto(`${world.issuer.url}/p/${String(payload.sessionId)}`);
+    await payer.page.goto(
+      `${world.issuer.url}/p/${String(payload.sessionId)}#${String(payload.noticeToken)}`,
+    );
     await expect(payer.heading()).toHaveText('Payment made');
     await expect(payer.page.getByText('dualpay Demo Shop', { exact: true })).toBeVisible();
     await payer.snap('payment-page');

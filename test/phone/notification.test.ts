@@ -12,6 +12,7 @@ const settled = {
   type: 'payment-attempt',
   outcome: 'settled',
   sessionId: 'cs_abcdefghijkl',
+  noticeToken: 'AAAAAAAAAAAAAAAAAAAAAA',
   merchantName: 'Demo Shop',
   amount: 4500,
   currency: 'KRW',
@@ -26,7 +27,7 @@ describe('notificationFor', () => {
     assert.equal(options.tag, 'cs_abcdefghijkl');
     assert.equal(options.lang, 'en');
     assert.equal(options.timestamp, Date.parse(settled.at));
-    assert.deepEqual(options.data, { url: '/p/cs_abcdefghijkl' });
+    assert.deepEqual(options.data, { url: '/p/cs_abcdefghijkl#AAAAAAAAAAAAAAAAAAAAAA' });
     assert.equal(
       notificationFor({ ...settled, amount: 1999, currency: 'USD' }, 'en').title,
       '$19.99 paid to Demo Shop',

@@ -134,15 +134,18 @@ describe('push messages after identified attempts', () => {
         type: 'payment-attempt',
         outcome: 'settled',
         sessionId: session.id,
+        noticeToken: payload.noticeToken,
         merchantName: DEMO.merchantName,
         amount: 1500,
         currency: 'KRW',
         at: payload.at,
       });
+      assert.match(String(payload.noticeToken), /^[A-Za-z0-9_-]{22}$/);
       assert.deepEqual(Object.keys(payload), [
         'type',
         'outcome',
         'sessionId',
+        'noticeToken',
         'merchantName',
         'amount',
         'currency',
@@ -164,6 +167,38 @@ describe('push messages after identified attempts', () => {
     assert.match(metrics, /^dualpay_push_deliveries_total\{result="delivered"\} 2$/m);
   });
 
+  it('opens the payment notice only with the message’s token, never by the session id alone', async () => {
+    const channel = await subscribe(world);
+    const { session } = await pay(world);
+    await until(() => world.push.messages(channel.channel).length === 1);
+    const [message] = world.push.messages(channel.channel);
+    const token = String((message?.payload as Record<string, unknown>).noticeToken);
+    const notice = (headers: Record<string, string>) =>
+      request<{ sessionId?: string; outcome?: string; error?: { code: string } }>(
+        world.server.url,
+        'GET',
+        `/v1/payment-notices/${session.id}`,
+        { headers },
+      );
+
+    const shown = await notice({ 'dualpay-notice-token': token });
+    const bare = await notice({});
+    const wrong = await notice({ 'dualpay-notice-token': `${token.slice(0, 21)}A` });
+    const unknown = await request(
+      world.server.url,
+      'GET',
+      '/v1/payment-notices/cs_unknown_session',
+    );
+
+    assert.equal(shown.status, 200);
+    assert.equal(shown.body.sessionId, session.id);
+    assert.equal(shown.body.outcome, 'settled');
+    for (const refused of [bare, wrong]) {
+      assert.equal(refused.status, 404);
+      assert.deepEqual(refused.body, unknown.body);
+    }
+  });
+
   it('sends the refusal with its reason: monthly limit', async () => {
     const channel = await subscribe(world);
     await admin(world, 'PATCH', `/v1/accounts/${DEMO.accountId}`, { monthlyLimit: 100 });
@@ -179,6 +214,7 @@ describe('push messages after identified attempts', () => {
         outcome: 'refused',
         reason: 'limit_exceeded',
         sessionId: session.id,
+        noticeToken: payload.noticeToken,
         merchantName: DEMO.merchantName,
         amount: 1500,
         currency: 'KRW',

@@ -22,6 +22,7 @@ import type { VapidKeys } from '../push/vapid.js';
 import type { Actor, SessionRecord } from '../store/types.js';
 import { iso, type DomainContext } from './context.js';
 import type { MerchantService } from './merchants.js';
+import { isPaymentNoticeToken } from '../push/notice-token.js';
 
 /** How long after the card was saved, or the payment ended, its phone may subscribe. */
 export const PUSH_SUBSCRIBE_WINDOW_MS = 15 * 60_000;
@@ -113,9 +114,12 @@ export class PushService {
    * `GET /v1/payment-notices/:sessionId`: what the notification's page shows — merchant, amount,
    * outcome and times; never the card, the account or anything of the merchant's server.
    */
-  async paymentNotice(sessionId: string): Promise<PaymentNotice> {
+  async paymentNotice(sessionId: string, token: string | undefined): Promise<PaymentNotice> {
     const session = SESSION_ID.test(sessionId) ? await this.ctx.store.getSession(sessionId) : null;
-    if (!session) throw new HttpError('not_found', 'No such payment');
+    // Without the push message's token, a known session id answers as an unknown one.
+    if (!session || !isPaymentNoticeToken(session, token)) {
+      throw new HttpError('not_found', 'No such payment');
+    }
     const merchant = await this.merchants.getMerchant(session.merchantId);
     const ended = isTerminalSessionStatus(session.status);
     const refused =

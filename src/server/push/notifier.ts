@@ -15,6 +15,7 @@ import { iso, type DomainLogger } from '../domain/context.js';
 import type { AccountNotice, AttemptNotice, Notifier } from '../domain/notifier.js';
 import type { AuditEntry, PushSubscriptionRecord, Store } from '../store/types.js';
 import { PushAddressRefused, checkPushEndpoint, type EndpointRoute } from './endpoints.js';
+import { paymentNoticeToken } from './notice-token.js';
 import { sendPushRequest, type PushResponse } from './send.js';
 import { VapidKeys } from './vapid.js';
 
@@ -83,6 +84,7 @@ export function paymentAttemptPayload(notice: AttemptNotice): PaymentAttemptPush
     outcome: notice.outcome,
     ...(notice.outcome === 'refused' && notice.reason ? { reason: notice.reason } : {}),
     sessionId: notice.session.id,
+    noticeToken: paymentNoticeToken(notice.session),
     merchantName: notice.merchant.name,
     amount: notice.session.amount,
     currency: notice.session.currency,

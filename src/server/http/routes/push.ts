@@ -52,6 +52,10 @@ export const pushRoutes: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: { sessionId: string } }>('/v1/payment-notices/:sessionId', async (request) => {
     await issuer.rateLimit('paymentNotice', clientKey(request.ip));
-    return issuer.push.paymentNotice(request.params.sessionId);
+    const token = request.headers['dualpay-notice-token'];
+    return issuer.push.paymentNotice(
+      request.params.sessionId,
+      typeof token === 'string' ? token : undefined,
+    );
   });
 };
