@@ -23,7 +23,8 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   session_cancelled: 'The session was cancelled.',
   session_declined: 'The payer declined the session.',
   session_failed: 'The session failed (too many failed attempts or a limit).',
-  handoff_expired: 'The hand-off code expired or was replaced by a newer one.',
+  handoff_expired: 'The hand-off code expired.',
+  handoff_replaced: 'A newer hand-off code replaced this one; the merchant screen shows it.',
   handoff_claimed: 'The hand-off code was already claimed by another phone.',
   binding_mismatch: 'The number chosen does not match the one on the merchant screen.',
   authentication_failed: 'The card approval could not be verified.',
@@ -33,6 +34,8 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   enrollment_expired: 'The enrolment code expired or was already used.',
   limit_exceeded: "The payment would exceed the account's monthly limit.",
   account_frozen: 'The account is frozen: it pays nothing until an operator unfreezes it.',
+  risk_declined:
+    "The issuer's risk policy refused this payment (the reasons are in the audit log, not on the wire).",
   card_revoked:
     'The card was revoked. Used in notices and the audit log; the phone is answered authentication_failed.',
   currency_not_supported:

@@ -1,7 +1,9 @@
 /**
  * QR codes as SVG path data, from the module matrix of `encodeQr` (error correction M).
  * One `<path>` of unit squares scales crisply to any size and needs no inline styles or
- * `innerHTML`, so it works under a strict CSP.
+ * `innerHTML`, so it works under a strict CSP. Shared by the checkout element and the operator
+ * console, which may both import src/flow (moving it here from src/element left the CDN bundle
+ * byte-for-byte the same).
  */
 import { encodeQr } from './qr-encode.js';
 

@@ -2,7 +2,7 @@
  * A QR code encoder cut to what the element shows: one byte-mode segment (the hand-off URL as
  * UTF-8), error correction level M, the smallest version that holds it, and the mask with the
  * lowest penalty (ISO/IEC 18004:2015 §7). It draws the same matrix as the `qrcode` package
- * (test/element/qr.test.ts compares them) in a fraction of its size: the script-tag bundle has a
+ * (test/flow/qr.test.ts compares them) in a fraction of its size: the script-tag bundle has a
  * size budget (BENCHMARKS.md §1).
  */
 

@@ -1,5 +1,5 @@
 /**
- * The element's QR encoder (src/element/qr-encode.ts) against the `qrcode` package it replaced:
+ * The QR encoder (src/flow/qr-encode.ts) against the `qrcode` package it replaced:
  * the same modules for the same text at level M (version, codewords, mask choice and all), and a
  * decoder (jsQR) reads back the exact text.
  */
@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import jsQRModule from 'jsqr';
 import qrcode from 'qrcode/lib/core/qrcode.js';
-import { encodeQr, type QrMatrix } from '../../src/element/qr-encode.js';
-import { qrPath, QUIET_ZONE } from '../../src/element/qr.js';
+import { encodeQr, type QrMatrix } from '../../src/flow/qr-encode.js';
+import { qrPath, QUIET_ZONE } from '../../src/flow/qr.js';
 
 // jsQR is CommonJS: its module object carries the function as `default` (and is callable too).
 const jsQR = jsQRModule.default;
