@@ -4,43 +4,17 @@
  * an expired QR that no camera reads) and coming back (a fresh QR that pays), and a page whose
  * origin the merchant did not allow. Each state passes axe and is saved by `npm run screenshots`.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer, Socket, type Server } from 'node:net';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
 import { CheckoutPage } from './pages/checkout-page.js';
 import { PhonePages } from './pages/phone-pages.js';
+import { axeViolations } from './support/axe.js';
 import { decodeQrPng } from './support/qr.js';
 import { startWorld, type World } from './support/world.js';
 
 const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
 const NARROW = { viewport: { width: 320, height: 720 } };
-
-const axeSource = readFileSync(
-  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
-  'utf8',
-);
-
-/** Serious and critical axe violations on the page (shadow DOM included). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            context: unknown,
-            options: unknown,
-          ) => Promise<{ violations: { id: string; impact: string }[] }>;
-        };
-      }
-    ).axe;
-    const { violations } = await axe.run(document, { resultTypes: ['violations'] });
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => v.id);
-  });
-}
+const SERIOUS = ['serious', 'critical'] as const;
 
 /**
  * A TCP relay in front of the issuer that can be cut: `cut()` drops every connection and refuses
@@ -165,7 +139,7 @@ for (const variant of VARIANTS) {
       await checkout.snap('reconnecting');
       await expect(checkout.qr).toHaveClass(/expired/, { timeout: 20_000 });
       const unreadable = await decodeQrPng(await checkout.qr.screenshot());
-      expect(await seriousViolations(checkout.page)).toEqual([]);
+      expect(await axeViolations(checkout.page, SERIOUS)).toEqual([]);
       await checkout.snap('qr-expired');
 
       await relay.restore();
@@ -201,7 +175,7 @@ for (const variant of VARIANTS) {
 
       expect(error?.detail).toMatchObject({ error: { code: 'origin_not_allowed' } });
       expect(await checkout.errorText()).toContain('origin_not_allowed');
-      expect(await seriousViolations(checkout.page)).toEqual([]);
+      expect(await axeViolations(checkout.page, SERIOUS)).toEqual([]);
       await checkout.snap('origin-refused');
       await context.close();
     });
