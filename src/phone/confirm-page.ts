@@ -454,7 +454,7 @@ export class DualpayConfirmPage extends PhonePage {
           ? html`<div class="stack">
               ${
                 shop
-                  ? html`<button type="button" @click=${() => returnToShop(shop)}>
+                  ? html`<button class="approve" type="button" @click=${() => returnToShop(shop)}>
                       ${this.t('backToShop')}
                     </button>`
                   : nothing

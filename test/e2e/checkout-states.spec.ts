@@ -99,7 +99,11 @@ async function shopPage(
   variant: (typeof VARIANTS)[number],
   handoff: 'qr' | 'link' | 'nfc' = 'qr',
 ) {
-  const context = await browser.newContext(NARROW);
+  // The shopper's browser speaks the shop's language (the payment page follows it).
+  const context = await browser.newContext({
+    ...NARROW,
+    locale: variant.locale === 'ko' ? 'ko-KR' : 'en-US',
+  });
   const name = `states-${variant.locale}-${variant.theme}`;
   const checkout = new CheckoutPage(await context.newPage(), name);
   await checkout.recordEvents();
@@ -157,21 +161,29 @@ function fakeNfcReader(): void {
 
 for (const variant of VARIANTS) {
   test.describe(`checkout states (${variant.locale}, ${variant.theme}, 320 px)`, () => {
-    let world: World;
+    let opened: World | undefined;
     let relay: IssuerRelay | undefined;
-    test.beforeEach(async () => {
-      world = await startWorld({ locale: variant.locale, handoffTtlMs: 12_000 });
-    });
+    /** Issuer and shop for one test; codes live 60 s unless `handoffTtlMs` says otherwise. */
+    const begin = async (handoffTtlMs?: number): Promise<World> => {
+      opened = await startWorld({
+        locale: variant.locale,
+        ...(handoffTtlMs ? { handoffTtlMs } : {}),
+      });
+      return opened;
+    };
     test.afterEach(async () => {
       await relay?.close();
       relay = undefined;
-      await world.close();
+      await opened?.close();
+      opened = undefined;
     });
 
     test('the issuer goes away: Reconnecting…, the dead QR cannot be scanned; it comes back: a fresh QR pays', async ({
       browser,
     }) => {
       test.setTimeout(120_000);
+      // Codes that die in 12 s: the QR expires while the issuer is gone.
+      const world = await begin(12_000);
       relay = await IssuerRelay.start(world.issuer.port);
       world.shop.issuerUrl = relay.url;
       const phoneContext = await browser.newContext(PHONE);
@@ -221,6 +233,7 @@ for (const variant of VARIANTS) {
       browser,
     }) => {
       // The same shop on another origin: localhost is not 127.0.0.1 to the issuer's CORS check.
+      const world = await begin();
       const foreign = world.shop.origin.replace('127.0.0.1', 'localhost');
       const { context, checkout } = await shopPage(browser, foreign, variant);
 
@@ -240,6 +253,7 @@ for (const variant of VARIANTS) {
     test('the same-device link: worded for this device, and the payment page leads back to the shop', async ({
       browser,
     }) => {
+      const world = await begin();
       const { context, checkout } = await shopPage(browser, world.shop.origin, variant, 'link');
       // A simulated test card kept in this browser (the shop is in test mode): the payment page
       // opens in a new window of the same browser, where the card answers.
@@ -291,6 +305,7 @@ for (const variant of VARIANTS) {
     test('the NFC prompt: tap the card on this phone, with the number beside it', async ({
       browser,
     }) => {
+      const world = await begin();
       const { context, checkout } = await shopPage(browser, world.shop.origin, variant, 'nfc');
       await checkout.element
         .getByRole('button', { name: /Pay with your card|카드로 결제/ })
