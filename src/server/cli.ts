@@ -44,6 +44,9 @@ const USAGE = `Usage: dualpay-issuer --port P (--db FILE | --database-url URL) [
   --attestation-roots DIR
                          trusted attestation roots: every *.pem in DIR. Cards whose attestation
                          chains to one are trusted hardware; all others are test cards
+  --recovery-cooling-off SECONDS
+                         how long a card enrolled with a recovery code stays pending before it
+                         may pay (default 86400: 24 h); the account's phones are told at once
   --metrics-port P       also serve GET /metrics without a key on this port (for a Prometheus
                          scraper; GET /metrics on the main port needs an admin key)
   --metrics-host HOST    interface of the metrics port (default 127.0.0.1)
@@ -107,6 +110,7 @@ try {
       'risk-policy': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
       'attestation-roots': { type: 'string' },
+      'recovery-cooling-off': { type: 'string' },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
@@ -175,6 +179,7 @@ if (process.env.DUALPAY_KEY_ENCRYPTION_KEY) {
 }
 const trustProxy = count('--trust-proxy', args['trust-proxy']);
 const maxConnectionsPerIp = count('--max-connections-per-ip', args['max-connections-per-ip']);
+const recoveryCoolingOffSeconds = count('--recovery-cooling-off', args['recovery-cooling-off']);
 let publicUrl: string | undefined;
 if (args['public-url'] !== undefined) {
   try {
@@ -206,6 +211,7 @@ const running = await startIssuer({
   ...(trustProxy !== undefined ? { trustProxy } : {}),
   ...(maxConnectionsPerIp !== undefined ? { maxConnectionsPerIp } : {}),
   attestationRoots,
+  ...(recoveryCoolingOffSeconds !== undefined ? { recoveryCoolingOffSeconds } : {}),
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),
   ...(riskPolicy ? { riskPolicy } : {}),

@@ -22,6 +22,7 @@ import {
 } from './domain/context.js';
 import { HandoffService } from './domain/handoffs.js';
 import { MerchantService } from './domain/merchants.js';
+import { RecoveryService } from './domain/recovery.js';
 import { SILENT_NOTIFIER, type Notifier } from './domain/notifier.js';
 import type { PaymentPolicy } from './domain/policy.js';
 import { RiskPolicy, type RiskPolicyConfig } from './domain/risk.js';
@@ -72,6 +73,20 @@ export interface IssuerOptions {
    * card is a test card. A string that is not a PEM certificate throws.
    */
   attestationRoots?: readonly AttestationRoot[];
+  /**
+   * How long a recovery enrolment's card stays pending, in seconds (`--recovery-cooling-off`);
+   * default 86400 (24 h).
+   */
+  recoveryCoolingOffSeconds?: number;
+}
+
+/** The recovery cooling-off in ms; throws for a value that is not a whole number of seconds ≥ 0. */
+function coolingOffMs(seconds: number | undefined): number {
+  if (seconds === undefined) return 86_400_000;
+  if (!Number.isSafeInteger(seconds) || seconds < 0) {
+    throw new RangeError('recoveryCoolingOffSeconds must be a whole number of seconds, 0 or more');
+  }
+  return seconds * 1000;
 }
 
 const SILENT_LOGGER: DomainLogger = { warn: () => undefined };
@@ -90,6 +105,7 @@ export class Issuer {
   readonly checkout: CheckoutService;
   readonly handoffs: HandoffService;
   readonly confirmation: ConfirmationService;
+  readonly recovery: RecoveryService;
   /** This process's Prometheus metrics (`GET /metrics`). */
   readonly metrics: IssuerMetrics;
   private readonly ctx: DomainContext;
@@ -135,6 +151,7 @@ export class Issuer {
     this.checkout = new CheckoutService(this.ctx, this.merchants);
     this.handoffs = new HandoffService(this.ctx, this.merchants, this.checkout);
     this.confirmation = new ConfirmationService(this.ctx, this.merchants, this.checkout);
+    this.recovery = new RecoveryService(this.ctx, coolingOffMs(options.recoveryCoolingOffSeconds));
   }
 
   /**
