@@ -285,9 +285,13 @@ for (const variant of VARIANTS) {
       const back = confirm.getByRole('button', { name: /Back to the shop|상점으로 돌아가기/ });
       await expect(back).toBeVisible();
       await snap(payment, `states-${variant.locale}-${variant.theme}-link-approved`);
-      const closed = payment.waitForEvent('close');
-      await back.click();
-      await closed;
+      // The click closes the page it is on: Playwright may then fail the click itself.
+      await Promise.all([
+        payment.waitForEvent('close'),
+        back.click().catch((error: unknown) => {
+          if (!payment.isClosed()) throw error;
+        }),
+      ]);
       await checkout.expectStatus('settled');
       const focused = await checkout.element.evaluate(
         (element) => element.shadowRoot?.activeElement?.textContent?.trim() ?? null,
