@@ -1,6 +1,7 @@
 // `npm run screenshots`: runs the end-to-end flows with DUALPAY_SCREENSHOTS set, so the page
 // objects save every merchant, phone and console state they reach under test/e2e/screenshots/
-// (not committed; the console's, light and dark, en and ko, come from test/e2e/console.spec.ts).
+// (not committed; the console's, light and dark, en and ko, come from test/e2e/console.spec.ts;
+// the element's honest states at 320 px, en and ko, light and dark, from checkout-states.spec.ts).
 // Korean text needs a CJK font (Debian: apt-get install fonts-noto-cjk).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
@@ -23,6 +24,7 @@ const code = await spawnLocal(
   [
     'test',
     'test/e2e/payment.spec.ts',
+    'test/e2e/checkout-states.spec.ts',
     'test/e2e/phone-pages.spec.ts',
     'test/e2e/phone-a11y.spec.ts',
     'test/e2e/console.spec.ts',

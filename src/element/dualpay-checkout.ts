@@ -2,7 +2,7 @@ import { LitElement, html, nothing, svg, type PropertyValues, type TemplateResul
 import { property, state } from 'lit/decorators.js';
 import { CheckoutController, type CheckoutConfig } from '../flow/controller.js';
 import type { HandoffMode } from '../flow/handoff.js';
-import type { CheckoutFailure, CheckoutState } from '../flow/machine.js';
+import type { CheckoutFailure, CheckoutState, Connection } from '../flow/machine.js';
 import {
   formatAmount,
   formatUserCode,
@@ -21,6 +21,9 @@ import { qrPath, type QrPath } from '../flow/qr.js';
 import { checkoutStyles } from './styles.js';
 
 const HANDOFF_MODES: readonly HandoffMode[] = ['auto', 'qr', 'nfc', 'link'];
+
+/** The element's colour scheme (README "Theming"). */
+export type Theme = 'light' | 'dark' | 'auto';
 /** Countdown moments announced to screen readers (seconds left): sparingly. */
 const ANNOUNCE_AT_SEC = [300, 120, 60, 30];
 
@@ -37,6 +40,7 @@ const ANNOUNCE_AT_SEC = [300, 120, 60, 30];
  * @fires dualpay-settled - `{token, sessionId, orderId, amount, currency}` once, when paid.
  * @fires dualpay-error - `{error: {code, message}}` when the checkout ends unpaid or cannot start.
  * @fires dualpay-cancel - When the checkout is cancelled.
+ * @attr theme - `light` (default), `dark`, or `auto` (follow `prefers-color-scheme`).
  * @slot fallback - The merchant's other payment options, shown below the checkout.
  * @csspart container - The outer box.
  * @csspart qr - The QR code (an SVG image).
@@ -76,6 +80,12 @@ export class DualpayCheckout extends LitElement {
   /** Start as soon as the element is connected. */
   @property({ type: Boolean }) autostart = false;
 
+  /**
+   * `light` (default), `dark`, or `auto` (follow `prefers-color-scheme`): the element matches the
+   * merchant's page, not the visitor's OS, unless told to.
+   */
+  @property({ reflect: true }) theme: Theme = 'light';
+
   /** Makes the session instead of `session-url` (for custom fetches and frameworks). */
   @property({ attribute: false }) createSession: (() => Promise<SessionCredentials>) | undefined =
     undefined;
@@ -97,6 +107,12 @@ export class DualpayCheckout extends LitElement {
   private qrCache: { url: string; path: QrPath } | null = null;
   private announcedAt = new Set<number>();
   private resetting = false;
+  /** The hand-off (method and number) last announced, so each is said once, once shown. */
+  private announcedHandoff = '';
+  /** The shopper acted (Pay, Cancel, Try again): focus the next view's heading or status. */
+  private focusNextView = false;
+  private hadFocus = false;
+  private renderedStatus: CheckoutStatus = 'idle';
 
   /** The checkout's status. */
   get status(): CheckoutStatus {
@@ -111,6 +127,14 @@ export class DualpayCheckout extends LitElement {
   /** The settlement once paid, or null. */
   get settlement(): Settlement | null {
     return this.checkout.state.settlement;
+  }
+
+  /**
+   * `online`, or `reconnecting` while neither the event stream nor polling reaches the issuer
+   * (the element says so; the status does not change). Always `online` when not awaiting.
+   */
+  get connection(): Connection {
+    return this.checkout.state.connection;
   }
 
   /**
@@ -137,6 +161,7 @@ export class DualpayCheckout extends LitElement {
       this.resetting = false;
     }
     this.announcement = '';
+    this.announcedHandoff = '';
     this.announcedAt.clear();
   }
 
@@ -155,6 +180,8 @@ export class DualpayCheckout extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('locale') || !this.hasUpdated) this.setAttribute('lang', this.lang_);
+    // Before the DOM changes: was focus on our content (it may be about to disappear)?
+    this.hadFocus = this.shadowRoot?.activeElement != null;
   }
 
   private get lang_(): Locale {
@@ -169,14 +196,19 @@ export class DualpayCheckout extends LitElement {
 
   private onCheckoutChange(previous: CheckoutState, next: CheckoutState): void {
     if (previous.status === next.status) {
+      if (previous.connection !== next.connection) {
+        this.announcement = this.t(next.connection === 'online' ? 'reconnected' : 'reconnecting');
+      }
       this.announceCountdown();
       return;
     }
     if (this.resetting) return;
+    this.announcedHandoff = '';
     this.dispatchEvent(
       new DualpayStatusChangeEvent({ status: next.status, previousStatus: previous.status }),
     );
-    this.announcement = this.statusAnnouncement(next);
+    // The hand-off is announced once shown, with its number (`announceHandoff`).
+    if (next.status !== 'awaiting-handoff') this.announcement = this.statusAnnouncement(next);
     if (next.status === 'settled' && next.settlement) {
       this.dispatchEvent(new DualpaySettledEvent({ ...next.settlement }));
     } else if (next.status === 'cancelled') {
@@ -190,16 +222,11 @@ export class DualpayCheckout extends LitElement {
   }
 
   private statusAnnouncement(state: CheckoutState): string {
-    const binding = state.view?.bindingCode ?? '';
     switch (state.status) {
       case 'creating':
         return this.t('starting');
-      case 'awaiting-handoff': {
-        const key = { qr: 'announceHandoff', link: 'announceLink', nfc: 'announceNfc' } as const;
-        return this.t(key[this.checkout.method], { binding });
-      }
       case 'awaiting-confirmation':
-        return this.t('announceConfirm');
+        return this.t(this.onThisDevice() ? 'announceConfirmHere' : 'announceConfirm');
       case 'settled':
         return this.t('settled');
       case 'idle':
@@ -207,6 +234,23 @@ export class DualpayCheckout extends LitElement {
       default:
         return state.error ? errorMessage(this.lang_, state.error.code) : '';
     }
+  }
+
+  /** Link and NFC: the payer confirms on the payment page of this very device. */
+  private onThisDevice(): boolean {
+    return this.checkout.method !== 'qr';
+  }
+
+  /** Says the hand-off's method and number once both are on screen, and again if either changes. */
+  private announceHandoff(): void {
+    const { status, handoff, view } = this.checkout.state;
+    const binding = view?.bindingCode;
+    const method = this.checkout.method;
+    if (status !== 'awaiting-handoff' || !handoff || !binding) return;
+    if (this.announcedHandoff === method + binding) return;
+    this.announcedHandoff = method + binding;
+    const key = { qr: 'announceHandoff', link: 'announceLink', nfc: 'announceNfc' } as const;
+    this.announcement = this.t(key[method], { binding });
   }
 
   /** Announces the countdown only at a few moments, once each. */
@@ -226,6 +270,17 @@ export class DualpayCheckout extends LitElement {
   }
 
   protected override updated(): void {
+    const status = this.checkout.state.status;
+    const root = this.shadowRoot;
+    // Focus follows the shopper's own action into the new view, and never leaves the element for
+    // <body> because the view it was on went away; a change nobody here caused moves no focus.
+    const acted = this.focusNextView && status !== this.renderedStatus;
+    if (acted || (this.hadFocus && !root?.activeElement)) {
+      root?.querySelector<HTMLElement>('[tabindex="-1"]')?.focus();
+      this.focusNextView = false;
+    }
+    this.renderedStatus = status;
+    this.announceHandoff();
     this.announceCountdown();
   }
 
@@ -284,10 +339,22 @@ export class DualpayCheckout extends LitElement {
     </div>`;
   }
 
-  private renderCreating(): TemplateResult {
-    return html`<p part="status">
-      <span class="spinner" aria-hidden="true"></span>${this.t('starting')}
+  /** A status line with a spinner; `tabindex="-1"` makes it where focus goes (see `updated`). */
+  private renderProgress(key: MessageKey, focus = true): TemplateResult {
+    return html`<p part="status" tabindex=${focus ? '-1' : nothing}>
+      <span class="spinner" aria-hidden="true"></span>${this.t(key)}
     </p>`;
+  }
+
+  private renderCreating(): TemplateResult {
+    return this.renderProgress('starting');
+  }
+
+  /** "Reconnecting…" while the issuer is out of reach (the status stays what it was). */
+  private renderConnection(): TemplateResult | typeof nothing {
+    return this.checkout.state.connection === 'reconnecting'
+      ? this.renderProgress('reconnecting', false)
+      : nothing;
   }
 
   private renderBinding(): TemplateResult | typeof nothing {
@@ -296,17 +363,20 @@ export class DualpayCheckout extends LitElement {
     return html`<div class="binding">
       <span class="small" id="binding-label">${this.t('bindingLabel')}</span>
       <strong part="binding-code" aria-labelledby="binding-label">${binding}</strong>
-      <span class="small">${this.t('bindingHelp')}</span>
+      <span class="small">${this.t(this.onThisDevice() ? 'bindingHelpHere' : 'bindingHelp')}</span>
     </div>`;
   }
 
-  private renderQr(url: string): TemplateResult {
+  private renderQr(url: string, expired: boolean): TemplateResult {
     if (this.qrCache?.url !== url) this.qrCache = { url, path: qrPath(url) };
     const { size, d } = this.qrCache.path;
     return html`<svg
       part="qr"
+      class=${expired ? 'expired' : ''}
       role="img"
-      aria-label=${this.t('qrLabel', { amount: this.formattedAmount() })}
+      aria-label=${
+        expired ? this.t('qrExpiredLabel') : this.t('qrLabel', { amount: this.formattedAmount() })
+      }
       viewBox="0 0 ${size} ${size}"
       shape-rendering="crispEdges"
       data-url=${url}
@@ -317,12 +387,8 @@ export class DualpayCheckout extends LitElement {
 
   /** The hand-off by its method: a title, then [QR | link | NFC prompt] beside the number. */
   private renderHandoff(): TemplateResult {
-    const { handoff } = this.checkout.state;
-    if (!handoff) {
-      return html`<p part="status">
-        <span class="spinner" aria-hidden="true"></span>${this.t('starting')}
-      </p>`;
-    }
+    const { handoff, handoffExpired: expired } = this.checkout.state;
+    if (!handoff) return this.renderProgress('starting');
     const notice = this.checkout.methodNotice
       ? html`<p class="notice" role="note">${this.checkout.methodNotice}</p>`
       : nothing;
@@ -331,20 +397,27 @@ export class DualpayCheckout extends LitElement {
     let main: TemplateResult;
     let caption: TemplateResult | typeof nothing = nothing;
     if (method === 'link') {
-      main = html`<button part="button" type="button" @click=${() => this.checkout.openHandoff()}>
+      main = html`<button
+        part="button"
+        type="button"
+        ?disabled=${expired}
+        @click=${() => this.checkout.openHandoff()}
+      >
         ${this.t('linkButton')}
       </button>`;
     } else if (method === 'nfc') {
       main = html`<p class="small">${this.t('nfcHelp')}</p>`;
     } else {
-      main = this.renderQr(handoff.url);
+      main = this.renderQr(handoff.url, expired);
       caption = html`<p class="small">
         ${this.t('scanHelp')} ${this.t('typeCode', { url: `${new URL(handoff.url).origin}/h` })}
         <span part="user-code">${formatUserCode(handoff.userCode)}</span>
       </p>`;
     }
+    // A dead code is not offered: no user code to type, and a line saying a new one is coming.
+    if (expired) caption = html`<p class="small">${this.t('qrExpired')}</p>`;
     return html`<div class="handoff">
-      <h2>${this.t(title[method])}</h2>
+      <h2 tabindex="-1">${this.t(title[method])}</h2>
       ${notice}
       <div class="handoff-row">
         <div class="handoff-main">${main}</div>
@@ -374,29 +447,28 @@ export class DualpayCheckout extends LitElement {
   }
 
   private renderAwaitingHandoff(): TemplateResult {
-    return html`${this.renderHandoff()} ${this.renderCountdown()}
+    return html`${this.renderConnection()} ${this.renderHandoff()} ${this.renderCountdown()}
       <div class="actions">${this.renderCancel()}</div>`;
   }
 
   private renderAwaitingConfirmation(): TemplateResult {
-    return html`<p part="status">
-        <span class="spinner" aria-hidden="true"></span>${this.t('confirmTitle')}
-      </p>
-      ${this.renderBinding()}
-      <p class="small">${this.t('confirmHelp')}</p>
+    const here = this.onThisDevice();
+    return html`${this.renderConnection()}
+      ${this.renderProgress(here ? 'confirmTitleHere' : 'confirmTitle')} ${this.renderBinding()}
+      <p class="small">${this.t(here ? 'confirmHelpHere' : 'confirmHelp')}</p>
       ${this.renderCountdown()}
       <div class="actions">${this.renderCancel()}</div>`;
   }
 
   private renderSettled(): TemplateResult {
     const merchant = this.checkout.state.view?.merchantName ?? '';
-    return html`<p part="status" class="done">✓ ${this.t('settled')}</p>
+    return html`<p part="status" class="done" tabindex="-1">✓ ${this.t('settled')}</p>
       <p class="small">${this.t('settledHelp', { amount: this.formattedAmount(), merchant })}</p>`;
   }
 
   private renderEnded(): TemplateResult {
     const { error } = this.checkout.state;
-    return html`<p part="error" role="alert">
+    return html`<p part="error" role="alert" tabindex="-1">
         ${errorMessage(this.lang_, error?.code ?? 'internal_error')}
       </p>
       <div class="actions">
@@ -405,15 +477,18 @@ export class DualpayCheckout extends LitElement {
   }
 
   private readonly onPay = (): void => {
+    this.focusNextView = true;
     void this.start().catch(() => undefined);
   };
 
   private readonly onCancel = (): void => {
+    this.focusNextView = true;
     void this.cancel();
   };
 
   private readonly onRetry = (): void => {
     this.reset();
+    this.focusNextView = true;
     void this.start().catch(() => undefined);
   };
 }

@@ -4,7 +4,7 @@
  * server-side rendering setups): nothing here touches the DOM at import time.
  * @packageDocumentation
  */
-export { DualpayCheckout } from './dualpay-checkout.js';
+export { DualpayCheckout, type Theme } from './dualpay-checkout.js';
 export {
   DualpayCancelEvent,
   DualpayErrorEvent,
@@ -18,3 +18,4 @@ export type { ErrorCode } from '../protocol/errors.js';
 export type { CheckoutStatus } from '../protocol/status.js';
 export type { Settlement, SessionCredentials } from '../protocol/types.js';
 export type { HandoffMode } from '../flow/handoff.js';
+export type { Connection } from '../flow/machine.js';

@@ -1,11 +1,24 @@
-/** Styles of `<dualpay-checkout>` (a constructable stylesheet: no inline styles, CSP-safe). */
-import { css } from 'lit';
+/**
+ * Styles of `<dualpay-checkout>` (a constructable stylesheet: no inline styles, CSP-safe). Light
+ * unless `theme="dark"`, or `theme="auto"` on a dark `prefers-color-scheme`: the element matches the
+ * merchant's page, not the visitor's OS, unless told to.
+ */
+import { css, unsafeCSS } from 'lit';
+
+/** The dark palette, for `theme="dark"` and for `theme="auto"` under a dark OS setting. */
+const dark = unsafeCSS(`color-scheme: dark;
+    --_accent: var(--dualpay-accent, #a8c7fa);
+    --_bg: var(--dualpay-bg, #1b1b1f);
+    --_text: var(--dualpay-text, #e3e2e6);
+    --_error: #f2b8b5;`);
 
 export const checkoutStyles = css`
   :host {
+    color-scheme: light;
     --_accent: var(--dualpay-accent, #0b57d0);
     --_bg: var(--dualpay-bg, #ffffff);
     --_text: var(--dualpay-text, #1b1b1f);
+    --_error: #b3261e;
     --_muted: color-mix(in srgb, var(--_text) 68%, var(--_bg));
     --_radius: var(--dualpay-radius, 12px);
     display: block;
@@ -25,11 +38,12 @@ export const checkoutStyles = css`
     word-break: keep-all;
     overflow-wrap: anywhere;
   }
+  :host([theme='dark']) {
+    ${dark}
+  }
   @media (prefers-color-scheme: dark) {
-    :host {
-      --_accent: var(--dualpay-accent, #a8c7fa);
-      --_bg: var(--dualpay-bg, #1b1b1f);
-      --_text: var(--dualpay-text, #e3e2e6);
+    :host([theme='auto']) {
+      ${dark}
     }
   }
   :host([hidden]) {
@@ -152,12 +166,12 @@ export const checkoutStyles = css`
     }
   }
   [part='error'] {
-    color: #b3261e;
+    color: var(--_error);
   }
-  @media (prefers-color-scheme: dark) {
-    [part='error'] {
-      color: #f2b8b5;
-    }
+  /* A dead code must not look scannable: faded and blurred until a fresh one replaces it. */
+  [part='qr'].expired {
+    opacity: 0.2;
+    filter: blur(3px);
   }
   .actions {
     display: flex;
@@ -182,7 +196,7 @@ export const checkoutStyles = css`
     color: var(--_text);
     border: 1px solid color-mix(in srgb, var(--_text) 35%, var(--_bg));
   }
-  button:focus-visible {
+  :focus-visible {
     outline: 3px solid var(--_accent);
     outline-offset: 2px;
   }

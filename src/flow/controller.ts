@@ -2,7 +2,9 @@
  * The checkout controller: owns time, network, abort and retries for one element (a Lit
  * `ReactiveController`). It creates the session, keeps a hand-off alive (rotating it before it
  * expires), follows the session over SSE with a polling fallback, counts down to the session's
- * `expiresAt` corrected for clock skew, and feeds everything to the pure state machine.
+ * `expiresAt` corrected for clock skew, and feeds everything to the pure state machine. It tells
+ * the machine when the issuer cannot be reached (UNREACHABLE) and when a shown hand-off died
+ * (HANDOFF_EXPIRED), and keeps retrying the rotation until a fresh code arrives.
  *
  * Each `start()` gets its own AbortController and run number; results of a superseded run are
  * dropped, so `reset()` or a detach never lets an old response change the state.
@@ -45,6 +47,7 @@ import {
   type CheckoutState,
 } from './machine.js';
 import { SessionFollower } from './follower.js';
+import { explainNetworkError } from './origin-check.js';
 import { obtainSession, type SessionSource } from './session-source.js';
 
 /** What the controller needs from the element, read at `start()`. */
@@ -67,6 +70,8 @@ export interface CheckoutControllerOptions {
 
 /** Rotate a hand-off this long before it expires, so a scan never meets a dead code. */
 export const ROTATE_BEFORE_EXPIRY_MS = 10_000;
+/** A failed rotation is retried after 2 s, then twice as long each time, up to this. */
+const ROTATE_RETRY_MAX_MS = 10_000;
 /** The local deadline waits this long past `expiresAt` for the server's own verdict. */
 const DEADLINE_GRACE_MS = 2000;
 
@@ -259,7 +264,14 @@ export class CheckoutController implements ReactiveController {
   ): Promise<void> {
     if (!session) return;
     try {
-      const first = await this.firstSnapshot(runNumber, session);
+      const first = await this.firstSnapshot(runNumber, session).catch(async (error: unknown) => {
+        // The first call to the issuer: an opaque failure here may be a refused origin.
+        throw await explainNetworkError(
+          this.options.config().issuer,
+          toCheckoutError(error),
+          this.callOptions(),
+        );
+      });
       if (runNumber !== this.runNumber) return;
       this.dispatch({ type: 'SNAPSHOT', view: first });
       if (this.state.status === 'awaiting-handoff') await this.newHandoff(runNumber);
@@ -305,31 +317,48 @@ export class CheckoutController implements ReactiveController {
     this.dispatch({ type: 'FAIL', error: { code: mapped.code, message: mapped.message } });
   }
 
-  /** Makes a hand-off, shows it by the chosen method, and schedules its rotation. */
+  /** Makes a hand-off, shows it by the chosen method, and schedules its rotation and expiry. */
   private async newHandoff(runNumber: number): Promise<void> {
-    const config = this.options.config();
     const session = this.state.session;
     if (!session) return;
-    const result = await createHandoff(config.issuer, session, this.callOptions());
+    const result = await createHandoff(this.options.config().issuer, session, this.callOptions());
     if (runNumber !== this.runNumber) return;
     this.learnSkew(result);
-    const firstHandoff = this.state.handoff === null;
-    this.dispatch({ type: 'HANDOFF', handoff: result.body });
-    if (firstHandoff) this.chooseMethod(runNumber);
-    const expiresAt = Date.parse(result.body.expiresAt);
+    const handoff = result.body;
+    // The method first: the view announces the hand-off with its method once it is shown.
+    if (this.state.handoff === null) this.chooseMethod(runNumber);
+    this.dispatch({ type: 'HANDOFF', handoff });
+    const expiresAt = Date.parse(handoff.expiresAt);
     // A code capped at the session's own expiry lives as long as the session: nothing to rotate.
     const sessionExpiresAt = Date.parse(this.state.view?.expiresAt ?? '');
     if (expiresAt >= sessionExpiresAt) return;
     const lifeMs = expiresAt - (this.clock.now() + this.skewMs);
-    this.schedule(Math.max(1000, lifeMs - ROTATE_BEFORE_EXPIRY_MS), () => {
-      if (runNumber !== this.runNumber || this.state.status !== 'awaiting-handoff') return;
-      this.newHandoff(runNumber).catch((error: unknown) => {
-        // A failed rotation is retried shortly; the old code still has a few seconds.
-        if (runNumber !== this.runNumber) return;
-        const mapped = toCheckoutError(error);
-        if (mapped instanceof ApiCallError && mapped.status === 409) void this.refresh(runNumber);
-        else this.schedule(2000, () => void this.newHandoff(runNumber).catch(() => undefined));
-      });
+    // Still shown when it dies (every rotation failed): the view must stop offering it.
+    this.schedule(lifeMs, () => {
+      if (runNumber === this.runNumber)
+        this.dispatch({ type: 'HANDOFF_EXPIRED', code: handoff.code });
+    });
+    this.schedule(Math.max(1000, lifeMs - ROTATE_BEFORE_EXPIRY_MS), () =>
+      this.rotate(runNumber, 0),
+    );
+  }
+
+  /**
+   * Replaces the hand-off. A failure is retried with a growing pause until a fresh code arrives or
+   * the checkout moves on; one that got no answer (or a 5xx) means the issuer is out of reach.
+   */
+  private rotate(runNumber: number, failures: number): void {
+    if (runNumber !== this.runNumber || this.state.status !== 'awaiting-handoff') return;
+    this.newHandoff(runNumber).catch(async (error: unknown) => {
+      const mapped = toCheckoutError(error);
+      if (runNumber !== this.runNumber || mapped.code === 'aborted') return;
+      const status = mapped instanceof ApiCallError ? mapped.status : 0;
+      // 409/410: the session is no longer open (claimed, settled, expired…): learn what it is.
+      if (status === 409 || status === 410) await this.refresh(runNumber);
+      else if (status === 0 || status >= 500) this.dispatch({ type: 'UNREACHABLE' });
+      const retryAfterMs = mapped instanceof ApiCallError ? (mapped.retryAfterSec ?? 0) * 1000 : 0;
+      const pauseMs = Math.min(ROTATE_RETRY_MAX_MS, 2000 * 2 ** failures);
+      this.schedule(Math.max(retryAfterMs, pauseMs), () => this.rotate(runNumber, failures + 1));
     });
   }
 
@@ -379,6 +408,9 @@ export class CheckoutController implements ReactiveController {
         if (runNumber === this.runNumber)
           this.dispatch({ type: 'FAIL', error: { code: error.code, message: error.message } });
       },
+      onReachability: (reachable) => {
+        if (live()) this.dispatch({ type: reachable ? 'REACHABLE' : 'UNREACHABLE' });
+      },
       onTransport: () => {
         if (live()) this.host.requestUpdate();
       },
@@ -397,7 +429,9 @@ export class CheckoutController implements ReactiveController {
         session,
         this.callOptions(),
       );
-      if (runNumber === this.runNumber) this.dispatch({ type: 'SNAPSHOT', view: result.body });
+      if (runNumber !== this.runNumber) return;
+      this.learnSkew(result);
+      this.dispatch({ type: 'SNAPSHOT', view: result.body });
     } catch {
       // The stream or poller will bring the news.
     }

@@ -5,6 +5,11 @@
  *   idle ─START→ creating ─SESSION_CREATED→ awaiting-handoff ─(claimed)→ awaiting-confirmation
  *   awaiting-* ─(settled)→ settled; ─(declined|failed|expired|cancelled)→ that status
  *   any terminal ─RESET→ idle (and RESET from anywhere)
+ *
+ * Beside the status (one union), a running checkout has a `connection`: `reconnecting` while the
+ * controller cannot reach the issuer (UNREACHABLE), `online` again on REACHABLE or on any answer
+ * (SNAPSHOT, HANDOFF). And `handoffExpired`: the hand-off shown has passed its `expiresAt` with
+ * no fresh one yet (HANDOFF_EXPIRED), so the view stops offering it.
  */
 import {
   errorCodeForStatus,
@@ -23,14 +28,21 @@ export interface CheckoutFailure {
   message: string;
 }
 
+/** Whether the controller reaches the issuer: `reconnecting` while neither SSE nor polling does. */
+export type Connection = 'online' | 'reconnecting';
+
 export interface CheckoutState {
   status: CheckoutStatus;
+  /** Always `online` outside `awaiting-handoff` and `awaiting-confirmation`. */
+  connection: Connection;
   /** The session being paid, once created. */
   session: SessionCredentials | null;
   /** The latest view of the session from the issuer. */
   view: PublicSession | null;
   /** The current hand-off (QR / link / NFC target). */
   handoff: Handoff | null;
+  /** The current hand-off has expired and no fresh one arrived yet. */
+  handoffExpired: boolean;
   settlement: Settlement | null;
   error: CheckoutFailure | null;
 }
@@ -40,6 +52,9 @@ export type CheckoutEvent =
   | { type: 'SESSION_CREATED'; session: SessionCredentials }
   | { type: 'SNAPSHOT'; view: PublicSession; orderId?: string }
   | { type: 'HANDOFF'; handoff: Handoff }
+  | { type: 'HANDOFF_EXPIRED'; code: string }
+  | { type: 'UNREACHABLE' }
+  | { type: 'REACHABLE' }
   | { type: 'FAIL'; error: CheckoutFailure }
   | { type: 'DEADLINE' }
   | { type: 'CANCEL' }
@@ -47,9 +62,11 @@ export type CheckoutEvent =
 
 export const INITIAL_STATE: CheckoutState = {
   status: 'idle',
+  connection: 'online',
   session: null,
   view: null,
   handoff: null,
+  handoffExpired: false,
   settlement: null,
   error: null,
 };
@@ -71,7 +88,7 @@ export function isRunning(status: CheckoutStatus): boolean {
 const failure = (code: ErrorCode): CheckoutFailure => ({ code, message: code });
 
 function fromSnapshot(state: CheckoutState, view: PublicSession): CheckoutState {
-  const next = { ...state, view };
+  const next: CheckoutState = { ...state, view, connection: 'online' };
   switch (view.status) {
     case 'open':
       return { ...next, status: 'awaiting-handoff' };
@@ -121,6 +138,17 @@ export function orderIdOf(token: string): string {
 
 /** The next state; events that make no sense in the current state leave it unchanged. */
 export function transition(state: CheckoutState, event: CheckoutEvent): CheckoutState {
+  const next = step(state, event);
+  // Only a running checkout can be reconnecting: an ending (a deadline, a cancel) clears it.
+  return next.connection === 'online' || isAwaiting(next.status)
+    ? next
+    : { ...next, connection: 'online' };
+}
+
+const isAwaiting = (status: CheckoutStatus) =>
+  status === 'awaiting-handoff' || status === 'awaiting-confirmation';
+
+function step(state: CheckoutState, event: CheckoutEvent): CheckoutState {
   if (event.type === 'RESET') return INITIAL_STATE;
   if (isTerminal(state.status)) return state;
   switch (event.type) {
@@ -135,11 +163,24 @@ export function transition(state: CheckoutState, event: CheckoutEvent): Checkout
       if (event.view.id !== state.session.id) return state;
       return fromSnapshot(state, event.view);
     case 'HANDOFF':
-      return state.status === 'awaiting-handoff' ? { ...state, handoff: event.handoff } : state;
+      return state.status === 'awaiting-handoff'
+        ? { ...state, handoff: event.handoff, handoffExpired: false, connection: 'online' }
+        : state;
+    case 'HANDOFF_EXPIRED':
+      return state.status === 'awaiting-handoff' && state.handoff?.code === event.code
+        ? { ...state, handoffExpired: true }
+        : state;
+    case 'UNREACHABLE':
+    case 'REACHABLE': {
+      const connection = event.type === 'UNREACHABLE' ? 'reconnecting' : 'online';
+      return isAwaiting(state.status) && state.connection !== connection
+        ? { ...state, connection }
+        : state;
+    }
     case 'FAIL':
       return state.status === 'idle' ? state : { ...state, status: 'failed', error: event.error };
     case 'DEADLINE':
-      return state.status === 'awaiting-handoff' || state.status === 'awaiting-confirmation'
+      return isAwaiting(state.status)
         ? { ...state, status: 'expired', error: failure('session_expired') }
         : state;
     case 'CANCEL':

@@ -1,7 +1,8 @@
 /**
  * Polling fallback: `GET /public` at the server's `interval`. A `429 slow_down` adds 5 s for good
  * (RFC 8628 §3.5); network errors back off exponentially to 30 s; while the tab is hidden the
- * interval is four times longer (at most 30 s). Stops at a terminal status.
+ * interval is four times longer (at most 30 s); `wake()` polls as soon as the interval allows
+ * (the tab is visible again). Stops at a terminal status.
  */
 import {
   isTerminalSessionStatus,
@@ -10,7 +11,7 @@ import {
   type SessionCredentials,
 } from '../protocol/index.js';
 import { ApiCallError, getPublicSession, type ApiResult } from './api-client.js';
-import { sleep, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 
 export interface PollerOptions {
   issuer: string;
@@ -22,6 +23,8 @@ export interface PollerOptions {
   onSnapshot: (view: PublicSession, result: ApiResult<PublicSession>) => void;
   /** A failure the poller cannot retry (bad credentials, unknown session). */
   onFatal: (error: ApiCallError) => void;
+  /** Whether the last poll reached the issuer (any answer but a network failure or a 5xx). */
+  onReachability?: (reachable: boolean) => void;
   isHidden?: () => boolean;
 }
 
@@ -34,9 +37,18 @@ export class SessionPoller {
   penaltySec = 0;
   /** Requests made, for tests and diagnostics. */
   requests = 0;
+  private lastPollAt = -Infinity;
+  private intervalSec: number;
+  private wakeUp: (() => void) | null = null;
 
   constructor(options: PollerOptions) {
     this.options = options;
+    this.intervalSec = options.intervalSec;
+  }
+
+  /** Polls now, or once the interval since the last poll has passed, whichever is later. */
+  wake(): void {
+    this.wakeUp?.();
   }
 
   start(initialDelayMs = 0): void {
@@ -53,28 +65,58 @@ export class SessionPoller {
     return this.options.isHidden?.() ? Math.max(base, Math.min(base * 4, MAX_BACKOFF_MS)) : base;
   }
 
+  /** Sleeps `ms`; `wake()` cuts it short to what is left of the interval since the last poll. */
+  private sleep(ms: number): Promise<void> {
+    const { clock } = this.options;
+    const signal = this.controller.signal;
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      let dueAt = clock.now() + ms;
+      const done = () => {
+        signal.removeEventListener('abort', onAbort);
+        this.wakeUp = null;
+        resolve();
+      };
+      let handle = clock.setTimeout(done, ms);
+      const onAbort = () => {
+        clock.clearTimeout(handle);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.wakeUp = () => {
+        const earliest = this.lastPollAt + (this.intervalSec + this.penaltySec) * 1000;
+        if (earliest >= dueAt) return;
+        dueAt = earliest;
+        clock.clearTimeout(handle);
+        handle = clock.setTimeout(done, Math.max(0, earliest - clock.now()));
+      };
+    });
+  }
+
   private async run(initialDelayMs: number): Promise<void> {
     const { clock, signal } = { clock: this.options.clock, signal: this.controller.signal };
-    let intervalSec = this.options.intervalSec;
     let errors = 0;
     let wait = initialDelayMs;
     while (!signal.aborted) {
       try {
-        await sleep(clock, wait, signal);
+        await this.sleep(wait);
       } catch {
         return;
       }
       this.requests++;
+      this.lastPollAt = clock.now();
+      const intervalSec = this.intervalSec;
       try {
         const result = await getPublicSession(this.options.issuer, this.options.session, {
           signal,
           ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
         });
         errors = 0;
-        intervalSec = result.body.interval > 0 ? result.body.interval : intervalSec;
+        this.options.onReachability?.(true);
+        this.intervalSec = result.body.interval > 0 ? result.body.interval : intervalSec;
         this.options.onSnapshot(result.body, result);
         if (isTerminalSessionStatus(result.body.status)) return;
-        wait = this.delayMs(intervalSec);
+        wait = this.delayMs(this.intervalSec);
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof ApiCallError && error.code === 'slow_down') {
@@ -86,6 +128,9 @@ export class SessionPoller {
           return;
         } else {
           errors++;
+          // An answer under 500 (429, 409…) came from the issuer; no answer or a 5xx did not.
+          const status = error instanceof ApiCallError ? error.status : 0;
+          this.options.onReachability?.(status > 0 && status < 500);
           const retryAfterMs =
             error instanceof ApiCallError ? (error.retryAfterSec ?? 0) * 1000 : 0;
           wait = Math.max(

@@ -23,6 +23,11 @@ export interface SessionStreamOptions {
   onSnapshot: (view: PublicSession) => void;
   /** SSE is not usable here: switch to polling. */
   onUnavailable: (reason: string) => void;
+  /**
+   * Whether the issuer answers: true when a connection opens, false when one got no answer at
+   * all (the fetch failed or timed out: nothing there, or the network between is down).
+   */
+  onReachability?: (reachable: boolean) => void;
   /** No bytes for this long after connecting → the stream is dead or buffered. */
   firstEventTimeoutMs?: number;
   /** No bytes (events or heartbeats) for this long → the stream is dead. */
@@ -31,9 +36,8 @@ export interface SessionStreamOptions {
 }
 
 export class SessionEventStream {
-  private readonly options: Required<Omit<SessionStreamOptions, 'fetch'>> & {
-    fetch?: typeof fetch;
-  };
+  private readonly options: Required<Omit<SessionStreamOptions, 'fetch' | 'onReachability'>> &
+    Pick<SessionStreamOptions, 'fetch' | 'onReachability'>;
   private readonly controller = new AbortController();
   private lastEventId: string | null = null;
   private retryMs = SSE_RETRY_MS;
@@ -98,6 +102,7 @@ export class SessionEventStream {
       }, ms);
     };
     let delivered = false;
+    let answered = false;
     try {
       arm(this.options.firstEventTimeoutMs);
       const headers: Record<string, string> = {
@@ -111,6 +116,7 @@ export class SessionEventStream {
         cache: 'no-store',
         signal: attempt.signal,
       });
+      answered = true;
       if (
         !response.ok ||
         !response.body ||
@@ -118,6 +124,7 @@ export class SessionEventStream {
       ) {
         return 'http_error';
       }
+      this.options.onReachability?.(true);
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {
@@ -139,6 +146,7 @@ export class SessionEventStream {
       return delivered ? 'delivered' : 'dropped';
     } catch {
       if (delivered) return 'delivered';
+      if (!answered && !this.stopped) this.options.onReachability?.(false);
       return timedOut ? 'silent' : 'dropped';
     } finally {
       clock.clearTimeout(watchdog);

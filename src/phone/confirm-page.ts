@@ -32,6 +32,7 @@ import {
 } from './outcomes.js';
 import { PhonePage } from './page-base.js';
 import './push-opt-in.js';
+import { returnToShop, shopReferrer } from './return-to-shop.js';
 import { getHandoffStatus } from './phone-api.js';
 import { StatusWatch } from './status-watch.js';
 import { loadSimulatedCard, rememberedCredentialIds, saveSimulatedCard } from './storage.js';
@@ -431,6 +432,8 @@ export class DualpayConfirmPage extends PhonePage {
   ): TemplateResult {
     const { title, help, tone } = OUTCOME_TEXT[outcome];
     const fresh = outcome === 'replaced' || outcome === 'code-expired';
+    // Opened from the shop's page on this device (the link hand-off): offer the way back to it.
+    const shop = shopReferrer();
     return html`<h1 tabindex="-1" class="outcome ${tone}">
         ${tone === 'ok' ? '✓ ' : ''}${this.t(title)}
       </h1>
@@ -453,11 +456,22 @@ export class DualpayConfirmPage extends PhonePage {
           : nothing
       }
       ${
-        fresh
+        fresh || shop
           ? html`<div class="stack">
-              <button class="secondary" type="button" @click=${() => this.toEnterCode()}>
-                ${this.t('typeCode')}
-              </button>
+              ${
+                shop
+                  ? html`<button class="approve" type="button" @click=${() => returnToShop(shop)}>
+                      ${this.t('backToShop')}
+                    </button>`
+                  : nothing
+              }
+              ${
+                fresh
+                  ? html`<button class="secondary" type="button" @click=${() => this.toEnterCode()}>
+                      ${this.t('typeCode')}
+                    </button>`
+                  : nothing
+              }
             </div>`
           : nothing
       }`;

@@ -263,7 +263,12 @@ describe('<dualpay-checkout>', () => {
     it('a detached element stops its stream', async () => {
       const element = await mount();
       await startAndShowQr(element);
-      const before = await issuer<number>('streams');
+      // The stream opens right after the QR shows: wait until the issuer counts it.
+      const before = await pollFor(
+        () => issuer<number>('streams'),
+        (count) => count > 0,
+        3000,
+      );
 
       element.remove();
       const after = await pollFor(

@@ -108,6 +108,9 @@ const NON_RESET_EVENTS: CheckoutEvent[] = [
   { type: 'FAIL', error: { code: 'network_error', message: 'offline' } },
   { type: 'DEADLINE' },
   { type: 'CANCEL' },
+  { type: 'UNREACHABLE' },
+  { type: 'REACHABLE' },
+  { type: 'HANDOFF_EXPIRED', code: HANDOFF.code },
 ];
 
 describe('transition on START', () => {
@@ -351,6 +354,109 @@ describe('transition on CANCEL', () => {
     const next = transition(INITIAL_STATE, { type: 'CANCEL' });
 
     assert.equal(next, INITIAL_STATE);
+  });
+});
+
+describe('transition on UNREACHABLE and REACHABLE (connection)', () => {
+  for (const status of ['awaiting-handoff', 'awaiting-confirmation'] as const) {
+    it(`marks ${status} reconnecting without changing its status`, () => {
+      const next = transition(stateIn(status), { type: 'UNREACHABLE' });
+
+      assert.equal(next.status, status);
+      assert.equal(next.connection, 'reconnecting');
+    });
+
+    it(`brings ${status} back online on REACHABLE`, () => {
+      const lost = transition(stateIn(status), { type: 'UNREACHABLE' });
+
+      const next = transition(lost, { type: 'REACHABLE' });
+
+      assert.equal(next.status, status);
+      assert.equal(next.connection, 'online');
+    });
+  }
+
+  it('is online again when a snapshot or a hand-off arrives', () => {
+    const lost = transition(stateIn('awaiting-handoff'), { type: 'UNREACHABLE' });
+
+    const bySnapshot = transition(lost, { type: 'SNAPSHOT', view: view('open') });
+    const byHandoff = transition(lost, {
+      type: 'HANDOFF',
+      handoff: { ...HANDOFF, code: 'bNewCodeNewCodeNewCode_-' },
+    });
+
+    assert.equal(bySnapshot.connection, 'online');
+    assert.equal(byHandoff.connection, 'online');
+  });
+
+  it('is online once the checkout ends, whatever ended it', () => {
+    const lost = transition(stateIn('awaiting-confirmation'), { type: 'UNREACHABLE' });
+
+    const ends = [
+      transition(lost, { type: 'DEADLINE' }),
+      transition(lost, { type: 'CANCEL' }),
+      transition(lost, { type: 'FAIL', error: { code: 'network_error', message: 'x' } }),
+    ];
+
+    assert.deepEqual(
+      ends.map((state) => [state.status, state.connection]),
+      [
+        ['expired', 'online'],
+        ['cancelled', 'online'],
+        ['failed', 'online'],
+      ],
+    );
+  });
+
+  for (const status of ['idle', 'creating'] as const) {
+    it(`is ignored in ${status}`, () => {
+      const state = stateIn(status);
+
+      const next = transition(state, { type: 'UNREACHABLE' });
+
+      assert.equal(next, state);
+    });
+  }
+
+  it('leaves an online state unchanged on REACHABLE (no re-render)', () => {
+    const state = stateIn('awaiting-handoff');
+
+    const next = transition(state, { type: 'REACHABLE' });
+
+    assert.equal(next, state);
+  });
+});
+
+describe('transition on HANDOFF_EXPIRED', () => {
+  it('marks the current hand-off expired until a fresh one arrives', () => {
+    const state = stateIn('awaiting-handoff');
+
+    const expired = transition(state, { type: 'HANDOFF_EXPIRED', code: HANDOFF.code });
+    const fresh = transition(expired, {
+      type: 'HANDOFF',
+      handoff: { ...HANDOFF, code: 'bNewCodeNewCodeNewCode_-' },
+    });
+
+    assert.equal(expired.status, 'awaiting-handoff');
+    assert.equal(expired.handoffExpired, true);
+    assert.deepEqual(expired.handoff, HANDOFF);
+    assert.equal(fresh.handoffExpired, false);
+  });
+
+  it('ignores the expiry of a code that was already replaced', () => {
+    const state = stateIn('awaiting-handoff');
+
+    const next = transition(state, { type: 'HANDOFF_EXPIRED', code: 'anOlderCodeAnOlderCode_-' });
+
+    assert.equal(next, state);
+  });
+
+  it('is ignored once the phone has claimed the session', () => {
+    const state = stateIn('awaiting-confirmation');
+
+    const next = transition(state, { type: 'HANDOFF_EXPIRED', code: HANDOFF.code });
+
+    assert.equal(next, state);
   });
 });
 

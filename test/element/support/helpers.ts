@@ -30,6 +30,7 @@ export interface MountOptions {
   sessionId?: string;
   clientSecret?: string;
   autostart?: boolean;
+  theme?: string;
 }
 
 /** A `<dualpay-checkout>` wired to the test issuer, by session-url unless given a session. */
@@ -43,6 +44,7 @@ export async function mount(options: MountOptions = {}): Promise<DualpayCheckout
       client-secret=${options.clientSecret ?? ''}
       handoff=${options.handoff ?? 'qr'}
       locale=${options.locale ?? 'en'}
+      theme=${options.theme ?? 'light'}
       ?autostart=${options.autostart ?? false}
     ></dualpay-checkout>`,
   );

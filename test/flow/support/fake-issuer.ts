@@ -100,7 +100,7 @@ export interface RecordedRequest {
   method: string;
   url: string;
   /** Which endpoint: the merchant's session endpoint or one of the issuer's page endpoints. */
-  action: 'checkout' | 'public' | 'handoffs' | 'cancel' | 'events' | 'other';
+  action: 'checkout' | 'public' | 'handoffs' | 'cancel' | 'events' | 'jwks' | 'other';
   headers: Record<string, string>;
   /** Fake time when the request was made. */
   at: number;
@@ -148,6 +148,8 @@ interface OpenStream {
   controller: ReadableStreamDefaultController<Uint8Array>;
   request: RecordedRequest;
   closed: boolean;
+  /** A dead connection nobody closed: bytes written to it never arrive. */
+  stalled: boolean;
 }
 
 interface StoredEvent {
@@ -210,6 +212,16 @@ export class FakeIssuer {
   publicMode: PublicMode = 'normal';
   /** Hold merchant session requests until `releaseHeld()`. */
   holdSessionRequests = false;
+  /**
+   * The issuer is gone (stopped, or the network between): every request to it fails as `fetch`
+   * fails when nothing answers (TypeError). Set with `goDown()` / `comeBack()`.
+   */
+  down = false;
+  /**
+   * The issuer refuses the page's origin: its page endpoints answer 403 without CORS headers,
+   * which `fetch` reports as a TypeError; the JWKS (`Access-Control-Allow-Origin: *`) still reads.
+   */
+  refuseOrigin = false;
 
   readonly sessionId = SESSION_ID;
   readonly clientSecret = CLIENT_SECRET;
@@ -340,6 +352,24 @@ export class FakeIssuer {
     }
   }
 
+  /** The issuer goes away: open streams break, and nothing answers until `comeBack()`. */
+  goDown(): void {
+    this.down = true;
+    this.dropStreams('error');
+  }
+
+  comeBack(): void {
+    this.down = false;
+  }
+
+  /**
+   * Open streams go dead without being closed (a connection a phone dropped while the tab was in
+   * the background): the client hears nothing more on them until it notices on its own.
+   */
+  stallStreams(): void {
+    for (const stream of this.streams) stream.stalled = true;
+  }
+
   /** Answers held requests now, even those the client has aborted meanwhile (a late answer). */
   releaseHeld(): void {
     for (const held of this.held.splice(0)) held.resolve(held.answer());
@@ -367,6 +397,12 @@ export class FakeIssuer {
       signal,
     };
     this.requests.push(request);
+    if (url.origin === ISSUER && this.down) {
+      return Promise.reject(new TypeError('Failed to fetch'));
+    }
+    if (this.refuseOrigin && request.action !== 'jwks' && request.action !== 'checkout') {
+      return Promise.reject(new TypeError('Failed to fetch'));
+    }
     return this.answer(request, url);
   };
 
@@ -374,6 +410,7 @@ export class FakeIssuer {
 
   private actionOf(url: URL): RecordedRequest['action'] {
     if (url.origin !== ISSUER) return url.pathname === SESSION_URL ? 'checkout' : 'other';
+    if (url.pathname === '/.well-known/jwks.json') return 'jwks';
     const match = /^\/v1\/checkout-sessions\/[^/]+\/(public|handoffs|cancel|events)$/.exec(
       url.pathname,
     );
@@ -386,6 +423,9 @@ export class FakeIssuer {
       return this.holdSessionRequests ? this.hold(request, answer) : Promise.resolve(answer());
     }
     if (request.action === 'other') return Promise.resolve(this.errorResponse(404, 'not_found'));
+    if (request.action === 'jwks') {
+      return Promise.resolve(this.json(200, { keys: [] }, { 'access-control-allow-origin': '*' }));
+    }
     if (request.headers['authorization'] !== `Bearer ${this.clientSecret}`) {
       return Promise.resolve(this.errorResponse(401, 'unauthorized'));
     }
@@ -494,7 +534,7 @@ export class FakeIssuer {
         controller = c;
       },
     });
-    const stream: OpenStream = { controller, request, closed: false };
+    const stream: OpenStream = { controller, request, closed: false, stalled: false };
     // A real fetch errors the body when its signal aborts.
     signal?.addEventListener(
       'abort',
@@ -558,12 +598,13 @@ export class FakeIssuer {
   }
 
   private write(stream: OpenStream, text: string): void {
-    if (!stream.closed) stream.controller.enqueue(encoder.encode(text));
+    if (!stream.closed && !stream.stalled) stream.controller.enqueue(encoder.encode(text));
   }
 
   private end(stream: OpenStream): void {
     this.forget(stream);
-    stream.controller.close();
+    // A dead connection does not deliver its end either.
+    if (!stream.stalled) stream.controller.close();
   }
 
   private forget(stream: OpenStream): void {
