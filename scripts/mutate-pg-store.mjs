@@ -9,7 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { startPgCluster } from './pg-cluster.mjs';
 
-const SUITES = ['test/server/store/postgres.test.ts', 'test/server/store/postgres-shared.test.ts'];
+const SUITES = [
+  'test/server/store/postgres.test.ts',
+  'test/server/store/postgres-shared.test.ts',
+  'test/server/store/postgres-outage.test.ts',
+];
 const DIR = 'src/server/store/postgres';
 const SESSIONS = `${DIR}/sessions.ts`;
 const OPERATIONS = `${DIR}/operations.ts`;
@@ -17,6 +21,7 @@ const MIGRATIONS = `${DIR}/migrations.ts`;
 const STORE = `${DIR}/store.ts`;
 const BASE = `${DIR}/base.ts`;
 const LISTENER = `${DIR}/listener.ts`;
+const RECORDS = `${DIR}/records.ts`;
 
 /** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
 const MUTATIONS = [
@@ -98,9 +103,30 @@ const MUTATIONS = [
     'delivers the events another process commits',
   ],
   [
+    RECORDS,
+    'a key roll announces its merchant',
+    'await this.notifyMerchantChanged(tx, key.merchantId);',
+    '',
+    'announces every committed merchant update and key roll',
+  ],
+  [
+    RECORDS,
+    'a merchant update announces its merchant',
+    'await this.notifyMerchantChanged(tx, id);',
+    '',
+    'announces every committed merchant update and key roll',
+  ],
+  [
+    LISTENER,
+    'a subscriber that arrives during an outage keeps the retry scheduled',
+    'await this.connect();\n      clearTimeout(this.timer);',
+    'clearTimeout(this.timer);\n      await this.connect();',
+    'throws StoreUnavailableError while the server is down, then works again',
+  ],
+  [
     LISTENER,
     'the listener reconnects',
-    'void client.end().catch(() => undefined);\n    if (!this.stopped) this.retryLater();',
+    'void client.end().catch(() => undefined);\n    if (this.subscribers.size > 0) this.retryLater();',
     'void client.end().catch(() => undefined);',
     'reconnects when its connection is killed',
   ],

@@ -280,6 +280,16 @@ export interface SharedStoreFeatures {
     onEvent: (event: SessionEventRecord) => void,
     onReconnect: () => void,
   ): Promise<() => Promise<void>>;
+  /**
+   * Calls `onChange` with the id of every merchant whose record or keys any process changed, as
+   * the change commits; `onReconnect` after a lost connection is back (changes may have been
+   * missed: forget every cached merchant). Resolves with the function that stops listening.
+   * Optional: without it, a process trusts its cached merchants for their short lifetime.
+   */
+  subscribeMerchantChanges?(
+    onChange: (merchantId: string) => void,
+    onReconnect: () => void,
+  ): Promise<() => Promise<void>>;
   /** Token bucket `key`: 0 when one token was taken, else the seconds to wait. */
   takeRateToken(
     key: string,

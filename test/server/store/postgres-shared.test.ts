@@ -163,6 +163,72 @@ describe('PgStore shared between processes', { skip: SKIP_POSTGRES }, () => {
     });
   });
 
+  describe('subscribeMerchantChanges', () => {
+    it('announces every committed merchant update and key roll, none of a refused update, on the events connection', async () => {
+      const heard: string[] = [];
+      const stopEvents = await one.subscribeEvents(
+        () => undefined,
+        () => undefined,
+      );
+      const stopMerchants = await one.subscribeMerchantChanges(
+        (id) => heard.push(id),
+        () => undefined,
+      );
+      const merchant = merchantRecord();
+      const other = merchantRecord();
+      await two.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
+      await two.createMerchant(other, keyOf(other), audit('merchant.created'));
+
+      const updated = await two.updateMerchant(merchant.id, { mode: 'live' }, audit('m.updated'));
+      const refused = await two.updateMerchant(
+        merchant.id,
+        { name: other.name, nameKey: other.nameKey },
+        audit('m.updated'),
+      );
+      const rolled = await two.rollMerchantKey(
+        { ...keyOf(merchant), keyHash: randomBytes(32).toString('hex') },
+        T0,
+        audit('m.key_rolled'),
+      );
+      await eventually(() => heard.length >= 2);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const listeners = await two.pool.query(
+        `SELECT 1 FROM pg_stat_activity
+         WHERE application_name = 'dualpay-events' AND datname = current_database()`,
+      );
+      await stopMerchants();
+      await stopEvents();
+
+      assert.deepEqual([updated.ok, refused.ok, rolled], [true, false, true]);
+      assert.deepEqual(heard, [merchant.id, merchant.id]);
+      assert.equal(listeners.rowCount, 1);
+    });
+
+    it('calls onReconnect after its connection is killed, and hears later changes', async () => {
+      const heard: string[] = [];
+      let reconnects = 0;
+      const stop = await one.subscribeMerchantChanges(
+        (id) => heard.push(id),
+        () => {
+          reconnects++;
+        },
+      );
+      const merchant = merchantRecord();
+      await two.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
+
+      await two.pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = 'dualpay-events' AND datname = current_database()`,
+      );
+      await eventually(() => reconnects === 1);
+      await two.updateMerchant(merchant.id, { mode: 'live' }, audit('m.updated'));
+      await eventually(() => heard.length === 1);
+      await stop();
+
+      assert.deepEqual(heard, [merchant.id]);
+    });
+  });
+
   describe('takeRateToken', () => {
     const rule = { perMinute: 60, burst: 5 };
 
