@@ -22,6 +22,8 @@ const STORE = `${DIR}/store.ts`;
 const BASE = `${DIR}/base.ts`;
 const LISTENER = `${DIR}/listener.ts`;
 const RECORDS = `${DIR}/records.ts`;
+const DATABASE = `${DIR}/database.ts`;
+const UNAVAILABLE = `${DIR}/unavailable.ts`;
 
 /** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
 const MUTATIONS = [
@@ -73,6 +75,34 @@ const MUTATIONS = [
     "await tx.run('LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE');",
     '',
     'makes one current signing key when two processes activate',
+  ],
+  [
+    OPERATIONS,
+    'a console session is started holding its admin key',
+    'WHERE id = $2 AND revoked_at IS NULL\n         FOR SHARE`',
+    'WHERE id = $2 AND revoked_at IS NULL`',
+    'starts no console session for an admin key whose revocation commits',
+  ],
+  [
+    DATABASE,
+    'pooled connections wait for a row lock at most lock_timeout',
+    'lock_timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,',
+    '',
+    'gives up on a row lock held past lock_timeout',
+  ],
+  [
+    UNAVAILABLE,
+    'a timed-out statement or lock wait is unavailability (a 503)',
+    'if (!isUnavailable(error) && !isBusy(error)) return error;',
+    'if (!isUnavailable(error)) return error;',
+    'gives up on a row lock held past lock_timeout',
+  ],
+  [
+    MIGRATIONS,
+    'the migrating connection gets its timeouts back',
+    "await client.query('RESET statement_timeout; RESET lock_timeout')",
+    "await client.query('SELECT 1')",
+    'sets statement_timeout, lock_timeout and idle_in_transaction_session_timeout',
   ],
   [
     MIGRATIONS,

@@ -166,7 +166,8 @@ export interface Store {
   touchAdminKey(id: string, now: number): Promise<void>;
   /** Revokes the key and ends its console sessions; null when missing or already revoked. */
   revokeAdminKey(id: string, now: number, audit: AuditEntry): Promise<AdminKeyRecord | null>;
-  createConsoleSession(session: ConsoleSessionRecord, audit: AuditEntry): Promise<void>;
+  /** Starts a console session, only if its admin key exists and is not revoked; whether it did. */
+  createConsoleSession(session: ConsoleSessionRecord, audit: AuditEntry): Promise<boolean>;
   getConsoleSession(tokenHash: string): Promise<ConsoleSessionRecord | null>;
   touchConsoleSession(tokenHash: string, now: number): Promise<void>;
   /** Ends a live session; false when it was not live. */
