@@ -37,8 +37,8 @@ const MUTATIONS = [
   [
     SESSIONS,
     'a hand-off is made holding its session',
-    "AND status = 'open' AND expires_at > $2 FOR NO KEY UPDATE\"",
-    "AND status = 'open' AND expires_at > $2\"",
+    '"UPDATE sessions SET page_network = COALESCE($3, page_network) WHERE id = $1 AND status = \'open\' AND expires_at > $2"',
+    '"SELECT 1 FROM sessions WHERE id = $1 AND status = \'open\' AND expires_at > $2 AND ($3::text IS NULL OR true)"',
     'keeps one live hand-off code when two processes',
   ],
   [
