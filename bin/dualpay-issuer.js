@@ -62,9 +62,10 @@ if (!existsSync(cli)) {
 }
 
 const args = process.argv.slice(2);
+const given = (flag) => args.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
+// As the CLI decides: an explicit --db wins over DATABASE_URL in the environment.
 const wantsPostgres =
-  Boolean(process.env.DATABASE_URL) ||
-  args.some((arg) => arg === '--database-url' || arg.startsWith('--database-url='));
+  given('--database-url') || (Boolean(process.env.DATABASE_URL) && !given('--db'));
 const missing = [...SERVER_PEERS, ...(wantsPostgres ? [POSTGRES_PEER] : [])].filter(
   (name) => !installed(name),
 );

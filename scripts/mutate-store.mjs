@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const SUITE = 'test/server/store/sqlite.test.ts';
 const STORE = 'src/server/store/sqlite/store.ts';
 const RECORDS = 'src/server/store/sqlite/records.ts';
+const RECOVERY = 'src/server/store/sqlite/recovery.ts';
 
 /** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
 const MUTATIONS = [
@@ -133,9 +134,16 @@ const MUTATIONS = [
   ],
   [
     STORE,
-    'superseded and expired codes are dead',
-    'if (handoff.supersededAt !== null || now >= handoff.expiresAt)',
+    'superseded codes are dead',
+    'if (handoff.supersededAt !== null)',
     'if (handoff.supersededAt === -1)',
+    'kills earlier codes',
+  ],
+  [
+    STORE,
+    'expired codes are dead',
+    'if (now >= handoff.expiresAt)',
+    'if (now < 0)',
     'kills earlier codes',
   ],
   [
@@ -222,6 +230,41 @@ const MUTATIONS = [
     '',
     'activates a next signing key only from the expected current key',
   ],
+  [
+    RECOVERY,
+    'a recovery code is spent once',
+    'WHERE code_hash = ? AND used_at IS NULL RETURNING account_id',
+    'WHERE code_hash = ? RETURNING account_id',
+    'freezes the account with a code, which then cannot be used again',
+  ],
+  [
+    RECORDS,
+    'an account gets one set of recovery codes',
+    "if (this.one('SELECT 1 FROM recovery_codes WHERE account_id = ? LIMIT 1', accountId)) return;",
+    '',
+    'stores recovery codes with a card, once per account',
+  ],
+  [
+    RECOVERY,
+    'a device challenge is spent once',
+    'WHERE challenge = ? AND used_at IS NULL AND expires_at > ?',
+    'WHERE challenge = ? AND expires_at > ?',
+    'makes a second device’s enrolment once per challenge',
+  ],
+  [
+    RECOVERY,
+    'a second device needs an active approving card',
+    'WHERE id = ? AND account_id = ? AND counter = ? AND revoked_at IS NULL',
+    'WHERE id = ? AND account_id = ? AND counter = ?',
+    'refuses a second device for an expired challenge',
+  ],
+  [
+    RECOVERY,
+    'a frozen account adds no device',
+    "'SELECT 1 FROM accounts WHERE id = ? AND frozen_at IS NOT NULL'",
+    "'SELECT 1 FROM accounts WHERE id = ? AND 0'",
+    'refuses a second device for an expired challenge',
+  ],
 ];
 
 function failingTests() {
@@ -231,7 +274,9 @@ function failingTests() {
   return [...run.stdout.matchAll(/^\s*not ok \d+ - (.*)$/gm)].map((match) => match[1]);
 }
 
-const originals = new Map([STORE, RECORDS].map((file) => [file, readFileSync(file, 'utf8')]));
+const originals = new Map(
+  [STORE, RECORDS, RECOVERY].map((file) => [file, readFileSync(file, 'utf8')]),
+);
 const restore = () => {
   for (const [file, text] of originals) writeFileSync(file, text);
 };

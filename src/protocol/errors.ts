@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   session_declined: { status: 409 },
   session_failed: { status: 409 },
   handoff_expired: { status: 410 },
+  handoff_replaced: { status: 410 },
   handoff_claimed: { status: 409 },
   binding_mismatch: { status: 422 },
   authentication_failed: { status: 422 },

@@ -44,6 +44,9 @@ const USAGE = `Usage: dualpay-issuer --port P (--db FILE | --database-url URL) [
   --attestation-roots DIR
                          trusted attestation roots: every *.pem in DIR. Cards whose attestation
                          chains to one are trusted hardware; all others are test cards
+  --metrics-port P       also serve GET /metrics without a key on this port (for a Prometheus
+                         scraper; GET /metrics on the main port needs an admin key)
+  --metrics-host HOST    interface of the metrics port (default 127.0.0.1)
   --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
   --help                 this text
 
@@ -104,6 +107,8 @@ try {
       'risk-policy': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
       'attestation-roots': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -120,20 +125,24 @@ if (args.help) {
 const port = Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   fail(`--port must be 0–65535, got ${args.port}`);
-const databaseUrl = args['database-url'] ?? (process.env.DATABASE_URL || undefined);
-if (args.db && databaseUrl) {
-  fail(
-    args['database-url']
-      ? 'give --db FILE (SQLite) or --database-url URL (PostgreSQL), not both'
-      : 'DATABASE_URL is set: unset it to use --db FILE (SQLite), or drop --db',
-  );
+// An explicit --db wins over a DATABASE_URL in the environment; two explicit flags are a mistake.
+if (args.db && args['database-url']) {
+  fail('give --db FILE (SQLite) or --database-url URL (PostgreSQL), not both');
 }
+const databaseUrl = args.db
+  ? undefined
+  : (args['database-url'] ?? (process.env.DATABASE_URL || undefined));
 if (!args.db && !databaseUrl)
   fail('--db FILE (SQLite) or --database-url URL (PostgreSQL) is required');
 if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
   fail('--database-url must be a postgres:// or postgresql:// URL');
 }
 const databasePool = count('--database-pool', args['database-pool']);
+const metricsPort = count('--metrics-port', args['metrics-port']);
+if (metricsPort !== undefined && metricsPort > 65535) fail('--metrics-port must be 0–65535');
+if (args['metrics-host'] !== undefined && metricsPort === undefined) {
+  fail('--metrics-host needs --metrics-port');
+}
 if (databasePool !== undefined && databasePool < 2) fail('--database-pool must be at least 2');
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 if (!levels.includes(args['log-level'])) fail(`--log-level must be one of ${levels.join(', ')}`);
@@ -200,6 +209,8 @@ const running = await startIssuer({
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),
   ...(riskPolicy ? { riskPolicy } : {}),
+  ...(metricsPort !== undefined ? { metricsPort } : {}),
+  ...(args['metrics-host'] ? { metricsHost: args['metrics-host'] } : {}),
   ...(keyEncryptionKey ? { keyEncryptionKey } : {}),
   seedDemo: args['seed-demo'] ? { shopOrigins: args['shop-origin'] ?? demoShopOrigins() } : false,
   logger: {
@@ -237,6 +248,7 @@ if ((await issuer.store.countAdminKeys()) === 0) {
 }
 const where = args.db ? `db ${args.db}` : `PostgreSQL ${redactedUrl(databaseUrl ?? '')}`;
 process.stdout.write(`dualpay issuer listening on ${issuer.publicUrl} (${where})\n`);
+if (running.metricsUrl) process.stdout.write(`metrics on ${running.metricsUrl}/metrics\n`);
 process.stdout.write(
   attestationRoots.length > 0
     ? `attestation roots: ${attestationRoots.length} certificate(s) from ${args['attestation-roots']}\n`

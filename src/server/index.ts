@@ -4,9 +4,11 @@
  * way.
  * @packageDocumentation
  */
+import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './http/app.js';
+import { serveMetrics } from './http/routes/metrics.js';
 import { Issuer, type IssuerOptions } from './issuer.js';
 import { refuseDemoKeysInProduction, seedDemo, type SeedDemoOptions } from './seed.js';
 import type { PgStore, PgStoreOptions } from './store/postgres/store.js';
@@ -77,6 +79,12 @@ export interface StartIssuerOptions
   publicUrl?: string;
   /** Seed the demo merchant, admin key and payer. */
   seedDemo?: boolean | SeedDemoOptions;
+  /**
+   * Also serve `GET /metrics` without a key on this port (0: a free one), on `metricsHost`
+   * (default 127.0.0.1): for a Prometheus scraper on an internal network.
+   */
+  metricsPort?: number;
+  metricsHost?: string;
   /** How often the sweeper expires sessions, in ms; 0 disables it. Default 1000. */
   sweepIntervalMs?: number;
 }
@@ -87,6 +95,8 @@ export interface RunningIssuer {
   port: number;
   issuer: Issuer;
   app: FastifyInstance;
+  /** Where `GET /metrics` is served without a key, with `metricsPort`. */
+  metricsUrl?: string;
   /** Stops listening, ends streams and closes the database. */
   close(): Promise<void>;
 }
@@ -101,6 +111,14 @@ async function freePort(host: string): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** `http://host:port` of a listening server. */
+function listeningUrl(server: Server): string {
+  const address = server.address();
+  if (!address || typeof address === 'string') return String(address);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 /** The store `options` name: PostgreSQL with `databaseUrl`, else the SQLite file `db`. */
@@ -137,13 +155,27 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     const app = buildApp(issuer, options);
     issuer.setLogger(app.log);
     await app.listen({ port, host });
+    const metricsServer =
+      options.metricsPort === undefined
+        ? undefined
+        : await serveMetrics(
+            issuer.metrics,
+            options.metricsPort,
+            options.metricsHost ?? '127.0.0.1',
+          ).catch(async (error: unknown) => {
+            await app.close();
+            throw error;
+          });
     if ((options.sweepIntervalMs ?? 1000) > 0) issuer.startSweeper(options.sweepIntervalMs ?? 1000);
     return {
       url: `http://localhost:${port}`,
       port,
       issuer,
       app,
+      ...(metricsServer ? { metricsUrl: listeningUrl(metricsServer) } : {}),
       async close() {
+        metricsServer?.closeAllConnections();
+        if (metricsServer) await new Promise((resolve) => metricsServer.close(resolve));
         await app.close();
         await issuer.close();
         await store.close();

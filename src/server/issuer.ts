@@ -4,6 +4,7 @@
  * with a documented code. Each area lives in `domain/`: merchants and admin keys, accounts and
  * enrolment, checkout sessions, hand-offs, confirmation and settlement. See docs/architecture.md.
  */
+import { IssuerMetrics, instrumentStore } from './metrics.js';
 import { HANDOFF_TTL_MS, DEFAULT_POLL_INTERVAL_SEC } from '../protocol/index.js';
 import { AccountService } from './domain/accounts.js';
 import { AdminService } from './domain/admins.js';
@@ -89,14 +90,17 @@ export class Issuer {
   readonly checkout: CheckoutService;
   readonly handoffs: HandoffService;
   readonly confirmation: ConfirmationService;
+  /** This process's Prometheus metrics (`GET /metrics`). */
+  readonly metrics: IssuerMetrics;
   private readonly ctx: DomainContext;
   private sweeper: NodeJS.Timeout | undefined;
   private stopListening: (() => Promise<void>) | undefined;
 
   private constructor(options: IssuerOptions) {
     const url = new URL(options.publicUrl);
-    this.store = options.store;
     this.now = options.now ?? Date.now;
+    this.metrics = new IssuerMetrics(this.now);
+    this.store = instrumentStore(options.store, this.metrics);
     this.keys = new SigningKeys(this.store, {
       keyEncryptionKey: options.keyEncryptionKey,
       publishLeadMs: options.signingKeyLeadMs,
@@ -116,6 +120,7 @@ export class Issuer {
       rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
       policy: options.policy ?? new RiskPolicy(this.store, options.riskPolicy),
       notifier: options.notifier ?? SILENT_NOTIFIER,
+      observer: this.metrics,
       logger: options.logger ?? SILENT_LOGGER,
       exchangeRates: options.exchangeRates,
     });

@@ -204,7 +204,10 @@ describe('the packed package', () => {
       `,
     );
 
-    assert.match(help.stdout, /^Usage: dualpay-issuer --port P \(--db FILE \| --database-url URL\)/);
+    assert.match(
+      help.stdout,
+      /^Usage: dualpay-issuer --port P \(--db FILE \| --database-url URL\)/,
+    );
     // The current signing key and the next one, published ahead of its use.
     assert.deepEqual(JSON.parse(stdout), { health: { status: 'ok' }, keys: 2 });
   });

@@ -148,6 +148,23 @@ export class ConfirmationService {
     input: unknown,
     actor: Actor,
   ): Promise<ConfirmResponse> {
+    try {
+      const answer = await this.approveAndSettle(session, input, actor);
+      this.ctx.observer.confirmation(session.merchantId, 'settled');
+      return answer;
+    } catch (error) {
+      const code = error instanceof HttpError ? error.code : 'internal_error';
+      this.ctx.observer.confirmation(session.merchantId, code);
+      throw error;
+    }
+  }
+
+  /** `confirmHandoff`'s steps, in order. */
+  private async approveAndSettle(
+    session: SessionRecord,
+    input: unknown,
+    actor: Actor,
+  ): Promise<ConfirmResponse> {
     const body = v.object(input);
     v.onlyFields(body, ['response']);
     const assertion = v.assertion(body.response);
@@ -273,6 +290,7 @@ export class ConfirmationService {
       phoneIp: actor.ip,
       now: this.ctx.now(),
     });
+    this.ctx.observer.riskDecision(decision.allow ? 'allow' : decision.code);
     if (decision.allow) return { limitAmount, risk: decision.signals };
     return this.refuse(approval, decision.code, actor, {
       cardId: card.id,

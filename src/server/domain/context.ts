@@ -3,6 +3,7 @@
  * hub, rate limits, the seams (policy, notifier, logger) and small helpers for auditing and
  * publishing. One instance per issuer; the services in this folder each take it.
  */
+import { isTerminalSessionStatus } from '../../protocol/index.js';
 import { HttpError } from '../errors.js';
 import { EventHub } from '../events.js';
 import type { SigningKeys } from '../keys.js';
@@ -16,6 +17,7 @@ import {
   type Store,
 } from '../store/types.js';
 import type { Notifier } from './notifier.js';
+import type { DomainObserver } from './observer.js';
 import type { PaymentPolicy } from './policy.js';
 import { RefusalAuditBudget, isRefusedStep } from './refusal-audit.js';
 
@@ -91,6 +93,7 @@ export interface ContextParts {
   rateLimits: RateLimits;
   policy: PaymentPolicy;
   notifier: Notifier;
+  observer: DomainObserver;
   logger: DomainLogger;
   exchangeRates: ExchangeRates | undefined;
 }
@@ -103,6 +106,8 @@ export class DomainContext {
   readonly rateLimits: RateLimits;
   readonly policy: PaymentPolicy;
   readonly notifier: Notifier;
+  /** Told what happens, for monitoring (metrics). */
+  readonly observer: DomainObserver;
   /** Rates for counting payments in other currencies against limits; none: refused. */
   readonly exchangeRates: ExchangeRates | undefined;
   logger: DomainLogger;
@@ -121,6 +126,7 @@ export class DomainContext {
     this.rateLimits = parts.rateLimits;
     this.policy = parts.policy;
     this.notifier = parts.notifier;
+    this.observer = parts.observer;
     this.logger = parts.logger;
     this.exchangeRates = parts.exchangeRates;
     const shared = sharedFeatures(parts.store);
@@ -246,8 +252,11 @@ export class DomainContext {
     }
   }
 
-  /** Wakes this process's streams with the session's latest event. */
+  /** Wakes this process's streams with the session's latest event (and counts an ending). */
   publish(session: SessionRecord): void {
+    if (isTerminalSessionStatus(session.status)) {
+      this.observer.sessionEnded(session.status, session.errorCode);
+    }
     this.hub.publish({
       sessionId: session.id,
       seq: session.eventSeq,

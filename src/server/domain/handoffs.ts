@@ -5,11 +5,13 @@
  */
 import { networkOf } from '../rate-limit.js';
 import {
+  ERROR_SUMMARIES,
   generateHandoffCode,
   generateUserCode,
   isTerminalSessionStatus,
   type ClaimResponse,
   type Handoff,
+  type HandoffStatus,
 } from '../../protocol/index.js';
 import { sha256Hex } from '../crypto.js';
 import { HttpError } from '../errors.js';
@@ -192,7 +194,39 @@ export class HandoffService {
       await this.ctx.audit(step.actor, `${step.action}.refused`, own.session.id, { reason });
       throw new HttpError(reason);
     }
-    // Another phone (or none) knocking on a claimed payment, or on nothing: worth a trace.
+    return this.notThisPhone(step, other);
+  }
+
+  /**
+   * `GET /v1/handoffs/:code/status`: where this phone's payment stands, polled by its page while
+   * it waits so it learns within seconds that the shop cancelled or the session ended. A read: the
+   * claiming phone's answer writes nothing (no audit row per poll); anyone else gets exactly
+   * `phoneSession`'s refusal — same look-ups, same budgeted `….denied` row, same `404`.
+   */
+  async phoneStatus(
+    code: PhoneCode,
+    phoneToken: string | undefined,
+    step: { actor: Actor; action: string },
+  ): Promise<HandoffStatus> {
+    const tokenHash = phoneToken === undefined ? null : sha256Hex(phoneToken);
+    const { own, other } = await this.claimedHandoffs(code, tokenHash);
+    if (!own) return this.notThisPhone(step, other);
+    const { session } = own;
+    // A live session past its deadline is as good as expired (the sweeper may not have run yet).
+    const expired = !isTerminalSessionStatus(session.status) && this.ctx.now() >= session.expiresAt;
+    const status = expired ? 'expired' : session.status;
+    const errorCode = expired ? 'session_expired' : session.errorCode;
+    return {
+      status,
+      ...(errorCode ? { error: { code: errorCode, message: ERROR_SUMMARIES[errorCode] } } : {}),
+    };
+  }
+
+  /** Another phone (or none) knocking on a claimed payment, or on nothing: worth a trace. */
+  private async notThisPhone(
+    step: { actor: Actor; action: string },
+    other: string | null,
+  ): Promise<never> {
     await this.ctx.audit(step.actor, `${step.action}.denied`, other ?? undefined, {
       reason: other ? 'not_this_phone' : 'unknown_code',
     });

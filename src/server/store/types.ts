@@ -99,6 +99,13 @@ export interface ConsoleSessionRecord {
   endedAt: number | null;
 }
 
+/**
+ * Who made an enrolment: the issuer's desk (an operator after an ID check), a recovery code
+ * (the card stays pending through a cooling-off), or an active card of the account (a second
+ * device, approved by that card).
+ */
+export type EnrollmentPurpose = 'desk' | 'recovery' | 'device';
+
 export interface EnrollmentRecord {
   codeHash: string;
   accountId: string;
@@ -107,6 +114,18 @@ export interface EnrollmentRecord {
   challenge: string | null;
   usedAt: number | null;
   createdAt: number;
+  purpose: EnrollmentPurpose;
+  /** The card it makes is `pending` until then (a recovery enrolment's cooling-off); else null. */
+  activatesAt: number | null;
+}
+
+/** One of an account's one-time recovery codes, by the SHA-256 of its normalized form. */
+export interface RecoveryCodeRecord {
+  codeHash: string;
+  accountId: string;
+  createdAt: number;
+  usedAt: number | null;
+  usedFor: 'freeze' | 'enrollment' | null;
 }
 
 export interface CardRecord {

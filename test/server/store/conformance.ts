@@ -19,6 +19,7 @@ import {
   sessionRecord,
   withPayer,
 } from './fixtures.js';
+import { describeRecovery } from './recovery.js';
 import { describeRiskSignals } from './risk-signals.js';
 
 export interface StoreUnderTest {
@@ -297,6 +298,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeCodes(() => store);
     describeRecords(() => store);
     describeRiskSignals(() => store);
+    describeRecovery(() => store);
   });
 }
 
@@ -571,8 +573,8 @@ function describeCodes(storeOf: () => Store): void {
       const expired = await claim(store, second.codeHash, 'phone', second.expiresAt);
 
       assert.notEqual((await store.getHandoff(first.codeHash))?.supersededAt, null);
-      assert.equal(superseded.ok ? '' : superseded.conflict, 'handoff_dead');
-      assert.equal(expired.ok ? '' : expired.conflict, 'handoff_dead');
+      assert.equal(superseded.ok ? '' : superseded.conflict, 'handoff_superseded');
+      assert.equal(expired.ok ? '' : expired.conflict, 'handoff_expired');
       assert.equal((await store.getSession(record.id))?.status, 'open');
     });
 
@@ -634,6 +636,8 @@ function describeCodes(storeOf: () => Store): void {
           challenge: null,
           usedAt: null,
           createdAt: T0,
+          purpose: 'desk',
+          activatesAt: null,
         },
         audit('enrollment.created'),
       );
@@ -668,6 +672,8 @@ function describeCodes(storeOf: () => Store): void {
           challenge: null,
           usedAt: null,
           createdAt: T0,
+          purpose: 'desk',
+          activatesAt: null,
         },
         audit('enrollment.created'),
       );

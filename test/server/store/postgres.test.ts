@@ -91,7 +91,16 @@ function settleInput(payer: Payer, claimed: Claimed, max = 1_000_000): SettleInp
 async function addCard(store: PgStore, accountId: string) {
   const codeHash = randomBytes(32).toString('hex');
   await store.createEnrollment(
-    { codeHash, accountId, expiresAt: T0 + 900_000, challenge: null, usedAt: null, createdAt: T0 },
+    {
+      codeHash,
+      accountId,
+      expiresAt: T0 + 900_000,
+      challenge: null,
+      usedAt: null,
+      createdAt: T0,
+      purpose: 'desk',
+      activatesAt: null,
+    },
     audit('enrollment.created'),
   );
   const card = cardRecord(accountId);

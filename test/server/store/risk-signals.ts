@@ -147,6 +147,8 @@ export function describeRiskSignals(storeOf: () => Store): void {
           challenge: null,
           usedAt: null,
           createdAt: T0,
+          purpose: 'desk',
+          activatesAt: null,
         },
         audit('enrollment.created'),
       );

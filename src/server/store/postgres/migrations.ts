@@ -235,6 +235,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_failed_account ON audit_log (account_id, at) WHERE action = 'approval.failed';
     `,
   },
+  {
+    version: 3,
+    name: 'recovery: one-time recovery codes, enrolment purposes and cooling-off, device challenges',
+    sql: `
+      CREATE TABLE recovery_codes (
+        code_hash ${T} PRIMARY KEY,
+        account_id ${T} NOT NULL REFERENCES accounts (id),
+        created_at BIGINT NOT NULL,
+        used_at BIGINT,
+        used_for ${T} CHECK (used_for IN ('freeze', 'enrollment'))
+      );
+      CREATE INDEX recovery_codes_account ON recovery_codes (account_id);
+
+      ALTER TABLE enrollments ADD COLUMN purpose ${T} NOT NULL DEFAULT 'desk'
+        CHECK (purpose IN ('desk', 'recovery', 'device'));
+      ALTER TABLE enrollments ADD COLUMN activates_at BIGINT;
+
+      CREATE TABLE device_challenges (
+        challenge ${T} PRIMARY KEY,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT
+      );
+      CREATE INDEX device_challenges_expiry ON device_challenges (expires_at);
+    `,
+  },
 ];
 
 /**

@@ -255,8 +255,19 @@ export class PgRecords extends PgOperations {
   async createEnrollment(e: EnrollmentRecord, audit: AuditEntry): Promise<void> {
     await this.engine.write(async (tx) => {
       await tx.run(
-        'INSERT INTO enrollments (code_hash, account_id, expires_at, challenge, used_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [e.codeHash, e.accountId, e.expiresAt, e.challenge, e.usedAt, e.createdAt],
+        `INSERT INTO enrollments (code_hash, account_id, expires_at, challenge, used_at, created_at,
+           purpose, activates_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          e.codeHash,
+          e.accountId,
+          e.expiresAt,
+          e.challenge,
+          e.usedAt,
+          e.createdAt,
+          e.purpose,
+          e.activatesAt,
+        ],
       );
       await this.audit(tx, audit);
     });
@@ -279,6 +290,7 @@ export class PgRecords extends PgOperations {
     card: CardRecord,
     now: number,
     audit: AuditEntry,
+    recoveryCodeHashes: readonly string[] = [],
   ): Promise<boolean> {
     return this.engine.write(async (tx) => {
       // A racing completion waits on the code's row, then finds it used: one card per code.
@@ -306,6 +318,20 @@ export class PgRecords extends PgOperations {
           card.activatesAt,
         ],
       );
+      if (recoveryCodeHashes.length > 0) {
+        // The account row's lock orders two first cards of one account: the second finds codes.
+        await tx.run('SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE', [card.accountId]);
+        const has = await tx.one('SELECT 1 FROM recovery_codes WHERE account_id = $1 LIMIT 1', [
+          card.accountId,
+        ]);
+        if (!has) {
+          await tx.run(
+            `INSERT INTO recovery_codes (code_hash, account_id, created_at, used_at, used_for)
+             SELECT hash, $2, $3, NULL, NULL FROM unnest($1::text[]) AS hash`,
+            [recoveryCodeHashes, card.accountId, now],
+          );
+        }
+      }
       await this.audit(tx, audit);
       return true;
     });

@@ -20,6 +20,7 @@ export {
   toLedgerEntry,
   toMerchant,
   toMerchantKey,
+  toRecoveryCode,
   toSession,
   toSigningKey,
 } from '../sqlite/rows.js';

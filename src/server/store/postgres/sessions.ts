@@ -24,12 +24,12 @@ import type {
   SettleInput,
 } from '../types.js';
 import { Refused, type Tx } from './database.js';
-import { PgRecords } from './records.js';
+import { PgRecovery } from './recovery.js';
 import * as rows from './rows.js';
 
 const LOCK_SESSION = 'SELECT * FROM sessions WHERE id = $1 FOR NO KEY UPDATE';
 
-export class PgSessions extends PgRecords {
+export class PgSessions extends PgRecovery {
   async createSession(s: SessionRecord, audit: AuditEntry): Promise<CreateSessionResult> {
     return this.engine.write(async (tx): Promise<CreateSessionResult> => {
       // A racing request with the same key waits here for the other transaction: when it
@@ -144,9 +144,10 @@ export class PgSessions extends PgRecords {
       const handoff = await this.handoffIn(tx, codeHash);
       if (!handoff) throw new Refused('session_state', null);
       if (handoff.claimedAt !== null) throw new Refused('handoff_claimed', handoff.sessionId);
-      if (handoff.supersededAt !== null || now >= handoff.expiresAt) {
-        throw new Refused('handoff_dead', handoff.sessionId);
+      if (handoff.supersededAt !== null) {
+        throw new Refused('handoff_superseded', handoff.sessionId);
       }
+      if (now >= handoff.expiresAt) throw new Refused('handoff_expired', handoff.sessionId);
       const row = await tx.one(
         `UPDATE sessions SET status = 'claimed', phone_token_hash = $1, event_seq = event_seq + 1
          WHERE id = $2 AND status = 'open' AND expires_at > $3 RETURNING *`,

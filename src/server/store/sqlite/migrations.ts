@@ -299,4 +299,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_failed_account ON audit_log(account_id, at) WHERE action = 'approval.failed';
     `,
   },
+  {
+    version: 11,
+    name: 'recovery: one-time recovery codes, enrolment purposes and cooling-off, device challenges',
+    sql: `
+      CREATE TABLE recovery_codes (
+        code_hash TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        created_at INTEGER NOT NULL,
+        used_at INTEGER,
+        used_for TEXT CHECK (used_for IN ('freeze', 'enrollment'))
+      ) STRICT;
+      CREATE INDEX recovery_codes_account ON recovery_codes(account_id);
+
+      ALTER TABLE enrollments ADD COLUMN purpose TEXT NOT NULL DEFAULT 'desk'
+        CHECK (purpose IN ('desk', 'recovery', 'device'));
+      ALTER TABLE enrollments ADD COLUMN activates_at INTEGER;
+
+      CREATE TABLE device_challenges (
+        challenge TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      ) STRICT;
+      CREATE INDEX device_challenges_expiry ON device_challenges(expires_at);
+    `,
+  },
 ];

@@ -20,7 +20,7 @@ import type {
   Store,
 } from '../types.js';
 import { Refused } from './database.js';
-import { SqliteRecords } from './records.js';
+import { SqliteRecovery } from './recovery.js';
 import * as rows from './rows.js';
 
 export interface SqliteStoreOptions {
@@ -35,7 +35,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
 const SESSION_RETURNING = 'RETURNING *';
 
-export class SqliteStore extends SqliteRecords implements Store {
+export class SqliteStore extends SqliteRecovery implements Store {
   // ── sessions ──
 
   /** Records event `seq` of a session (the caller has already set `event_seq` to it). */
@@ -164,9 +164,10 @@ export class SqliteStore extends SqliteRecords implements Store {
       const handoff = this.getHandoffRow(codeHash);
       if (!handoff) throw new Refused('session_state', null);
       if (handoff.claimedAt !== null) throw new Refused('handoff_claimed', handoff.sessionId);
-      if (handoff.supersededAt !== null || now >= handoff.expiresAt) {
-        throw new Refused('handoff_dead', handoff.sessionId);
-      }
+      // Superseded first: a replaced code is usually past its 60 s too, but "replaced" is news
+      // the payer can act on (the shop's screen shows the newer code).
+      if (handoff.supersededAt !== null) throw new Refused('handoff_superseded', handoff.sessionId);
+      if (now >= handoff.expiresAt) throw new Refused('handoff_expired', handoff.sessionId);
       const row = this.one(
         `UPDATE sessions SET status = 'claimed', phone_token_hash = ?, event_seq = event_seq + 1
          WHERE id = ? AND status = 'open' AND expires_at > ? ${SESSION_RETURNING}`,
