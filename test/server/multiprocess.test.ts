@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { generateUserCode, type PublicSession, type Session } from '../../src/protocol/index.js';
 import { DEFAULT_RATE_LIMITS, DEMO } from '../../src/server/index.js';
+import { verifySettlementToken } from '../../src/verify/index.js';
 import { freshDatabase, SKIP_POSTGRES } from '../support/postgres.js';
 import {
   createHandoff,
@@ -167,7 +168,48 @@ describe('issuer processes sharing one PostgreSQL database', { skip: SKIP_POSTGR
     assert.equal(expiries.rows[0].n, 1);
   });
 
-  it('refuses on B, at once, the secret key that a roll on A with expiresInSeconds 0 ended', async () => {
+  it('lets exactly one of ten phones claiming one hand-off code at once on both processes have it', async () => {
+    const session = await createSession(a.url);
+    const handoff = await createHandoff(b.url, session);
+    const phones = Array.from({ length: 10 }, (_, i) => {
+      const other = new BalancedPhone(processes.publicUrl, (i % 2 ? a : b).url);
+      other.forwardedFor = `10.6.0.${i + 1}`;
+      return other;
+    });
+
+    const claims = await Promise.all(phones.map((other) => other.claim(handoff.code)));
+
+    const winners = claims.filter((claim) => claim.status === 200);
+    assert.equal(winners.length, 1);
+    assert.deepEqual(
+      [...new Set(claims.filter((c) => c.status !== 200).map((c) => errorCodeOf(c.body)))],
+      ['handoff_claimed'],
+    );
+    const claimedEvents = await db.query(
+      "SELECT count(*)::int AS n FROM session_events WHERE session_id = $1 AND status = 'claimed'",
+      [session.id],
+    );
+    assert.equal(claimedEvents.rows[0].n, 1);
+  });
+
+  it('signs on A a settlement token that verifies with B’s JWKS', async () => {
+    const { session, code, bindingCode } = await claimed();
+    const options = await phone.via(a.url).authenticationOptions(code, bindingCode);
+    const confirmed = await phone.confirm(code, await phone.assert(options.body));
+    const { body: view } = await publicSession(a.url, session);
+
+    const claims = await verifySettlementToken(view.settlementToken ?? '', {
+      issuer: processes.publicUrl,
+      audience: DEMO.merchantId,
+      jwksUrl: `${b.url}/.well-known/jwks.json`,
+      expected: { orderId: session.orderId, amount: session.amount, currency: session.currency },
+    });
+
+    assert.equal(confirmed.status, 200);
+    assert.equal(claims.jti, confirmed.body.settlementId);
+  });
+
+  it('refuses on B the secret key that a roll on A with expiresInSeconds 0 ended, once B has heard anything committed after the roll', async () => {
     const admin = { token: DEMO.adminKey };
     const created = await request<{ id: string; secretKey: string }>(
       a.url,
@@ -190,6 +232,11 @@ describe('issuer processes sharing one PostgreSQL database', { skip: SKIP_POSTGR
       );
     // B has just used the old key: it is in B's merchant cache.
     const before = await pay(b.url, oldKey);
+    // A stream on B: its next event is committed after the roll, and B's one listening
+    // connection hears the announcements in the order they were committed.
+    const marker = await createSession(a.url);
+    const stream = await openSse(eventsUrl(b.url, marker));
+    await nextView(stream);
 
     const rolled = await request<{ secretKey: string }>(
       a.url,
@@ -197,6 +244,8 @@ describe('issuer processes sharing one PostgreSQL database', { skip: SKIP_POSTGR
       `/v1/merchants/${created.body.id}/roll-secret-key`,
       { ...admin, body: { expiresInSeconds: 0 } },
     );
+    await phone.via(a.url).claim((await createHandoff(a.url, marker)).code);
+    assert.equal((await nextView(stream)).status, 'claimed');
     const oldOnB = await pay(b.url, oldKey);
     const newOnB = await pay(b.url, rolled.body.secretKey);
 
