@@ -20,18 +20,16 @@ import {
 import { HttpError } from '../errors.js';
 import { generateSortableId } from '../ids.js';
 import { convertForLimit, monthStartUtc } from '../limits.js';
-import { StoreUnavailableError } from '../store/errors.js';
 import type {
   AccountRecord,
   Actor,
   CardRecord,
   ChallengeRecord,
   MerchantRecord,
-  Outcome,
   SessionRecord,
-  SettleInput,
 } from '../store/types.js';
 import * as v from '../validate.js';
+import { settleOnce } from './settle-once.js';
 import {
   credentialKeyFromCose,
   rpIdHash,
@@ -319,7 +317,7 @@ export class ConfirmationService {
       max: account.monthlyLimit,
     };
     for (let attempt = 0; ; attempt++) {
-      const result = await this.settleOnce({
+      const result = await settleOnce(this.ctx.store, {
         sessionId: session.id,
         challenge: challenge.challenge,
         card: { id: card.id, expectedCounter: card.counter, newCounter },
@@ -363,25 +361,6 @@ export class ConfirmationService {
       }
       // Lost a race for the same challenge, or the counter went backwards meanwhile.
       return this.failAttempt(session, 'authentication_failed', actor);
-    }
-  }
-
-  /**
-   * `store.settle`; when its answer is lost (`StoreUnavailableError`: a connection cut during
-   * COMMIT leaves the outcome unknown, decision 0009), the session is read again: settled with
-   * this attempt's own `settlementId`, the write did commit and the payment succeeded. Otherwise
-   * the 503 stands (a retry meets the write's own conditions).
-   */
-  private async settleOnce(input: SettleInput): Promise<Outcome<{ session: SessionRecord }>> {
-    try {
-      return await this.ctx.store.settle(input);
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      const after = await this.ctx.store.getSession(input.sessionId).catch(() => null);
-      if (after?.status === 'settled' && after.settlementId === input.settlementId) {
-        return { ok: true, session: after };
-      }
-      throw error;
     }
   }
 
