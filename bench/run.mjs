@@ -2,7 +2,7 @@
 // and as JSON in bench/results/. Benchmarks report, they never fail on a timing: the exit code is
 // non-zero only when a benchmark itself crashed.
 //
-//   npm run bench                      # everything (about 8–9 minutes on 2 cores)
+//   npm run bench                      # everything (about 11–13 minutes on 2 cores)
 //   npm run bench -- size latency      # some: size latency throughput store fanout growth postgres
 //
 // `postgres` (two issuer processes on one PostgreSQL) uses DATABASE_URL, or starts a throwaway
