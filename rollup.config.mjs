@@ -1,7 +1,8 @@
 // Builds four things (docs/architecture.md "Parts"):
 //  1. the npm modules under dist/ (ESM, one file per source module, dependencies external);
 //  2. the self-registering, minified script-tag bundle dist/cdn/dualpay.js and its SRI hash;
-//  3. the phone-page bundles the issuer serves (dist/phone/), once src/phone has pages;
+//  3. the phone-page bundles the issuer serves (dist/phone/), once src/phone has pages, and the
+//     service worker (dist/phone/sw.js, served at /sw.js);
 //  4. the operator console the issuer serves at /console (dist/console/console.js).
 // Type declarations come from `tsc -p tsconfig.build.json` (see the `build` script).
 import { createHash } from 'node:crypto';
@@ -27,6 +28,8 @@ const npmEntries = {
 const phoneEntries = {
   enroll: 'src/phone/enroll-page.ts',
   confirm: 'src/phone/confirm-page.ts',
+  payment: 'src/phone/payment-page.ts',
+  recovery: 'src/phone/recovery-page.ts',
 };
 
 const consoleEntries = {
@@ -114,6 +117,15 @@ if (Object.keys(phone).length > 0) {
       entryFileNames: '[name].js',
       chunkFileNames: 'shared-[hash].js',
     },
+  });
+}
+
+// The service worker: a classic script of its own (served at /sw.js, scope /), no shared chunks.
+if (existsSync('src/phone/sw.ts')) {
+  configs.push({
+    input: 'src/phone/sw.ts',
+    plugins: browserPlugins(),
+    output: { dir: 'dist/phone', entryFileNames: 'sw.js', format: 'iife' },
   });
 }
 

@@ -69,7 +69,9 @@ const children = [
     `http://127.0.0.1:${shopPort}`,
     '--log-level',
     logLevel,
-    ...(process.env.DEMO_PUBLIC_URL ? ['--public-url', issuerPublicUrl] : []),
+    // Push endpoints over http on loopback too (a local push service); the browser's own push
+    // service (https) needs no flag, only internet access. Never with a public URL.
+    ...(process.env.DEMO_PUBLIC_URL ? ['--public-url', issuerPublicUrl] : ['--dev-push']),
   ]),
   start('shop', ['demo/server.mjs'], {
     SHOP_PORT: String(shopPort),

@@ -24,6 +24,7 @@ const LISTENER = `${DIR}/listener.ts`;
 const RECORDS = `${DIR}/records.ts`;
 const DATABASE = `${DIR}/database.ts`;
 const UNAVAILABLE = `${DIR}/unavailable.ts`;
+const PUSH = `${DIR}/push.ts`;
 
 /** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
 const MUTATIONS = [
@@ -159,6 +160,55 @@ const MUTATIONS = [
     'void client.end().catch(() => undefined);\n    if (this.subscribers.size > 0) this.retryLater();',
     'void client.end().catch(() => undefined);',
     'reconnects when its connection is killed',
+  ],
+  [
+    PUSH,
+    'subscriptions of one account are saved one at a time (the cap)',
+    "await tx.one('SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE', [sub.accountId]);",
+    '',
+    'keeps the cap per account when twenty subscriptions race',
+  ],
+  [
+    PUSH,
+    'a refreshed endpoint moves to the new account',
+    'ON CONFLICT (endpoint) DO UPDATE SET account_id = excluded.account_id,',
+    'ON CONFLICT (endpoint) DO UPDATE SET',
+    'refreshes the same endpoint',
+  ],
+  [
+    PUSH,
+    'a refreshed endpoint is not a new one',
+    'RETURNING (xmax = 0) AS created',
+    'RETURNING true AS created',
+    'refreshes the same endpoint',
+  ],
+  [
+    PUSH,
+    'the cap drops the least recently updated subscriptions',
+    'ORDER BY updated_at DESC, endpoint OFFSET $3',
+    'ORDER BY updated_at ASC, endpoint OFFSET $3',
+    'keeps at most the cap per account',
+  ],
+  [
+    PUSH,
+    'a subscription is deleted only with the key it was sent to',
+    "'DELETE FROM push_subscriptions WHERE endpoint = $1 AND p256dh = $2'",
+    "'DELETE FROM push_subscriptions WHERE endpoint = $1 AND $2::text IS NOT NULL'",
+    'deletes an endpoint only while its key',
+  ],
+  [
+    PUSH,
+    'one VAPID key pair, the first wins',
+    'ON CONFLICT (id) DO NOTHING',
+    'ON CONFLICT (id) DO UPDATE SET public_key = excluded.public_key',
+    'stores one VAPID key pair',
+  ],
+  [
+    PUSH,
+    'only a failure that names an account identifies one',
+    "WHERE session_id = $1 AND action = 'session.failed' AND account_id IS NOT NULL",
+    "WHERE session_id = $1 AND action = 'session.failed'",
+    'ignores a failure audit row that names no account',
   ],
 ];
 

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const SUITE = 'test/server/store/sqlite.test.ts';
 const STORE = 'src/server/store/sqlite/store.ts';
 const RECORDS = 'src/server/store/sqlite/records.ts';
+const PUSH = 'src/server/store/sqlite/push.ts';
 const RECOVERY = 'src/server/store/sqlite/recovery.ts';
 
 /** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
@@ -231,6 +232,41 @@ const MUTATIONS = [
     'activates a next signing key only from the expected current key',
   ],
   [
+    PUSH,
+    'a refreshed endpoint moves to the new account',
+    'ON CONFLICT (endpoint) DO UPDATE SET account_id = excluded.account_id,',
+    'ON CONFLICT (endpoint) DO UPDATE SET',
+    'refreshes the same endpoint',
+  ],
+  [
+    PUSH,
+    'the cap drops the least recently updated subscriptions',
+    'ORDER BY updated_at DESC, endpoint LIMIT -1 OFFSET ?',
+    'ORDER BY updated_at ASC, endpoint LIMIT -1 OFFSET ?',
+    'keeps at most the cap per account',
+  ],
+  [
+    PUSH,
+    'a subscription is deleted only with the key it was sent to',
+    "'DELETE FROM push_subscriptions WHERE endpoint = ? AND p256dh = ?'",
+    "'DELETE FROM push_subscriptions WHERE endpoint = ? AND ? IS NOT NULL'",
+    'deletes an endpoint only while its key',
+  ],
+  [
+    PUSH,
+    'one VAPID key pair, the first wins',
+    'ON CONFLICT (id) DO NOTHING',
+    'ON CONFLICT (id) DO UPDATE SET public_key = excluded.public_key',
+    'stores one VAPID key pair',
+  ],
+  [
+    PUSH,
+    'only a failure that names an account identifies one',
+    "WHERE session_id = ? AND action = 'session.failed' AND account_id IS NOT NULL",
+    "WHERE session_id = ? AND action = 'session.failed'",
+    'ignores a failure audit row that names no account',
+  ],
+  [
     RECOVERY,
     'a recovery code is spent once',
     'WHERE code_hash = ? AND used_at IS NULL RETURNING account_id',
@@ -275,7 +311,7 @@ function failingTests() {
 }
 
 const originals = new Map(
-  [STORE, RECORDS, RECOVERY].map((file) => [file, readFileSync(file, 'utf8')]),
+  [STORE, RECORDS, RECOVERY, PUSH].map((file) => [file, readFileSync(file, 'utf8')]),
 );
 const restore = () => {
   for (const [file, text] of originals) writeFileSync(file, text);

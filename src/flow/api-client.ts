@@ -18,8 +18,12 @@ import {
   type DeclineResponse,
   type ErrorCode,
   type Handoff,
+  type PaymentNotice,
   type PublicSession,
+  type PushSubscriptionJson,
+  type PushSubscriptionResponse,
   type SessionCredentials,
+  type VapidPublicKeyResponse,
   type VerifyEnrollmentResponse,
 } from '../protocol/index.js';
 
@@ -268,6 +272,43 @@ export function verifyEnrollment(
   return call<VerifyEnrollmentResponse>(
     enrollmentPath(code, 'verify'),
     samePost(name ? { response, name } : { response }),
+    options,
+  );
+}
+
+// ── Web Push (the phone pages, same origin as the issuer) ──
+
+/** `GET /v1/push/vapid-public-key` — the key `pushManager.subscribe` takes. */
+export function getVapidPublicKey(options: CallOptions = {}) {
+  return call<VapidPublicKeyResponse>(
+    '/v1/push/vapid-public-key',
+    { credentials: 'same-origin' },
+    options,
+  );
+}
+
+/**
+ * `POST /v1/enrollments/:code/push-subscription` (after enrolment) or
+ * `POST /v1/handoffs/:code/push-subscription` (after a payment, with the phone cookie).
+ */
+export function postPushSubscription(
+  kind: 'enrollment' | 'handoff',
+  code: string,
+  subscription: PushSubscriptionJson,
+  options: CallOptions = {},
+) {
+  const path =
+    kind === 'enrollment'
+      ? enrollmentPath(code, 'push-subscription')
+      : phonePath(code, 'push-subscription');
+  return call<PushSubscriptionResponse>(path, samePost({ subscription }), options);
+}
+
+/** `GET /v1/payment-notices/:sessionId` — what the page a notification opens shows. */
+export function getPaymentNotice(sessionId: string, options: CallOptions = {}) {
+  return call<PaymentNotice>(
+    `/v1/payment-notices/${encodeURIComponent(sessionId)}`,
+    { credentials: 'same-origin' },
     options,
   );
 }

@@ -31,6 +31,7 @@ import {
   type Outcome,
 } from './outcomes.js';
 import { PhonePage } from './page-base.js';
+import './push-opt-in.js';
 import { getHandoffStatus } from './phone-api.js';
 import { StatusWatch } from './status-watch.js';
 import { loadSimulatedCard, rememberedCredentialIds, saveSimulatedCard } from './storage.js';
@@ -444,6 +445,11 @@ export class DualpayConfirmPage extends PhonePage {
                 >${this.t('receiptRef', { id: receipt.settlementId })}</span
               >
             </p>`
+          : nothing
+      }
+      ${
+        outcome === 'approved' || outcome === 'limit'
+          ? html`<dualpay-push-opt-in kind="handoff" .code=${this.code}></dualpay-push-opt-in>`
           : nothing
       }
       ${

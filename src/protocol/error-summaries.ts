@@ -32,12 +32,17 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   credential_not_allowed:
     'This card may not be used here (for example a test card with a live merchant).',
   enrollment_expired: 'The enrolment code expired or was already used.',
+  recovery_code_used: 'This recovery code was already used; each code works once.',
   limit_exceeded: "The payment would exceed the account's monthly limit.",
   account_frozen: 'The account is frozen: it pays nothing until an operator unfreezes it.',
   risk_declined:
     "The issuer's risk policy refused this payment (the reasons are in the audit log, not on the wire).",
   card_revoked:
     'The card was revoked. Used in notices and the audit log; the phone is answered authentication_failed.',
+  push_endpoint_not_allowed:
+    'The push endpoint is not an https URL on port 443 of a public host (private, loopback and link-local addresses are refused; `--dev-push` also allows http on loopback).',
+  push_subscription_not_allowed:
+    'Nothing to subscribe through this code now: the enrolment is not complete or the payment did not end with an identified card, its 15-minute window has passed, or the card is revoked or the account frozen.',
   currency_not_supported:
     "The payment's currency has no exchange rate to the account's currency, so it cannot count against the monthly limit.",
   slow_down: 'Polling faster than `interval`; add 5 s (RFC 8628 §3.5).',

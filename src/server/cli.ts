@@ -44,6 +44,13 @@ const USAGE = `Usage: dualpay-issuer --port P (--db FILE | --database-url URL) [
   --attestation-roots DIR
                          trusted attestation roots: every *.pem in DIR. Cards whose attestation
                          chains to one are trusted hardware; all others are test cards
+  --push-contact URI     VAPID contact for push services: mailto:… or https://… (default the
+                         public URL when https, else mailto:push@<host>)
+  --dev-push             also accept push endpoints over http on loopback (tests, the demo);
+                         only with a loopback public URL. Never in production
+  --recovery-cooling-off SECONDS
+                         how long a card enrolled with a recovery code stays pending before it
+                         may pay (default 86400: 24 h); the account's phones are told at once
   --metrics-port P       also serve GET /metrics without a key on this port (for a Prometheus
                          scraper; GET /metrics on the main port needs an admin key)
   --metrics-host HOST    interface of the metrics port (default 127.0.0.1)
@@ -107,6 +114,9 @@ try {
       'risk-policy': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
       'attestation-roots': { type: 'string' },
+      'push-contact': { type: 'string' },
+      'dev-push': { type: 'boolean', default: false },
+      'recovery-cooling-off': { type: 'string' },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
@@ -175,6 +185,7 @@ if (process.env.DUALPAY_KEY_ENCRYPTION_KEY) {
 }
 const trustProxy = count('--trust-proxy', args['trust-proxy']);
 const maxConnectionsPerIp = count('--max-connections-per-ip', args['max-connections-per-ip']);
+const recoveryCoolingOffSeconds = count('--recovery-cooling-off', args['recovery-cooling-off']);
 let publicUrl: string | undefined;
 if (args['public-url'] !== undefined) {
   try {
@@ -182,6 +193,11 @@ if (args['public-url'] !== undefined) {
   } catch {
     fail(`--public-url is not a URL: ${args['public-url']}`);
   }
+}
+
+const pushContact = args['push-contact'];
+if (pushContact !== undefined && !/^(https:\/\/\S+|mailto:\S+@\S+)$/.test(pushContact)) {
+  fail(`--push-contact must be a mailto: address or an https: URL, got ${pushContact}`);
 }
 
 let attestationRoots: X509Certificate[] = [];
@@ -206,12 +222,15 @@ const running = await startIssuer({
   ...(trustProxy !== undefined ? { trustProxy } : {}),
   ...(maxConnectionsPerIp !== undefined ? { maxConnectionsPerIp } : {}),
   attestationRoots,
+  ...(recoveryCoolingOffSeconds !== undefined ? { recoveryCoolingOffSeconds } : {}),
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),
   ...(riskPolicy ? { riskPolicy } : {}),
   ...(metricsPort !== undefined ? { metricsPort } : {}),
   ...(args['metrics-host'] ? { metricsHost: args['metrics-host'] } : {}),
   ...(keyEncryptionKey ? { keyEncryptionKey } : {}),
+  ...(args['dev-push'] ? { devPush: true } : {}),
+  ...(pushContact ? { push: { contact: pushContact } } : {}),
   seedDemo: args['seed-demo'] ? { shopOrigins: args['shop-origin'] ?? demoShopOrigins() } : false,
   logger: {
     level: args['log-level'],
@@ -254,6 +273,9 @@ process.stdout.write(
     ? `attestation roots: ${attestationRoots.length} certificate(s) from ${args['attestation-roots']}\n`
     : 'no --attestation-roots: every card enrols as a test card, which live merchants refuse\n',
 );
+if (args['dev-push']) {
+  process.stdout.write('--dev-push: push endpoints over http on loopback are accepted\n');
+}
 if (args['seed-demo']) {
   process.stdout.write(
     `demo: merchant ${DEMO.merchantId} (secret key ${DEMO.secretKey}), admin key ${DEMO.adminKey}, payer ${DEMO.accountId}\n`,

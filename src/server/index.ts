@@ -10,9 +10,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './http/app.js';
 import { serveMetrics } from './http/routes/metrics.js';
 import { Issuer, type IssuerOptions } from './issuer.js';
+import type { IssuerMetrics } from './metrics.js';
 import { refuseDemoKeysInProduction, seedDemo, type SeedDemoOptions } from './seed.js';
 import type { PgStore, PgStoreOptions } from './store/postgres/store.js';
 import { openSqliteStore } from './store/sqlite/store.js';
+import { WebPushNotifier, type WebPushSettings } from './push/notifier.js';
 import type { Store } from './store/types.js';
 
 export { buildApp, toHttpError, type AppOptions } from './http/app.js';
@@ -43,6 +45,13 @@ export {
   type RiskPolicyConfig,
 } from './domain/risk.js';
 export { SILENT_NOTIFIER, type AttemptNotice, type Notifier } from './domain/notifier.js';
+export {
+  WebPushNotifier,
+  paymentAttemptPayload,
+  type PushDeliveryResult,
+  type WebPushNotifierOptions,
+  type WebPushSettings,
+} from './push/notifier.js';
 export type * from './store/types.js';
 export {
   AttestationRootsError,
@@ -87,6 +96,11 @@ export interface StartIssuerOptions
   metricsHost?: string;
   /** How often the sweeper expires sessions, in ms; 0 disables it. Default 1000. */
   sweepIntervalMs?: number;
+  /**
+   * Settings of the default notifier, `WebPushNotifier` (VAPID contact, timeouts, the
+   * `onDelivery` metrics hook); unused when `notifier` is given.
+   */
+  push?: WebPushSettings;
 }
 
 export interface RunningIssuer {
@@ -141,19 +155,43 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const host = options.host ?? 'localhost';
   const port = options.port === 0 ? await freePort(host) : (options.port ?? 4010);
   const store = await openStore(options);
+  let closeNotifier = (): Promise<void> => Promise.resolve();
   try {
-    const { logger: _appLogger, ...issuerOptions } = options;
+    const { logger: _appLogger, push, ...issuerOptions } = options;
+    const publicUrl = options.publicUrl ?? `http://localhost:${port}`;
+    // The default notifier tells the payer's phones (Web Push); `notifier` replaces it.
+    // Each delivery counts in the issuer's metrics (made with the issuer, below) and goes to the
+    // caller's own hook too.
+    const counted: { metrics?: IssuerMetrics } = {};
+    const pushNotifier = options.notifier
+      ? null
+      : new WebPushNotifier({
+          ...push,
+          onDelivery: (result) => {
+            counted.metrics?.pushDelivery(result);
+            push?.onDelivery?.(result);
+          },
+          store,
+          publicUrl,
+          keyEncryptionKey: options.keyEncryptionKey,
+          devPush: options.devPush,
+          now: options.now,
+        });
+    closeNotifier = () => pushNotifier?.close() ?? Promise.resolve();
     const issuer = await Issuer.create({
       ...issuerOptions,
       store,
-      publicUrl: options.publicUrl ?? `http://localhost:${port}`,
+      publicUrl,
+      ...(pushNotifier ? { notifier: pushNotifier } : {}),
     });
+    counted.metrics = issuer.metrics;
     await refuseDemoKeysInProduction(issuer, Boolean(options.seedDemo));
     if (options.seedDemo) {
       await seedDemo(issuer, options.seedDemo === true ? {} : options.seedDemo);
     }
     const app = buildApp(issuer, options);
     issuer.setLogger(app.log);
+    pushNotifier?.setLogger(app.log);
     await app.listen({ port, host });
     const metricsServer =
       options.metricsPort === undefined
@@ -178,10 +216,12 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
         if (metricsServer) await new Promise((resolve) => metricsServer.close(resolve));
         await app.close();
         await issuer.close();
+        await closeNotifier();
         await store.close();
       },
     };
   } catch (error) {
+    await closeNotifier();
     await store.close();
     throw error;
   }

@@ -22,10 +22,14 @@ import {
 } from './domain/context.js';
 import { HandoffService } from './domain/handoffs.js';
 import { MerchantService } from './domain/merchants.js';
+import { PushService } from './domain/push.js';
+import { RecoveryService } from './domain/recovery.js';
 import { SILENT_NOTIFIER, type Notifier } from './domain/notifier.js';
 import type { PaymentPolicy } from './domain/policy.js';
 import { RiskPolicy, type RiskPolicyConfig } from './domain/risk.js';
 import { SigningKeys } from './keys.js';
+import { isLoopbackAddress } from './push/endpoints.js';
+import { VapidKeys } from './push/vapid.js';
 import type { ExchangeRates } from './limits.js';
 import { sharedFeatures, type Store } from './store/types.js';
 import { parseAttestationRoots, type AttestationRoot } from './webauthn/attestation.js';
@@ -72,6 +76,26 @@ export interface IssuerOptions {
    * card is a test card. A string that is not a PEM certificate throws.
    */
   attestationRoots?: readonly AttestationRoot[];
+  /**
+   * Also accept push subscriptions whose endpoint is `http:` (or any port) on loopback: the
+   * tests' and the demo's stand-in push services (`--dev-push`). Only for an issuer whose public
+   * URL is itself on loopback; anything else throws.
+   */
+  devPush?: boolean;
+  /**
+   * How long a recovery enrolment's card stays pending, in seconds (`--recovery-cooling-off`);
+   * default 86400 (24 h).
+   */
+  recoveryCoolingOffSeconds?: number;
+}
+
+/** The recovery cooling-off in ms; throws for a value that is not a whole number of seconds ≥ 0. */
+function coolingOffMs(seconds: number | undefined): number {
+  if (seconds === undefined) return 86_400_000;
+  if (!Number.isSafeInteger(seconds) || seconds < 0) {
+    throw new RangeError('recoveryCoolingOffSeconds must be a whole number of seconds, 0 or more');
+  }
+  return seconds * 1000;
 }
 
 const SILENT_LOGGER: DomainLogger = { warn: () => undefined };
@@ -90,6 +114,10 @@ export class Issuer {
   readonly checkout: CheckoutService;
   readonly handoffs: HandoffService;
   readonly confirmation: ConfirmationService;
+  readonly push: PushService;
+  /** The VAPID key pair push subscriptions are bound to. */
+  readonly vapid: VapidKeys;
+  readonly recovery: RecoveryService;
   /** This process's Prometheus metrics (`GET /metrics`). */
   readonly metrics: IssuerMetrics;
   private readonly ctx: DomainContext;
@@ -111,7 +139,13 @@ export class Issuer {
       rpName: options.rpName ?? 'dualpay',
       pollIntervalSec: options.pollIntervalSec ?? DEFAULT_POLL_INTERVAL_SEC,
       handoffTtlMs: options.handoffTtlMs ?? HANDOFF_TTL_MS,
+      devPush: options.devPush ?? false,
     };
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (this.config.devPush && host !== 'localhost' && !isLoopbackAddress(host)) {
+      throw new Error('devPush (--dev-push) is for an issuer on loopback only (tests, the demo)');
+    }
+    this.vapid = new VapidKeys(this.store, { keyEncryptionKey: options.keyEncryptionKey });
     this.ctx = new DomainContext({
       store: this.store,
       now: this.now,
@@ -135,6 +169,8 @@ export class Issuer {
     this.checkout = new CheckoutService(this.ctx, this.merchants);
     this.handoffs = new HandoffService(this.ctx, this.merchants, this.checkout);
     this.confirmation = new ConfirmationService(this.ctx, this.merchants, this.checkout);
+    this.push = new PushService(this.ctx, this.merchants, this.vapid);
+    this.recovery = new RecoveryService(this.ctx, coolingOffMs(options.recoveryCoolingOffSeconds));
   }
 
   /**
@@ -144,6 +180,7 @@ export class Issuer {
   static async create(options: IssuerOptions): Promise<Issuer> {
     const issuer = new Issuer(options);
     await issuer.keys.init(issuer.now());
+    await issuer.vapid.load(issuer.now());
     const shared = sharedFeatures(issuer.store);
     if (shared) {
       const hub = issuer.ctx.hub;

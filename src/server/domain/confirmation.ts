@@ -404,7 +404,8 @@ export class ConfirmationService {
     const { session } = approval;
     const result = await this.checkout.end(session.id, ['claimed'], 'failed', actor, {
       errorCode: code,
-      detail: { reason: code, ...detail },
+      // The card and account go into the row's own columns: `Store.approvingAccount` finds them.
+      detail: { reason: code, cardId: approval.card.id, accountId: approval.account.id, ...detail },
     });
     if (!result.ok) throw refusalError(result, this.ctx.now());
     this.notify(approval, result.session, 'refused', code);

@@ -36,15 +36,21 @@ export interface RateLimits {
   userCodeClaim: RateRule;
   /** Enrolment calls, per client. */
   enrollment: RateRule;
+  /** Recovery-code uses (freeze, recovery enrolment), per client: guessable like user codes. */
+  recovery: RateRule;
   /**
-   * Misses per client on every route that takes a code (claim, the phone steps, enrolment): an
-   * answer of `404 not_found`, a code that names nothing this caller may act on.
+   * Misses per client on every route that takes a code (claim, the phone steps, enrolment,
+   * recovery): an answer of `404 not_found`, a code that names nothing this caller may act on.
    */
   codeMiss: RateRule;
   /** Misses of user-code claims over the whole issuer, whoever sends them (many addresses). */
   userCodeMissGlobal: RateRule;
   /** Console sign-ins (admin key guesses), per client. */
   consoleSignIn: RateRule;
+  /** Push subscriptions (both endpoints), per client. */
+  pushSubscribe: RateRule;
+  /** Reads of a payment's notice page data, per client. */
+  paymentNotice: RateRule;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -53,9 +59,12 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   claim: { perMinute: 60, burst: 20 },
   userCodeClaim: { perMinute: 10, burst: 10 },
   enrollment: { perMinute: 60, burst: 20 },
+  recovery: { perMinute: 10, burst: 10 },
   codeMiss: { perMinute: 10, burst: 10 },
   userCodeMissGlobal: { perMinute: 60, burst: 120 },
   consoleSignIn: { perMinute: 10, burst: 10 },
+  pushSubscribe: { perMinute: 10, burst: 10 },
+  paymentNotice: { perMinute: 60, burst: 30 },
 };
 
 /** Which miss budgets a code route spends: every code route the client's, user-code claims also the issuer's. */
@@ -83,6 +92,8 @@ export interface IssuerConfig {
   readonly pollIntervalSec: number;
   /** Life of a hand-off code in ms (tests shorten it on a running issuer). */
   handoffTtlMs: number;
+  /** Push endpoints may also be `http:` on loopback (`--dev-push`: tests, the demo). */
+  readonly devPush: boolean;
 }
 
 export interface ContextParts {

@@ -222,6 +222,21 @@ export class HandoffService {
     };
   }
 
+  /**
+   * The session behind a code this phone claimed, in whatever status (a push subscription after
+   * the payment ended); any other code answers as `phoneSession` does, `404 not_found`.
+   */
+  async ownSession(
+    code: PhoneCode,
+    phoneToken: string | undefined,
+    step: { actor: Actor; action: string },
+  ): Promise<SessionRecord> {
+    const tokenHash = phoneToken === undefined ? null : sha256Hex(phoneToken);
+    const { own, other } = await this.claimedHandoffs(code, tokenHash);
+    if (own) return own.session;
+    return this.notThisPhone(step, other);
+  }
+
   /** Another phone (or none) knocking on a claimed payment, or on nothing: worth a trace. */
   private async notThisPhone(
     step: { actor: Actor; action: string },

@@ -32,6 +32,9 @@ import { pageRoutes } from './routes/page.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { phonePageRoutes } from './routes/phone-pages.js';
 import { phoneRoutes } from './routes/phone.js';
+import { pushPageRoutes } from './routes/push-pages.js';
+import { pushRoutes } from './routes/push.js';
+import { recoveryRoutes } from './routes/recovery.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { SseStreams } from './sse.js';
 
@@ -221,6 +224,11 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
   });
   void app.register(phoneRoutes);
   void app.register(enrollmentRoutes);
+  void app.register(pushRoutes);
+  void app.register(pushPageRoutes, {
+    assetsDir: options.phoneAssetsDir ?? defaultPhoneAssetsDir(),
+  });
+  void app.register(recoveryRoutes);
 
   app.addHook('onClose', async () => {
     app.streams.closeAll();

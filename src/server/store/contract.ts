@@ -5,6 +5,7 @@
 import type { ErrorCode, SessionStatus, TerminalSessionStatus } from '../../protocol/index.js';
 import type {
   AccountPatch,
+  ApprovingAccount,
   AccountRecord,
   AdminKeyRecord,
   AuditEntry,
@@ -19,12 +20,14 @@ import type {
   MerchantKeyRecord,
   MerchantPatch,
   MerchantRecord,
+  PushSubscriptionRecord,
   RecoveryCodeRecord,
   RiskSignalQuery,
   RiskSignals,
   SessionEventRecord,
   SessionRecord,
   SigningKeyRecord,
+  VapidKeyRecord,
 } from './types.js';
 
 export { StoreUnavailableError } from './errors.js';
@@ -69,6 +72,14 @@ export type CreateMerchantResult = { ok: true } | { ok: false; conflict: 'name_t
 /** Result of `updateMerchant`. */
 export type UpdateMerchantResult =
   { ok: true; merchant: MerchantRecord } | { ok: false; conflict: 'name_taken' | 'not_found' };
+
+/** Result of `savePushSubscription`. */
+export interface SavePushSubscriptionResult {
+  /** False when a subscription with this endpoint existed and was refreshed. */
+  created: boolean;
+  /** How many of the account's least recently updated subscriptions were deleted to make room. */
+  evicted: number;
+}
 
 /** Result of `createSession`: the new session, an idempotent repeat, or a conflict. */
 export type CreateSessionResult =
@@ -319,6 +330,40 @@ export interface Store {
   activateSigningKey(kid: string, now: number, expectedCurrentKid: string | null): Promise<boolean>;
   /** Replaces the stored private half of a key (sealing it at rest). */
   setSigningKeyPrivate(kid: string, privateKey: string): Promise<void>;
+
+  // Web Push (docs/operations.md "Notifications (Web Push)")
+  /**
+   * Adds the subscription, or refreshes the one with the same endpoint (account, keys and
+   * `updatedAt` from `sub`; `createdAt` and `lastSuccessAt` stay), then deletes that account's
+   * least recently updated subscriptions beyond `maxPerAccount`; writes `audit` with it.
+   */
+  savePushSubscription(
+    sub: PushSubscriptionRecord,
+    maxPerAccount: number,
+    audit: AuditEntry,
+  ): Promise<SavePushSubscriptionResult>;
+  /** The account's subscriptions, least recently updated first. */
+  listPushSubscriptions(accountId: string): Promise<PushSubscriptionRecord[]>;
+  /**
+   * Deletes the subscription with this endpoint, only if its key is still `p256dh` (one
+   * subscribed again meanwhile stays), writing `audit` with it; whether it did.
+   */
+  deletePushSubscription(endpoint: string, p256dh: string, audit: AuditEntry): Promise<boolean>;
+  /** Records that a push service accepted a message for this endpoint at `now`. */
+  markPushDelivered(endpoint: string, now: number): Promise<void>;
+  /**
+   * The issuer's VAPID key pair: stores `candidate` when there is none yet, and answers whichever
+   * key is stored (a racing process's, if it won).
+   */
+  ensureVapidKey(candidate: VapidKeyRecord): Promise<VapidKeyRecord>;
+  /** Replaces the stored private key (sealing it) only if it is still `expected`; whether it did. */
+  replaceVapidPrivateKey(expected: string, privateKey: string): Promise<boolean>;
+  /**
+   * The account (and card) whose approval a session identified: its ledger entry's when settled,
+   * else the newest `session.failed` audit row of the session that names an account (a refusal
+   * for a limit, a frozen account, risk or currency); null when none.
+   */
+  approvingAccount(sessionId: string): Promise<ApprovingAccount | null>;
 }
 
 /**

@@ -265,6 +265,37 @@ export interface SigningKeyRecord {
   retiredAt: number | null;
 }
 
+/** A browser's Web Push subscription, owned by one account (the endpoint is unique). */
+export interface PushSubscriptionRecord {
+  /** The push service URL (RFC 8030 push resource); unique across accounts. */
+  endpoint: string;
+  accountId: string;
+  /** base64url of the browser's uncompressed P-256 public key (RFC 8291 `ua_public`). */
+  p256dh: string;
+  /** base64url of the 16-byte authentication secret. */
+  auth: string;
+  createdAt: number;
+  /** When it was last added or refreshed (the eviction order: least recently updated first). */
+  updatedAt: number;
+  /** When a push service last accepted a message for it; null: never. */
+  lastSuccessAt: number | null;
+}
+
+/** The issuer's VAPID key pair (RFC 8292): one per issuer, made once. */
+export interface VapidKeyRecord {
+  /** base64url of the 65-byte uncompressed P-256 point: what `applicationServerKey` takes. */
+  publicKey: string;
+  /** base64url of the 32-byte private scalar, or sealed (`enc:v1:…`) under the key-encryption key. */
+  privateKey: string;
+  createdAt: number;
+}
+
+/** The card and account a session's approval identified. */
+export interface ApprovingAccount {
+  accountId: string;
+  cardId: string | null;
+}
+
 /** Who did something, and from where (for the audit log). */
 export interface Actor {
   actor: string;

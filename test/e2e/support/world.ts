@@ -38,6 +38,8 @@ export interface WorldOptions {
   handoffTtlMs?: number;
   /** The issuer's exchange rates (payments in another currency than the account's). */
   exchangeRates?: ExchangeRates;
+  /** Accept push endpoints over http on loopback (a local push service). */
+  devPush?: boolean;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -50,6 +52,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     sweepIntervalMs: 500,
     ...(options.handoffTtlMs ? { handoffTtlMs: options.handoffTtlMs } : {}),
     ...(options.exchangeRates ? { exchangeRates: options.exchangeRates } : {}),
+    ...(options.devPush ? { devPush: true } : {}),
   });
   shop.issuerUrl = issuer.url;
   const extra: Shop[] = [];

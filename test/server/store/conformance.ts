@@ -19,6 +19,7 @@ import {
   sessionRecord,
   withPayer,
 } from './fixtures.js';
+import { describePush } from './push.js';
 import { describeRecovery } from './recovery.js';
 import { describeRiskSignals } from './risk-signals.js';
 
@@ -298,6 +299,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeCodes(() => store);
     describeRecords(() => store);
     describeRiskSignals(() => store);
+    describePush(() => store);
     describeRecovery(() => store);
   });
 }

@@ -420,4 +420,29 @@ describe('PgStore shared between processes', { skip: SKIP_POSTGRES }, () => {
       }
     });
   });
+
+  describe('push subscriptions', () => {
+    it('keeps the cap per account when twenty subscriptions race from two processes', async () => {
+      const payer = await withPayer(one);
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? one : two).savePushSubscription(
+            {
+              endpoint: `https://push.example.com/race/${i}`,
+              accountId: payer.accountId,
+              p256dh: `key-${i}`,
+              auth: `auth-${i}`,
+              createdAt: T0 + i,
+              updatedAt: T0 + i,
+              lastSuccessAt: null,
+            },
+            3,
+            { ...audit('push.subscribed'), accountId: payer.accountId },
+          ),
+        ),
+      );
+
+      assert.equal((await one.listPushSubscriptions(payer.accountId)).length, 3);
+    });
+  });
 });

@@ -9,7 +9,7 @@ import { clientKey } from '../../rate-limit.js';
 import { actorOf, requireIssuerOrigin, requireSameOriginRead } from '../auth.js';
 import { underMissBudget } from '../misses.js';
 
-function enrollmentCode(request: FastifyRequest<{ Params: { code: string } }>): string {
+export function enrollmentCode(request: FastifyRequest<{ Params: { code: string } }>): string {
   const { code } = request.params;
   if (!isHandoffCode(code)) throw new HttpError('not_found', 'No such code');
   return code;

@@ -23,7 +23,7 @@ import { underMissBudget } from '../misses.js';
 type WithCode = FastifyRequest<{ Params: { code: string } }>;
 
 /** The `:code` of a phone endpoint: a hand-off code, or the user code the phone claimed with. */
-function phoneCode(request: WithCode): PhoneCode {
+export function phoneCode(request: WithCode): PhoneCode {
   const { code } = request.params;
   if (isHandoffCode(code)) return { handoffCode: code };
   const userCode = parseUserCode(code);

@@ -260,6 +260,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX device_challenges_expiry ON device_challenges (expires_at);
     `,
   },
+  // Version 4 is taken by another change (webhooks); versions are applied by number, gaps allowed.
+  {
+    version: 5,
+    name: 'web push: subscriptions per account, the VAPID key pair (as SQLite version 10)',
+    sql: `
+      CREATE TABLE push_subscriptions (
+        endpoint ${T} PRIMARY KEY,
+        account_id ${T} NOT NULL REFERENCES accounts (id),
+        p256dh ${T} NOT NULL,
+        auth ${T} NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        last_success_at BIGINT
+      );
+      CREATE INDEX push_subscriptions_account ON push_subscriptions (account_id, updated_at);
+
+      CREATE TABLE vapid_keys (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        public_key ${T} NOT NULL,
+        private_key ${T} NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -24,12 +24,12 @@ import type {
   SettleInput,
 } from '../types.js';
 import { Refused, type Tx } from './database.js';
-import { PgRecovery } from './recovery.js';
+import { PgPush } from './push.js';
 import * as rows from './rows.js';
 
 const LOCK_SESSION = 'SELECT * FROM sessions WHERE id = $1 FOR NO KEY UPDATE';
 
-export class PgSessions extends PgRecovery {
+export class PgSessions extends PgPush {
   async createSession(s: SessionRecord, audit: AuditEntry): Promise<CreateSessionResult> {
     return this.engine.write(async (tx): Promise<CreateSessionResult> => {
       // A racing request with the same key waits here for the other transaction: when it

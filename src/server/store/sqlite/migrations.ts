@@ -300,6 +300,31 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 10,
+    name: 'web push: subscriptions per account, the VAPID key pair',
+    // One row per browser subscription (the endpoint is the push service's URL for it); one VAPID
+    // key pair per issuer (id 1), made once by whichever process gets there first.
+    sql: `
+      CREATE TABLE push_subscriptions (
+        endpoint TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_success_at INTEGER
+      ) STRICT;
+      CREATE INDEX push_subscriptions_account ON push_subscriptions(account_id, updated_at);
+
+      CREATE TABLE vapid_keys (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        public_key TEXT NOT NULL,
+        private_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
     version: 11,
     name: 'recovery: one-time recovery codes, enrolment purposes and cooling-off, device challenges',
     sql: `

@@ -20,7 +20,7 @@ import type {
   Store,
 } from '../types.js';
 import { Refused } from './database.js';
-import { SqliteRecovery } from './recovery.js';
+import { SqlitePush } from './push.js';
 import * as rows from './rows.js';
 
 export interface SqliteStoreOptions {
@@ -35,7 +35,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
 const SESSION_RETURNING = 'RETURNING *';
 
-export class SqliteStore extends SqliteRecovery implements Store {
+export class SqliteStore extends SqlitePush implements Store {
   // ── sessions ──
 
   /** Records event `seq` of a session (the caller has already set `event_seq` to it). */
