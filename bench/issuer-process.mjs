@@ -8,7 +8,8 @@
 // ones): `{type: 'memory'}` → process.memoryUsage() and the open SSE stream count; `{type: 'stop'}`
 // → graceful close and exit 0 (which also writes a `--cpu-prof` profile when that flag is on);
 // `{type: 'profile-start'}` / `{type: 'profile-stop', file}` → the V8 CPU profiler that
-// `node --cpu-prof` uses, through node:inspector, over a load window only; writes `file`.
+// `node --cpu-prof` uses, through node:inspector, over a load window only; writes `file`;
+// `{type: 'cpu'}` → process.cpuUsage() (µs of user and system time so far).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
@@ -22,13 +23,17 @@ const entry = pathToFileURL(
 const { DEFAULT_RISK_POLICY, DEMO, startIssuer } = await import(entry);
 
 /**
- * @type {{db: string, shopOrigins?: string[], sweepIntervalMs?: number, pollIntervalSec?: number,
- *   port?: number, experiment?: 'synchronous-normal'}}
+ * @type {{db?: string, databaseUrl?: string, databasePoolSize?: number, publicUrl?: string,
+ *   shopOrigins?: string[], sweepIntervalMs?: number, pollIntervalSec?: number, port?: number,
+ *   experiment?: 'synchronous-normal'}}
+ * `db` is a SQLite file; `databaseUrl` PostgreSQL (several of these processes may share it, with
+ * one `publicUrl`).
  * `experiment` is for what-if runs, never the reported figures: `synchronous-normal` drops the
  * fsync at each commit (WAL + synchronous=NORMAL), the ceiling a durable group commit could reach.
  */
 const options = JSON.parse(process.env.BENCH_ISSUER ?? '{}');
-if (!options.db) throw new Error('BENCH_ISSUER.db is required');
+if (!options.db && !options.databaseUrl)
+  throw new Error('BENCH_ISSUER.db or .databaseUrl is required');
 const unlimited = { perMinute: 1e12, burst: 1e9 };
 // The risk policy runs on every confirmation, with its defaults except the velocity limits: the
 // load generator is 32 payers each paying ~40 times a second, which those limits exist to stop.
@@ -43,7 +48,10 @@ const riskPolicy = {
 };
 
 const running = await startIssuer({
-  db: options.db,
+  ...(options.databaseUrl
+    ? { databaseUrl: options.databaseUrl, databasePoolSize: options.databasePoolSize }
+    : { db: options.db }),
+  ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   port: options.port ?? 0,
   seedDemo: options.shopOrigins ? { shopOrigins: options.shopOrigins } : true,
   sweepIntervalMs: options.sweepIntervalMs ?? 1000,
@@ -105,6 +113,8 @@ process.on('message', (message) => {
       streams: running.app.streams.size,
       hubSessions: running.issuer.hub.size,
     });
+  } else if (message.type === 'cpu') {
+    process.send?.({ type: 'cpu', id: message.id, usage: process.cpuUsage() });
   } else if (message.type === 'profile-start') {
     void profileStart().then(reply('profile-started'));
   } else if (message.type === 'profile-stop') {

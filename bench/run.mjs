@@ -2,8 +2,11 @@
 // and as JSON in bench/results/. Benchmarks report, they never fail on a timing: the exit code is
 // non-zero only when a benchmark itself crashed.
 //
-//   npm run bench                      # everything (about 8–9 minutes on 2 cores)
-//   npm run bench -- size latency      # some: size latency throughput store fanout growth
+//   npm run bench                      # everything (about 11–13 minutes on 2 cores)
+//   npm run bench -- size latency      # some: size latency throughput store fanout growth postgres
+//
+// `postgres` (two issuer processes on one PostgreSQL) uses DATABASE_URL, or starts a throwaway
+// cluster when PostgreSQL is installed; without either it says it was skipped.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -18,6 +21,7 @@ const STEPS = [
   { name: 'store', file: 'store-commit.ts', tsx: true },
   { name: 'fanout', file: 'fanout.ts', tsx: true },
   { name: 'growth', file: 'growth.ts', tsx: true },
+  { name: 'postgres', file: 'postgres.ts', tsx: true },
 ];
 
 const started = Date.now();
@@ -161,6 +165,7 @@ const size = read('size');
 const latency = read('latency');
 const throughput = read('throughput');
 const fanout = read('fanout');
+const postgres = read('postgres');
 const budgets = [
   size && {
     what: 'dist/cdn/dualpay.js, gzip -9',
@@ -191,6 +196,18 @@ const budgets = [
     budget: '≤ 300 MB',
     measured: `${(fanout.issuerMemory.withStreams.rss / 2 ** 20).toFixed(1)} MiB`,
     pass: fanout.pass,
+  },
+  postgres && {
+    what: 'PostgreSQL, 2 processes: confirmations / s in total',
+    budget: '≥ 500',
+    measured: `${postgres.confirm.perSecond} (CPU ${postgres.confirm.cpuMsPerConfirm.join(' | ')} ms/confirmation)`,
+    pass: postgres.pass.confirmations,
+  },
+  postgres && {
+    what: 'PostgreSQL, confirm on A → settled via B, p95',
+    budget: '≤ 50 ms',
+    measured: `${postgres.settledViaOther.p95} ms`,
+    pass: postgres.pass.settledViaOther,
   },
 ].filter(Boolean);
 const totalSeconds = Math.round((Date.now() - started) / 100) / 10;

@@ -9,7 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { startPgCluster } from './pg-cluster.mjs';
 
-const SUITES = ['test/server/store/postgres.test.ts', 'test/server/store/postgres-shared.test.ts'];
+const SUITES = [
+  'test/server/store/postgres.test.ts',
+  'test/server/store/postgres-shared.test.ts',
+  'test/server/store/postgres-outage.test.ts',
+];
 const DIR = 'src/server/store/postgres';
 const SESSIONS = `${DIR}/sessions.ts`;
 const OPERATIONS = `${DIR}/operations.ts`;
@@ -17,6 +21,9 @@ const MIGRATIONS = `${DIR}/migrations.ts`;
 const STORE = `${DIR}/store.ts`;
 const BASE = `${DIR}/base.ts`;
 const LISTENER = `${DIR}/listener.ts`;
+const RECORDS = `${DIR}/records.ts`;
+const DATABASE = `${DIR}/database.ts`;
+const UNAVAILABLE = `${DIR}/unavailable.ts`;
 const PUSH = `${DIR}/push.ts`;
 
 /** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
@@ -31,8 +38,8 @@ const MUTATIONS = [
   [
     SESSIONS,
     'a hand-off is made holding its session',
-    "AND status = 'open' AND expires_at > $2 FOR NO KEY UPDATE\"",
-    "AND status = 'open' AND expires_at > $2\"",
+    '"UPDATE sessions SET page_network = COALESCE($3, page_network) WHERE id = $1 AND status = \'open\' AND expires_at > $2"',
+    '"SELECT 1 FROM sessions WHERE id = $1 AND status = \'open\' AND expires_at > $2 AND ($3::text IS NULL OR true)"',
     'keeps one live hand-off code when two processes',
   ],
   [
@@ -71,6 +78,34 @@ const MUTATIONS = [
     'makes one current signing key when two processes activate',
   ],
   [
+    OPERATIONS,
+    'a console session is started holding its admin key',
+    'WHERE id = $2 AND revoked_at IS NULL\n         FOR SHARE`',
+    'WHERE id = $2 AND revoked_at IS NULL`',
+    'starts no console session for an admin key whose revocation commits',
+  ],
+  [
+    DATABASE,
+    'pooled connections wait for a row lock at most lock_timeout',
+    'lock_timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,',
+    '',
+    'gives up on a row lock held past lock_timeout',
+  ],
+  [
+    UNAVAILABLE,
+    'a timed-out statement or lock wait is unavailability (a 503)',
+    'if (!isUnavailable(error) && !isBusy(error)) return error;',
+    'if (!isUnavailable(error)) return error;',
+    'gives up on a row lock held past lock_timeout',
+  ],
+  [
+    MIGRATIONS,
+    'the migrating connection gets its timeouts back',
+    "await client.query('RESET statement_timeout; RESET lock_timeout')",
+    "await client.query('SELECT 1')",
+    'sets statement_timeout, lock_timeout and idle_in_transaction_session_timeout',
+  ],
+  [
     MIGRATIONS,
     'migrations run under the advisory lock',
     "await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);",
@@ -99,9 +134,30 @@ const MUTATIONS = [
     'delivers the events another process commits',
   ],
   [
+    RECORDS,
+    'a key roll announces its merchant',
+    'await this.notifyMerchantChanged(tx, key.merchantId);',
+    '',
+    'announces every committed merchant update and key roll',
+  ],
+  [
+    RECORDS,
+    'a merchant update announces its merchant',
+    'await this.notifyMerchantChanged(tx, id);',
+    '',
+    'announces every committed merchant update and key roll',
+  ],
+  [
+    LISTENER,
+    'a subscriber that arrives during an outage keeps the retry scheduled',
+    'await this.connect();\n      clearTimeout(this.timer);',
+    'clearTimeout(this.timer);\n      await this.connect();',
+    'throws StoreUnavailableError while the server is down, then works again',
+  ],
+  [
     LISTENER,
     'the listener reconnects',
-    'void client.end().catch(() => undefined);\n    if (!this.stopped) this.retryLater();',
+    'void client.end().catch(() => undefined);\n    if (this.subscribers.size > 0) this.retryLater();',
     'void client.end().catch(() => undefined);',
     'reconnects when its connection is killed',
   ],

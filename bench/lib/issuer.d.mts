@@ -1,7 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 
 export interface BenchIssuerOptions {
-  db: string;
+  /** SQLite file; or `databaseUrl`. */
+  db?: string;
+  /** PostgreSQL: several bench issuers may share one database (give them one `publicUrl`). */
+  databaseUrl?: string;
+  databasePoolSize?: number;
+  publicUrl?: string;
   shopOrigins?: string[];
   sweepIntervalMs?: number;
   pollIntervalSec?: number;
@@ -30,6 +35,8 @@ export interface BenchIssuer {
   child: ChildProcess;
   output(): string;
   memory(): Promise<MemoryReply>;
+  /** process.cpuUsage() of the issuer. */
+  cpu(): Promise<NodeJS.CpuUsage>;
   profileStart(): Promise<unknown>;
   profileStop(file: string): Promise<unknown>;
   proc(): ProcStatus;

@@ -79,6 +79,10 @@ export async function spawnIssuer(options, run = {}) {
     memory() {
       return ask({ type: 'memory' }, 'memory');
     },
+    /** process.cpuUsage() of the issuer: µs of user and system CPU so far. */
+    async cpu() {
+      return (await ask({ type: 'cpu' }, 'cpu')).usage;
+    },
     /** Starts the V8 CPU profiler in the issuer (what `node --cpu-prof` uses). */
     profileStart() {
       return ask({ type: 'profile-start' }, 'profile-started');

@@ -87,6 +87,8 @@ export async function enrolPhones(url: string, count: number): Promise<Phone[]> 
 }
 
 export interface PreparedConfirm {
+  /** The session it settles (its id and the page's secret, for its event stream). */
+  session: CreatedSession;
   code: string;
   cookie: string;
   origin: string;
@@ -124,6 +126,7 @@ export async function prepareConfirmations(
     if (options.status !== 200) throw new Error(`options ${options.status}`);
     const response = await phone.assert(options.body, { counter: 0 });
     return {
+      session,
       code: handoff.code,
       cookie: phone.cookie,
       origin: phone.origin,

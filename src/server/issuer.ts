@@ -175,7 +175,7 @@ export class Issuer {
 
   /**
    * Opens the issuer over `store`: loads or creates signing keys; with a store several processes
-   * share, also listens to every process's events.
+   * share, also listens to every process's events and merchant changes.
    */
   static async create(options: IssuerOptions): Promise<Issuer> {
     const issuer = new Issuer(options);
@@ -184,10 +184,19 @@ export class Issuer {
     const shared = sharedFeatures(issuer.store);
     if (shared) {
       const hub = issuer.ctx.hub;
-      issuer.stopListening = await shared.subscribeEvents(
+      const stopEvents = await shared.subscribeEvents(
         (event) => hub.publish(event),
         () => hub.resync(),
       );
+      const merchants = issuer.merchants;
+      const stopMerchants = await shared.subscribeMerchantChanges?.(
+        (id) => merchants.forgetMerchant(id),
+        () => merchants.forgetAll(),
+      );
+      issuer.stopListening = async () => {
+        await stopEvents();
+        await stopMerchants?.();
+      };
     }
     return issuer;
   }

@@ -141,10 +141,12 @@ export class AdminService {
       expiresAt: now + CONSOLE_MAX_AGE_MS,
       endedAt: null,
     };
-    await this.ctx.store.createConsoleSession(
+    const started = await this.ctx.store.createConsoleSession(
       session,
       this.ctx.auditEntry({ ...actor, actor: `admin:${admin.label}` }, 'console.signed_in'),
     );
+    // Revoked since it was checked above (by another request, or another process).
+    if (!started) throw new HttpError('unauthorized', 'This admin key is not valid');
     return { token, view: sessionView(admin, session) };
   }
 

@@ -29,6 +29,7 @@ import type {
   SessionRecord,
 } from '../store/types.js';
 import * as v from '../validate.js';
+import { settleOnce } from './settle-once.js';
 import {
   credentialKeyFromCose,
   rpIdHash,
@@ -316,7 +317,7 @@ export class ConfirmationService {
       max: account.monthlyLimit,
     };
     for (let attempt = 0; ; attempt++) {
-      const result = await this.ctx.store.settle({
+      const result = await settleOnce(this.ctx.store, {
         sessionId: session.id,
         challenge: challenge.challenge,
         card: { id: card.id, expectedCounter: card.counter, newCounter },

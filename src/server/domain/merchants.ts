@@ -19,8 +19,9 @@ import { iso, type DomainContext } from './context.js';
 import { merchantNameKey } from './merchant-names.js';
 
 /**
- * Cached merchants are trusted this long: a change made by another process (a key roll, new
- * origins) reaches this one within it. Changes made here take effect at once.
+ * Cached merchants are trusted this long. Changes made here take effect at once; so do changes
+ * made by another process on a shared store that announces them (`subscribeMerchantChanges`:
+ * the issuer calls `forgetMerchant`); without such a store, within this time.
  */
 const CACHE_MS = 2000;
 /** The longest overlap of a key roll: a week. */
@@ -38,6 +39,11 @@ export class MerchantService {
   private readonly ctx: DomainContext;
   private readonly byId = new Map<string, Cached>();
   private readonly byKeyHash = new Map<string, Cached>();
+  /**
+   * Counts forgets: a read that started before one may have fetched what it forgot, so its
+   * result is used but not cached (the announcement can overtake a read in flight).
+   */
+  private forgets = 0;
 
   constructor(ctx: DomainContext) {
     this.ctx = ctx;
@@ -50,8 +56,9 @@ export class MerchantService {
   async getMerchant(id: string): Promise<MerchantRecord | null> {
     const cached = this.fresh(this.byId.get(id));
     if (cached) return cached;
+    const forgets = this.forgets;
     const merchant = await this.ctx.store.getMerchant(id);
-    if (merchant) this.byId.set(id, { merchant, at: this.ctx.now() });
+    if (merchant && forgets === this.forgets) this.byId.set(id, { merchant, at: this.ctx.now() });
     return merchant;
   }
 
@@ -60,19 +67,28 @@ export class MerchantService {
     const cached = this.fresh(this.byKeyHash.get(hash));
     if (cached) return cached;
     const now = this.ctx.now();
+    const forgets = this.forgets;
     const merchant = await this.ctx.store.findMerchantBySecretKeyHash(hash, now);
     // The cache holds only keys that matched (no growth from bad guesses).
-    if (merchant) this.byKeyHash.set(hash, { merchant, at: now });
+    if (merchant && forgets === this.forgets) this.byKeyHash.set(hash, { merchant, at: now });
     else this.byKeyHash.delete(hash);
     return merchant;
   }
 
-  /** Forgets cached copies of a merchant that changed. */
-  private forget(id: string): void {
+  /** Forgets cached copies of a merchant that changed (here, or in another process). */
+  forgetMerchant(id: string): void {
+    this.forgets++;
     this.byId.delete(id);
     for (const [hash, entry] of this.byKeyHash) {
       if (entry.merchant.id === id) this.byKeyHash.delete(hash);
     }
+  }
+
+  /** Forgets every cached merchant (changes by other processes may have gone unheard). */
+  forgetAll(): void {
+    this.forgets++;
+    this.byId.clear();
+    this.byKeyHash.clear();
   }
 
   /** `GET /v1/merchants`: newest first. */
@@ -174,7 +190,7 @@ export class MerchantService {
       }),
       merchantId: id,
     });
-    this.forget(id);
+    this.forgetMerchant(id);
     if (!result.ok) {
       if (result.conflict === 'not_found') throw new HttpError('not_found', 'No such merchant');
       throw new HttpError('merchant_name_taken', NAME_TAKEN);
@@ -220,7 +236,7 @@ export class MerchantService {
         merchantId: id,
       },
     );
-    this.forget(id);
+    this.forgetMerchant(id);
     if (!rolled) throw new HttpError('not_found', 'No such merchant');
     return { secretKey, previousKeyExpiresAt: iso(previousExpiresAt) };
   }

@@ -214,7 +214,8 @@ export interface Store {
   touchAdminKey(id: string, now: number): Promise<void>;
   /** Revokes the key and ends its console sessions; null when missing or already revoked. */
   revokeAdminKey(id: string, now: number, audit: AuditEntry): Promise<AdminKeyRecord | null>;
-  createConsoleSession(session: ConsoleSessionRecord, audit: AuditEntry): Promise<void>;
+  /** Starts a console session, only if its admin key exists and is not revoked; whether it did. */
+  createConsoleSession(session: ConsoleSessionRecord, audit: AuditEntry): Promise<boolean>;
   getConsoleSession(tokenHash: string): Promise<ConsoleSessionRecord | null>;
   touchConsoleSession(tokenHash: string, now: number): Promise<void>;
   /** Ends a live session; false when it was not live. */
@@ -378,6 +379,16 @@ export interface SharedStoreFeatures {
    */
   subscribeEvents(
     onEvent: (event: SessionEventRecord) => void,
+    onReconnect: () => void,
+  ): Promise<() => Promise<void>>;
+  /**
+   * Calls `onChange` with the id of every merchant whose record or keys any process changed, as
+   * the change commits; `onReconnect` after a lost connection is back (changes may have been
+   * missed: forget every cached merchant). Resolves with the function that stops listening.
+   * Optional: without it, a process trusts its cached merchants for their short lifetime.
+   */
+  subscribeMerchantChanges?(
+    onChange: (merchantId: string) => void,
     onReconnect: () => void,
   ): Promise<() => Promise<void>>;
   /** Token bucket `key`: 0 when one token was taken, else the seconds to wait. */

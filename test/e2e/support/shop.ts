@@ -23,6 +23,11 @@ export interface ShopOptions {
 export class Shop {
   private readonly server: Server;
   issuerUrl = '';
+  /**
+   * Where the page's element talks to the issuer, when not `issuerUrl` (another process of the
+   * same issuer); the shop's server side keeps `issuerUrl`.
+   */
+  elementIssuerUrl: string | undefined;
   /** The merchant's secret key (test demo merchant unless set). */
   secretKey = 'sk_test_demo';
   merchantId = 'm_demo';
@@ -58,7 +63,7 @@ export class Shop {
     if (path === '/') {
       const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
 <script src="/dualpay.js" integrity="${bundle.integrity}" crossorigin="anonymous"></script></head>
-<body>${options.body.replaceAll('{{origin}}', this.origin).replaceAll('{{issuer}}', this.issuerUrl)}</body></html>`;
+<body>${options.body.replaceAll('{{origin}}', this.origin).replaceAll('{{issuer}}', this.elementIssuerUrl ?? this.issuerUrl)}</body></html>`;
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         ...(options.csp ? { 'content-security-policy': options.csp } : {}),

@@ -894,6 +894,44 @@ function describeRecords(storeOf: () => Store): void {
       assert.equal((await store.getConsoleSession(tokenHash))?.endedAt, T0 + 1);
     });
 
+    it('starts no console session for a revoked or unknown admin key, and writes no audit row', async () => {
+      const store = storeOf();
+      const key = {
+        id: `adm_${randomBytes(6).toString('hex')}`,
+        keyHash: randomBytes(32).toString('hex'),
+        label: 'desk 3',
+        createdAt: T0,
+        lastUsedAt: null,
+        revokedAt: null,
+      };
+      await store.createAdminKey(key, audit('admin_key.created'));
+      const live = { adminKeyId: key.id, createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 60_000 };
+      const first = randomBytes(32).toString('hex');
+      const second = randomBytes(32).toString('hex');
+      const unknown = randomBytes(32).toString('hex');
+      const action = `console.signed_in.${randomBytes(4).toString('hex')}`;
+
+      const started = await store.createConsoleSession(
+        { ...live, tokenHash: first, endedAt: null },
+        audit(action),
+      );
+      await store.revokeAdminKey(key.id, T0 + 1, audit('admin_key.revoked'));
+      const afterRevoke = await store.createConsoleSession(
+        { ...live, tokenHash: second, endedAt: null },
+        audit(action),
+      );
+      const forUnknown = await store.createConsoleSession(
+        { ...live, adminKeyId: `${key.id}-none`, tokenHash: unknown, endedAt: null },
+        audit(action),
+      );
+
+      assert.deepEqual([started, afterRevoke, forUnknown], [true, false, false]);
+      assert.equal(await store.getConsoleSession(second), null);
+      assert.equal(await store.getConsoleSession(unknown), null);
+      const rows = await store.queryAudit({ action, limit: 10 });
+      assert.equal(rows.length, 1);
+    });
+
     it('lists accounts newest first, by id prefix or by a part of the name key', async () => {
       const store = storeOf();
       const tag = randomBytes(4).toString('hex');

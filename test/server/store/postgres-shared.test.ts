@@ -17,6 +17,7 @@ import {
 } from './fixtures.js';
 import { freshDatabase, SKIP_POSTGRES } from '../../support/postgres.js';
 import { RateLimiter } from '../../../src/server/rate-limit.js';
+import { StoreUnavailableError } from '../../../src/server/store/errors.js';
 import { openPgStore, type PgStore } from '../../../src/server/store/postgres/store.js';
 import type { SessionEventRecord } from '../../../src/server/store/types.js';
 
@@ -163,6 +164,72 @@ describe('PgStore shared between processes', { skip: SKIP_POSTGRES }, () => {
     });
   });
 
+  describe('subscribeMerchantChanges', () => {
+    it('announces every committed merchant update and key roll, none of a refused update, on the events connection', async () => {
+      const heard: string[] = [];
+      const stopEvents = await one.subscribeEvents(
+        () => undefined,
+        () => undefined,
+      );
+      const stopMerchants = await one.subscribeMerchantChanges(
+        (id) => heard.push(id),
+        () => undefined,
+      );
+      const merchant = merchantRecord();
+      const other = merchantRecord();
+      await two.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
+      await two.createMerchant(other, keyOf(other), audit('merchant.created'));
+
+      const updated = await two.updateMerchant(merchant.id, { mode: 'live' }, audit('m.updated'));
+      const refused = await two.updateMerchant(
+        merchant.id,
+        { name: other.name, nameKey: other.nameKey },
+        audit('m.updated'),
+      );
+      const rolled = await two.rollMerchantKey(
+        { ...keyOf(merchant), keyHash: randomBytes(32).toString('hex') },
+        T0,
+        audit('m.key_rolled'),
+      );
+      await eventually(() => heard.length >= 2);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const listeners = await two.pool.query(
+        `SELECT 1 FROM pg_stat_activity
+         WHERE application_name = 'dualpay-events' AND datname = current_database()`,
+      );
+      await stopMerchants();
+      await stopEvents();
+
+      assert.deepEqual([updated.ok, refused.ok, rolled], [true, false, true]);
+      assert.deepEqual(heard, [merchant.id, merchant.id]);
+      assert.equal(listeners.rowCount, 1);
+    });
+
+    it('calls onReconnect after its connection is killed, and hears later changes', async () => {
+      const heard: string[] = [];
+      let reconnects = 0;
+      const stop = await one.subscribeMerchantChanges(
+        (id) => heard.push(id),
+        () => {
+          reconnects++;
+        },
+      );
+      const merchant = merchantRecord();
+      await two.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
+
+      await two.pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = 'dualpay-events' AND datname = current_database()`,
+      );
+      await eventually(() => reconnects === 1);
+      await two.updateMerchant(merchant.id, { mode: 'live' }, audit('m.updated'));
+      await eventually(() => heard.length === 1);
+      await stop();
+
+      assert.deepEqual(heard, [merchant.id]);
+    });
+  });
+
   describe('takeRateToken', () => {
     const rule = { perMinute: 60, burst: 5 };
 
@@ -288,6 +355,72 @@ describe('PgStore shared between processes', { skip: SKIP_POSTGRES }, () => {
       assert.equal(next, 'ran');
     });
   });
+
+  describe('timeouts', () => {
+    it('sets statement_timeout, lock_timeout and idle_in_transaction_session_timeout on every pooled connection, also the one that migrated', async () => {
+      const fresh = await freshDatabase();
+      const store = await openPgStore({ connectionString: fresh.url, max: 2 });
+      try {
+        const shown = await Promise.all(
+          [0, 1, 2, 3].map(async () => {
+            const client = await store.pool.connect();
+            try {
+              const { rows } = await client.query<Record<string, string>>(
+                `SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l,
+                   current_setting('idle_in_transaction_session_timeout') AS i`,
+              );
+              return rows[0];
+            } finally {
+              client.release();
+            }
+          }),
+        );
+
+        for (const row of shown) assert.deepEqual(row, { s: '10s', l: '5s', i: '30s' });
+      } finally {
+        await store.close();
+        await fresh.drop();
+      }
+    });
+
+    it('gives up on a row lock held past lock_timeout with StoreUnavailableError, writing nothing, and keeps the connection', async () => {
+      const impatient = await openPgStore({
+        connectionString: database.url,
+        max: 2,
+        lockTimeoutMs: 200,
+      });
+      const payer = await withPayer(one);
+      const holder = await one.pool.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [payer.accountId]);
+        const pids = async () =>
+          (
+            await one.pool.query(
+              `SELECT pid FROM pg_stat_activity WHERE application_name = 'dualpay' AND datname = current_database() ORDER BY pid`,
+            )
+          ).rows.map((row) => Number(row.pid));
+        const before = await pids();
+
+        const started = Date.now();
+        const refused = await impatient
+          .updateAccount(payer.accountId, { monthlyLimit: 1 }, audit('account.limit'))
+          .catch((error: unknown) => error);
+        const waited = Date.now() - started;
+        const after = await pids();
+        await holder.query('ROLLBACK');
+
+        assert.ok(refused instanceof StoreUnavailableError);
+        assert.ok(waited < 2000, `waited ${waited} ms`);
+        assert.equal((await one.getAccount(payer.accountId))?.monthlyLimit, 1_000_000);
+        assert.deepEqual(after, before);
+      } finally {
+        holder.release();
+        await impatient.close();
+      }
+    });
+  });
+
   describe('push subscriptions', () => {
     it('keeps the cap per account when twenty subscriptions race from two processes', async () => {
       const payer = await withPayer(one);

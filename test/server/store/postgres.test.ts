@@ -420,4 +420,54 @@ describe('PgStore across processes', { skip: SKIP_POSTGRES }, () => {
     );
     assert.equal(live.rowCount, 1);
   });
+
+  it('starts no console session for an admin key whose revocation commits while the session is being started', async () => {
+    const key = {
+      id: `adm_${randomBytes(6).toString('hex')}`,
+      keyHash: randomBytes(32).toString('hex'),
+      label: 'desk',
+      createdAt: T0,
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await one.createAdminKey(key, audit('admin_key.created'));
+    const tokenHash = randomBytes(32).toString('hex');
+    // Another process revoking the key, caught between its writes (revokeAdminKey's statements).
+    const revoking = await two.pool.connect();
+    await revoking.query('BEGIN');
+    await revoking.query('UPDATE admin_keys SET revoked_at = $1 WHERE id = $2', [T0 + 1, key.id]);
+    await revoking.query(
+      'UPDATE console_sessions SET ended_at = $1 WHERE admin_key_id = $2 AND ended_at IS NULL',
+      [T0 + 1, key.id],
+    );
+
+    let settled = false;
+    const starting = one
+      .createConsoleSession(
+        {
+          tokenHash,
+          adminKeyId: key.id,
+          createdAt: T0,
+          lastSeenAt: T0,
+          expiresAt: T0 + 60_000,
+          endedAt: null,
+        },
+        audit('console.signed_in'),
+      )
+      .finally(() => (settled = true));
+    const deadline = Date.now() + 2000;
+    while (!settled && Date.now() < deadline) {
+      const waiting = await two.pool.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (waiting.rowCount) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await revoking.query('COMMIT');
+    revoking.release();
+    const started = await starting;
+
+    assert.equal(started, false);
+    assert.equal(await one.getConsoleSession(tokenHash), null);
+  });
 });

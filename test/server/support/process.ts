@@ -15,6 +15,7 @@ export async function freePort(): Promise<number> {
 
 export interface IssuerProcess {
   url: string;
+  port: number;
   child: ChildProcess;
   output: () => string;
   /** SIGKILL: no shutdown hooks, no flushing. */
@@ -23,12 +24,16 @@ export interface IssuerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `dualpay-issuer` (from source) and resolves once it listens. */
+/**
+ * Starts `dualpay-issuer` (from source) and resolves once it listens. `db` is a SQLite file, or a
+ * `postgres://` URL (passed as `--database-url`: several processes may share it).
+ */
 export async function spawnIssuer(
   port: number,
   db: string,
   extraArgs: string[] = [],
 ): Promise<IssuerProcess> {
+  const database = /^postgres(ql)?:\/\//.test(db) ? ['--database-url', db] : ['--db', db];
   const child = spawn(
     process.execPath,
     [
@@ -37,14 +42,14 @@ export async function spawnIssuer(
       'src/server/cli.ts',
       '--port',
       String(port),
-      '--db',
-      db,
+      ...database,
       '--seed-demo',
       '--log-level',
       'silent',
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // DATABASE_URL (the PostgreSQL tests' server) would make a `--db` issuer refuse to start.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } },
   );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -66,6 +71,7 @@ export async function spawnIssuer(
   });
   return {
     url: `http://localhost:${port}`,
+    port,
     child,
     output: () => output,
     async kill() {

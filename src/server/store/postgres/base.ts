@@ -10,6 +10,8 @@ import * as rows from './rows.js';
 
 /** The channel every committed session event is announced on (`PgStore.subscribeEvents`). */
 export const EVENTS_CHANNEL = 'dualpay_events';
+/** The channel a merchant's id is announced on when it or its keys change (cached elsewhere). */
+export const MERCHANTS_CHANNEL = 'dualpay_merchants';
 
 export class PgBase {
   protected readonly engine: PgDatabase;
@@ -64,6 +66,15 @@ export class PgBase {
         JSON.stringify(entry.detail ?? {}),
       ],
     );
+  }
+
+  /**
+   * Announces that merchant `id` changed, in the caller's transaction: delivered at COMMIT, so
+   * every process forgets its cached copy as the change becomes visible, and never for a change
+   * rolled back.
+   */
+  protected async notifyMerchantChanged(tx: Queryable, id: string): Promise<void> {
+    await tx.run(`SELECT pg_notify('${MERCHANTS_CHANNEL}', $1)`, [id]);
   }
 
   /**

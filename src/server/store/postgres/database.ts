@@ -24,11 +24,26 @@ export interface PgStoreOptions {
   max?: number;
   /** How long a call waits to connect or for a free connection before it is unavailable. */
   connectionTimeoutMillis?: number;
+  /** PostgreSQL's `statement_timeout` on the pool's connections, in ms (default 10 000). */
+  statementTimeoutMs?: number;
+  /** PostgreSQL's `lock_timeout` on the pool's connections, in ms (default 5 000). */
+  lockTimeoutMs?: number;
   logger?: StoreLogger;
 }
 
 const INT8_OID = 20;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/**
+ * Every statement of the issuer takes milliseconds, and a write holds its row locks for a few:
+ * a statement still running after 10 s, or a lock still awaited after 5 s, means the database is
+ * overloaded or something holds a lock it should not (a stuck session, a manual transaction).
+ * Failing then (`StoreUnavailableError`, a 503 with Retry-After) frees the request, its
+ * connection and the locks it holds, instead of queueing every payment behind it. A transaction
+ * left idle for 30 s (a process frozen mid-write) is ended by the server, releasing its locks.
+ */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
 
 /**
  * Type parsers of this store's connections only (`types`, not pg's global registry): BIGINT
@@ -136,6 +151,10 @@ export class PgDatabase implements Queryable {
       keepAlive: true,
       application_name: 'dualpay',
       types: TYPES,
+      // Sent as startup parameters: each connection's defaults, which RESET returns to.
+      statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      lock_timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
     });
     // An idle connection that the server closes (restart, pg_terminate_backend) emits `error` on
     // the pool; unhandled, that would end the process. The pool drops it and connects afresh.

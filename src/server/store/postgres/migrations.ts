@@ -292,6 +292,9 @@ export const MIGRATIONS: readonly Migration[] = [
  * connection: a session-level advisory lock belongs to its connection).
  */
 export async function migrate(client: PoolClient): Promise<void> {
+  // Waiting for another process's migration, or a migration of a large table, may take longer
+  // than the pool's statement and lock timeouts allow a request: none while migrating.
+  await client.query('SET statement_timeout = 0; SET lock_timeout = 0');
   await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
   try {
     await client.query(
@@ -322,5 +325,7 @@ export async function migrate(client: PoolClient): Promise<void> {
     await client
       .query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
       .catch(() => undefined);
+    // Back to the connection's own timeouts (its startup parameters) before the pool reuses it.
+    await client.query('RESET statement_timeout; RESET lock_timeout').catch(() => undefined);
   }
 }

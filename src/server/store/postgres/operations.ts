@@ -71,10 +71,15 @@ export class PgOperations extends PgBase {
 
   // ── console sessions ──
 
-  async createConsoleSession(session: ConsoleSessionRecord, audit: AuditEntry): Promise<void> {
-    await this.engine.write(async (tx) => {
-      await tx.run(
-        'INSERT INTO console_sessions (token_hash, admin_key_id, created_at, last_seen_at, expires_at, ended_at) VALUES ($1, $2, $3, $4, $5, NULL)',
+  async createConsoleSession(session: ConsoleSessionRecord, audit: AuditEntry): Promise<boolean> {
+    return this.engine.write(async (tx) => {
+      // One statement: the key's row is read live and share-locked, so a revocation either
+      // committed first (the key reads revoked: nothing is inserted) or waits for this insert
+      // and then ends the new session with the key's others.
+      const inserted = await tx.run(
+        `INSERT INTO console_sessions (token_hash, admin_key_id, created_at, last_seen_at, expires_at, ended_at)
+         SELECT $1, id, $3, $4, $5, NULL FROM admin_keys WHERE id = $2 AND revoked_at IS NULL
+         FOR SHARE`,
         [
           session.tokenHash,
           session.adminKeyId,
@@ -83,7 +88,9 @@ export class PgOperations extends PgBase {
           session.expiresAt,
         ],
       );
+      if (inserted !== 1) return false;
       await this.audit(tx, audit);
+      return true;
     });
   }
 

@@ -124,6 +124,7 @@ export class PgRecords extends PgOperations {
       }
       if (!row) return { ok: false, conflict: 'not_found' };
       await this.audit(tx, audit);
+      await this.notifyMerchantChanged(tx, id);
       return { ok: true, merchant: rows.toMerchant(row) };
     });
   }
@@ -147,6 +148,7 @@ export class PgRecords extends PgOperations {
       );
       await this.insertMerchantKey(tx, key);
       await this.audit(tx, audit);
+      await this.notifyMerchantChanged(tx, key.merchantId);
       return true;
     });
   }

@@ -4,12 +4,14 @@
  * READ COMMITTED transactions, conditional writes and row locks (`sessions.ts`, decision 0009),
  * and adds what several processes must share beyond the `Store` interface: committed events as
  * they happen (`subscribeEvents`), rate-limit buckets (`takeRateToken`) and singletons
- * (`withTryAdvisoryLock`).
+ * (`withTryAdvisoryLock`), and changes to merchants that other processes cache
+ * (`subscribeMerchantChanges`).
  */
 import type { SessionEventRecord, Store } from '../types.js';
 import { advisoryKey } from './advisory.js';
+import { EVENTS_CHANNEL, MERCHANTS_CHANNEL } from './base.js';
 import { PgDatabase, type PgStoreOptions } from './database.js';
-import { EventSubscription } from './listener.js';
+import { Notifications, parseEventPayload } from './listener.js';
 import { PgSessions } from './sessions.js';
 
 export type { PgStoreOptions, StoreLogger } from './database.js';
@@ -49,11 +51,11 @@ function secondsToWait(tokens: number, rule: RateTokenRule): number {
 }
 
 export class PgStore extends PgSessions implements Store {
-  private readonly subscriptions = new Set<EventSubscription>();
+  /** The one listening connection of this store, shared by its subscribers. */
+  private readonly notifications = new Notifications(this.engine.options);
 
   override async close(): Promise<void> {
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
-    this.subscriptions.clear();
+    await this.notifications.close();
     await super.close();
   }
 
@@ -70,13 +72,35 @@ export class PgStore extends PgSessions implements Store {
     onEvent: (event: SessionEventRecord) => void,
     onReconnect: () => void | Promise<void>,
   ): Promise<() => Promise<void>> {
-    const subscription = new EventSubscription(this.engine.options, onEvent, onReconnect);
-    await subscription.start();
-    this.subscriptions.add(subscription);
-    return async () => {
-      this.subscriptions.delete(subscription);
-      await subscription.stop();
-    };
+    const logger = this.engine.options.logger;
+    return this.notifications.subscribe({
+      channel: EVENTS_CHANNEL,
+      onPayload: (payload) => {
+        const event = parseEventPayload(payload);
+        if (event) onEvent(event);
+        else logger?.warn({ payload }, 'PostgreSQL events: a notification that is no event');
+      },
+      onReconnect,
+    });
+  }
+
+  /**
+   * Calls `onChange` with the id of every merchant whose record or secret keys any process
+   * changes (`updateMerchant`, `rollMerchantKey` NOTIFY in their transaction, so at commit); after
+   * a lost connection is back, calls `onReconnect` (changes may have been missed). On the same
+   * connection as `subscribeEvents`.
+   */
+  async subscribeMerchantChanges(
+    onChange: (merchantId: string) => void,
+    onReconnect: () => void | Promise<void>,
+  ): Promise<() => Promise<void>> {
+    return this.notifications.subscribe({
+      channel: MERCHANTS_CHANNEL,
+      onPayload: (payload) => {
+        if (payload) onChange(payload);
+      },
+      onReconnect,
+    });
   }
 
   // ── rate limits shared by every process ──

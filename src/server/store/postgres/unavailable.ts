@@ -25,6 +25,13 @@ const NETWORK_CODES = new Set([
  */
 const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
 
+/**
+ * The database is up but too busy to answer in time: 55P03 lock_not_available (`lock_timeout`),
+ * 57014 query_canceled (`statement_timeout`). Unavailable for the caller (a 503 to retry), but
+ * the connection itself is sound and goes back to the pool.
+ */
+const BUSY_CODES = new Set(['55P03', '57014']);
+
 /** node-postgres reports these without a code: a dropped socket, a full pool that timed out. */
 const CLIENT_MESSAGES = [
   /^Connection terminated/,
@@ -50,9 +57,19 @@ export function isUnavailable(error: unknown): boolean {
   return CLIENT_MESSAGES.some((pattern) => pattern.test(message));
 }
 
-/** `error` as the store throws it: `StoreUnavailableError` for an unreachable database. */
+/** Whether `error` is a statement or lock wait that ran out of time (`BUSY_CODES`). */
+export function isBusy(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && BUSY_CODES.has(code);
+}
+
+/**
+ * `error` as the store throws it: `StoreUnavailableError` for an unreachable database, or one
+ * too busy to answer in time.
+ */
 export function storeError(error: unknown): unknown {
-  if (error instanceof StoreUnavailableError || !isUnavailable(error)) return error;
+  if (error instanceof StoreUnavailableError) return error;
+  if (!isUnavailable(error) && !isBusy(error)) return error;
   const detail = error instanceof Error ? error.message : String(error);
   return new StoreUnavailableError(`the database is unavailable: ${detail}`, { cause: error });
 }

@@ -73,17 +73,21 @@ export class SqliteOperations extends SqliteBase {
 
   // ── console sessions ──
 
-  async createConsoleSession(session: ConsoleSessionRecord, audit: AuditEntry): Promise<void> {
-    await this.engine.write(() => {
-      this.run(
-        'INSERT INTO console_sessions (token_hash, admin_key_id, created_at, last_seen_at, expires_at, ended_at) VALUES (?, ?, ?, ?, ?, NULL)',
+  async createConsoleSession(session: ConsoleSessionRecord, audit: AuditEntry): Promise<boolean> {
+    return this.engine.write(() => {
+      // One statement: nothing is inserted for a revoked (or missing) key.
+      const inserted = this.run(
+        `INSERT INTO console_sessions (token_hash, admin_key_id, created_at, last_seen_at, expires_at, ended_at)
+         SELECT ?, id, ?, ?, ?, NULL FROM admin_keys WHERE id = ? AND revoked_at IS NULL`,
         session.tokenHash,
-        session.adminKeyId,
         session.createdAt,
         session.lastSeenAt,
         session.expiresAt,
+        session.adminKeyId,
       );
+      if (inserted.changes !== 1) return false;
       this.audit(audit);
+      return true;
     });
   }
 
