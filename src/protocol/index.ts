@@ -14,3 +14,4 @@ export * from './random.js';
 export * from './status.js';
 export type * from './types.js';
 export * from './admin-types.js';
+export * from './webhooks.js';
