@@ -38,6 +38,8 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
   --attestation-roots DIR
                          trusted attestation roots: every *.pem in DIR. Cards whose attestation
                          chains to one are trusted hardware; all others are test cards
+  --dev-webhooks         development only: webhook URLs may be http to a loopback address
+                         (without it: https to a public address only)
   --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
   --help                 this text
 
@@ -83,6 +85,7 @@ try {
       'exchange-rates': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
       'attestation-roots': { type: 'string' },
+      'dev-webhooks': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -152,6 +155,7 @@ const running = await startIssuer({
   ...(trustProxy !== undefined ? { trustProxy } : {}),
   ...(maxConnectionsPerIp !== undefined ? { maxConnectionsPerIp } : {}),
   attestationRoots,
+  devWebhooks: args['dev-webhooks'],
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),
   ...(keyEncryptionKey ? { keyEncryptionKey } : {}),
@@ -195,6 +199,9 @@ process.stdout.write(
     ? `attestation roots: ${attestationRoots.length} certificate(s) from ${args['attestation-roots']}\n`
     : 'no --attestation-roots: every card enrols as a test card, which live merchants refuse\n',
 );
+if (args['dev-webhooks']) {
+  process.stdout.write('--dev-webhooks: webhooks may go to loopback addresses over http\n');
+}
 if (args['seed-demo']) {
   process.stdout.write(
     `demo: merchant ${DEMO.merchantId} (secret key ${DEMO.secretKey}), admin key ${DEMO.adminKey}, payer ${DEMO.accountId}\n`,

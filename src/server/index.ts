@@ -23,6 +23,8 @@ export {
   type PolicyDecision,
 } from './domain/policy.js';
 export { SILENT_NOTIFIER, type AttemptNotice, type Notifier } from './domain/notifier.js';
+export { DEFAULT_RETRY_DELAYS_MS, type WebhookDeliveryOptions } from './domain/webhook-delivery.js';
+export type { LookupAddress, WebhookLookup } from './webhooks/target.js';
 export type * from './store/types.js';
 export {
   AttestationRootsError,
@@ -44,6 +46,11 @@ export interface StartIssuerOptions
   seedDemo?: boolean | SeedDemoOptions;
   /** How often the sweeper expires sessions, in ms; 0 disables it. Default 1000. */
   sweepIntervalMs?: number;
+  /**
+   * How often webhook delivery looks for due events, in ms (it also runs after each change that
+   * queues one); 0 disables it. Default 1000.
+   */
+  webhookIntervalMs?: number;
 }
 
 export interface RunningIssuer {
@@ -88,6 +95,8 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     issuer.setLogger(app.log);
     await app.listen({ port, host });
     if ((options.sweepIntervalMs ?? 1000) > 0) issuer.startSweeper(options.sweepIntervalMs ?? 1000);
+    const webhookIntervalMs = options.webhookIntervalMs ?? 1000;
+    if (webhookIntervalMs > 0) issuer.startWebhookDelivery(webhookIntervalMs);
     return {
       url: `http://localhost:${port}`,
       port,

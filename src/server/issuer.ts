@@ -23,10 +23,14 @@ import { HandoffService } from './domain/handoffs.js';
 import { MerchantService } from './domain/merchants.js';
 import { SILENT_NOTIFIER, type Notifier } from './domain/notifier.js';
 import { ALLOW_ALL_POLICY, type PaymentPolicy } from './domain/policy.js';
+import { RefundService } from './domain/refunds.js';
+import { WebhookDelivery, type WebhookDeliveryOptions } from './domain/webhook-delivery.js';
+import { WebhookService } from './domain/webhooks.js';
 import { SigningKeys } from './keys.js';
 import type { ExchangeRates } from './limits.js';
 import { sharedFeatures, type Store } from './store/types.js';
 import { parseAttestationRoots, type AttestationRoot } from './webauthn/attestation.js';
+import { systemLookup, type WebhookLookup } from './webhooks/target.js';
 
 export { DEFAULT_RATE_LIMITS, type MissScope, type RateLimits } from './domain/context.js';
 
@@ -65,6 +69,15 @@ export interface IssuerOptions {
    * card is a test card. A string that is not a PEM certificate throws.
    */
   attestationRoots?: readonly AttestationRoot[];
+  /**
+   * Development only: webhook URLs may be loopback addresses, over http (`--dev-webhooks`).
+   * Without it a webhook URL must be https to a public address.
+   */
+  devWebhooks?: boolean;
+  /** Retry schedule, time limit and concurrency of webhook delivery (defaults: docs/protocol.md). */
+  webhookDelivery?: WebhookDeliveryOptions;
+  /** Resolves webhook host names (tests); default `dns.lookup` with every address. */
+  webhookLookup?: WebhookLookup;
 }
 
 const SILENT_LOGGER: DomainLogger = { warn: () => undefined };
@@ -83,6 +96,9 @@ export class Issuer {
   readonly checkout: CheckoutService;
   readonly handoffs: HandoffService;
   readonly confirmation: ConfirmationService;
+  readonly webhooks: WebhookService;
+  readonly refunds: RefundService;
+  private readonly delivery: WebhookDelivery;
   private readonly ctx: DomainContext;
   private sweeper: NodeJS.Timeout | undefined;
   private stopListening: (() => Promise<void>) | undefined;
@@ -112,8 +128,15 @@ export class Issuer {
       notifier: options.notifier ?? SILENT_NOTIFIER,
       logger: options.logger ?? SILENT_LOGGER,
       exchangeRates: options.exchangeRates,
+      keyEncryptionKey: options.keyEncryptionKey,
+      webhookTargets: {
+        devWebhooks: options.devWebhooks ?? false,
+        lookup: options.webhookLookup ?? systemLookup,
+      },
     });
-    this.merchants = new MerchantService(this.ctx);
+    this.webhooks = new WebhookService(this.ctx);
+    this.delivery = new WebhookDelivery(this.ctx, this.webhooks, options.webhookDelivery);
+    this.merchants = new MerchantService(this.ctx, this.webhooks);
     this.admins = new AdminService(this.ctx);
     this.audit = new AuditService(this.ctx);
     this.accounts = new AccountService(this.ctx);
@@ -124,6 +147,7 @@ export class Issuer {
     this.checkout = new CheckoutService(this.ctx, this.merchants);
     this.handoffs = new HandoffService(this.ctx, this.merchants, this.checkout);
     this.confirmation = new ConfirmationService(this.ctx, this.merchants, this.checkout);
+    this.refunds = new RefundService(this.ctx, this.checkout);
   }
 
   /**
@@ -133,6 +157,7 @@ export class Issuer {
   static async create(options: IssuerOptions): Promise<Issuer> {
     const issuer = new Issuer(options);
     await issuer.keys.init(issuer.now());
+    await issuer.webhooks.sealClearSecrets();
     const shared = sharedFeatures(issuer.store);
     if (shared) {
       const hub = issuer.ctx.hub;
@@ -188,6 +213,19 @@ export class Issuer {
   }
 
   /**
+   * Starts delivering webhooks: a tick every `intervalMs` and one after each write that queued an
+   * event; ticks never overlap, and their errors are logged (`logger`), never thrown.
+   */
+  startWebhookDelivery(intervalMs = 1000): void {
+    this.delivery.start(intervalMs);
+  }
+
+  /** Delivers what is due now and waits for those attempts (tests and tools); returns how many. */
+  async deliverWebhooks(): Promise<number> {
+    return this.delivery.deliverDue();
+  }
+
+  /**
    * Expires due sessions, drops stale rate-limit state, reloads signing keys (another process may
    * have rotated), and writes the summaries of dropped refused-step audit rows whose minute ended.
    * With several processes on one database, expiry runs on one of them at a time.
@@ -209,10 +247,15 @@ export class Issuer {
     return expired;
   }
 
-  /** Stops the sweeper and writes what the refused-step audit budget still counts (call before closing the store). */
+  /**
+   * Stops the sweeper and webhook delivery (attempts in flight are cut off, recorded and
+   * rescheduled) and writes what the refused-step audit budget still counts (call before closing
+   * the store).
+   */
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
+    await this.delivery.stop();
     await this.stopListening?.();
     this.stopListening = undefined;
     await this.ctx.flushRefusalAudits(true);
