@@ -3,8 +3,8 @@
  * its reference library (`standardwebhooks`, whose `verify` does the HMAC and the constant-time
  * comparison), and returns the event. Failures are a `WebhookError` with a stable code.
  */
-// A CommonJS package: its default export is `module.exports`.
-import standardwebhooks from 'standardwebhooks';
+// A CommonJS package; bundlers and Node (cjs-module-lexer) both see its named exports.
+import { Webhook } from 'standardwebhooks';
 import type { WebhookEvent } from '../protocol/index.js';
 
 /**
@@ -166,10 +166,10 @@ export function verifyWebhook(
   if (secrets.length === 0) throw new WebhookError('webhook_secret_invalid');
   let failure: unknown;
   for (const candidate of secrets) {
-    let webhook: InstanceType<typeof standardwebhooks.Webhook>;
+    let webhook: Webhook;
     try {
       if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(candidate)) throw new Error('not whsec_…');
-      webhook = new standardwebhooks.Webhook(candidate);
+      webhook = new Webhook(candidate);
     } catch (error) {
       throw new WebhookError('webhook_secret_invalid', undefined, { cause: error });
     }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import standardwebhooks from 'standardwebhooks';
+import { Webhook } from 'standardwebhooks';
 import type {
   MerchantView,
   RollWebhookSecretResponse,
@@ -183,7 +183,7 @@ describe('webhook delivery', () => {
     if (!received) throw new Error('no webhook');
 
     const event = verifyWebhook(received.body, received.headers, secret);
-    const reference = new standardwebhooks.Webhook(secret).verify(received.body, {
+    const reference = new Webhook(secret).verify(received.body, {
       'webhook-id': String(received.headers['webhook-id']),
       'webhook-timestamp': String(received.headers['webhook-timestamp']),
       'webhook-signature': String(received.headers['webhook-signature']),

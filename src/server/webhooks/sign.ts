@@ -6,8 +6,8 @@
  * receiver holding either secret verifies.
  */
 import { randomBytes } from 'node:crypto';
-// A CommonJS package: its default export is `module.exports`.
-import standardwebhooks from 'standardwebhooks';
+// A CommonJS package; bundlers and Node (cjs-module-lexer) both see its named exports.
+import { Webhook } from 'standardwebhooks';
 
 /** Random bytes in a secret (Standard Webhooks asks for 24 to 64). */
 const SECRET_BYTES = 32;
@@ -28,7 +28,7 @@ export function signatureHeaders(
     'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
     // One Webhook instance per secret: the library holds one key each.
     'webhook-signature': secrets
-      .map((secret) => new standardwebhooks.Webhook(secret).sign(eventId, at, payload))
+      .map((secret) => new Webhook(secret).sign(eventId, at, payload))
       .join(' '),
   };
 }
