@@ -1,5 +1,6 @@
 // ESLint flat config. Besides style, it enforces the import direction (docs/architecture.md):
-//   element → flow → protocol, phone → flow/protocol, verify → protocol, server → protocol;
+//   element → flow → protocol, phone → flow/protocol, console → flow/protocol,
+//   verify → protocol, server → protocol;
 //   protocol imports nothing of ours; the browser layers and protocol import no `node:*`;
 //   demo uses only the published entry points (`dualpay`, `dualpay/…`).
 import js from '@eslint/js';
@@ -10,13 +11,14 @@ import wc from 'eslint-plugin-wc';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const LAYERS = ['protocol', 'flow', 'element', 'phone', 'verify', 'server'];
+const LAYERS = ['protocol', 'flow', 'element', 'phone', 'console', 'verify', 'server'];
 /** What each layer under src/ may import from src/, besides itself. */
 const ALLOWED = {
   protocol: [],
   flow: ['protocol'],
   element: ['flow', 'protocol'],
   phone: ['flow', 'protocol'],
+  console: ['flow', 'protocol'],
   verify: ['protocol'],
   server: ['protocol'],
 };
@@ -44,6 +46,8 @@ export default tseslint.config(
       'playwright-report/',
       'bench/results/',
       'test/fixtures/',
+      // The framework examples' Vite builds (examples/*/dist), not source.
+      'examples/*/dist/',
     ],
   },
   js.configs.recommended,
@@ -81,15 +85,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/protocol/**', 'src/flow/**', 'src/element/**', 'src/phone/**'],
+    files: ['src/protocol/**', 'src/flow/**', 'src/element/**', 'src/phone/**', 'src/console/**'],
     rules: { 'no-restricted-imports': ['error', NODE_BUILTINS] },
   },
   {
-    files: ['src/element/**', 'src/phone/**'],
+    files: ['src/element/**', 'src/phone/**', 'src/console/**'],
     ...lit.configs['flat/recommended'],
   },
   {
-    files: ['src/element/**', 'src/phone/**'],
+    files: ['src/element/**', 'src/phone/**', 'src/console/**'],
     ...wc.configs['flat/recommended'],
   },
   {

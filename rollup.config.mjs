@@ -1,7 +1,8 @@
-// Builds three things (docs/architecture.md "Parts"):
+// Builds four things (docs/architecture.md "Parts"):
 //  1. the npm modules under dist/ (ESM, one file per source module, dependencies external);
 //  2. the self-registering, minified script-tag bundle dist/cdn/dualpay.js and its SRI hash;
-//  3. the phone-page bundles the issuer serves (dist/phone/), once src/phone has pages.
+//  3. the phone-page bundles the issuer serves (dist/phone/), once src/phone has pages;
+//  4. the operator console the issuer serves at /console (dist/console/console.js).
 // Type declarations come from `tsc -p tsconfig.build.json` (see the `build` script).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,10 @@ const npmEntries = {
 const phoneEntries = {
   enroll: 'src/phone/enroll-page.ts',
   confirm: 'src/phone/confirm-page.ts',
+};
+
+const consoleEntries = {
+  console: 'src/console/console-app.ts',
 };
 
 const present = (entries) =>
@@ -105,6 +110,20 @@ if (Object.keys(phone).length > 0) {
     plugins: browserPlugins(),
     output: {
       dir: 'dist/phone',
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'shared-[hash].js',
+    },
+  });
+}
+
+const operatorConsole = present(consoleEntries);
+if (Object.keys(operatorConsole).length > 0) {
+  configs.push({
+    input: operatorConsole,
+    plugins: browserPlugins(),
+    output: {
+      dir: 'dist/console',
       format: 'es',
       entryFileNames: '[name].js',
       chunkFileNames: 'shared-[hash].js',

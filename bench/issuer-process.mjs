@@ -19,7 +19,7 @@ const root = join(import.meta.dirname, '..');
 const entry = pathToFileURL(
   join(root, fromSource ? 'src/server/index.ts' : 'dist/server/index.js'),
 ).href;
-const { DEMO, startIssuer } = await import(entry);
+const { DEFAULT_RISK_POLICY, DEMO, startIssuer } = await import(entry);
 
 /**
  * @type {{db: string, shopOrigins?: string[], sweepIntervalMs?: number, pollIntervalSec?: number,
@@ -30,6 +30,17 @@ const { DEMO, startIssuer } = await import(entry);
 const options = JSON.parse(process.env.BENCH_ISSUER ?? '{}');
 if (!options.db) throw new Error('BENCH_ISSUER.db is required');
 const unlimited = { perMinute: 1e12, burst: 1e9 };
+// The risk policy runs on every confirmation, with its defaults except the velocity limits: the
+// load generator is 32 payers each paying ~40 times a second, which those limits exist to stop.
+const riskPolicy = {
+  ...DEFAULT_RISK_POLICY,
+  limits: {
+    ...DEFAULT_RISK_POLICY.limits,
+    accountPaymentsShort: null,
+    accountPaymentsLong: null,
+    cardPaymentsShort: null,
+  },
+};
 
 const running = await startIssuer({
   db: options.db,
@@ -38,6 +49,7 @@ const running = await startIssuer({
   sweepIntervalMs: options.sweepIntervalMs ?? 1000,
   ...(options.pollIntervalSec ? { pollIntervalSec: options.pollIntervalSec } : {}),
   logger: false,
+  riskPolicy,
   // The load generators open 10,000 SSE streams and the keep-alive pools from 127.0.0.1.
   maxConnectionsPerIp: 0,
   rateLimits: {

@@ -44,6 +44,7 @@ function record(now: number): SessionRecord {
     settlementToken: null,
     errorCode: null,
     eventSeq: 0,
+    pageNetwork: null,
   };
 }
 

@@ -4,8 +4,9 @@
  * and a small JSON API:
  *
  *   GET  /api/products                  the menu (prices in KRW, an integer in the minor unit)
- *   POST /api/checkout                  {items:[{id, qty}]} → an order, and a checkout session on
- *                                       the issuer → {id, clientSecret} for the element
+ *   POST /api/checkout                  {items:[{id, qty}], locale?: 'en'|'ko'} → an order, and a
+ *                                       checkout session on the issuer (its description in that
+ *                                       language) → {id, clientSecret} for the element
  *   POST /api/orders/:orderId/confirm   {token} → verifies the settlement token offline
  *                                       (dualpay/verify) and marks the order paid
  *   GET  /api/orders/:orderId           the order, its status and the verified claims
@@ -148,7 +149,7 @@ const replayGuard = createMemoryReplayGuard();
  * @typedef {object} Order
  * @property {string} id
  * @property {'pending'|'paid'|'expired'|'cancelled'|'declined'|'failed'} status
- * @property {{id: string, name: string, unitPrice: number, qty: number, amount: number}[]} items
+ * @property {{id: string, name: string, nameKo: string, unitPrice: number, qty: number, amount: number}[]} items
  * @property {number} amount total, in the minor unit
  * @property {string} currency
  * @property {string} description
@@ -309,7 +310,7 @@ function publicOrder(order) {
 
 /** Reads `{items: [{id, qty}]}` into order lines, pricing them from the menu. */
 function orderLines(body) {
-  onlyFields(body, ['items']);
+  onlyFields(body, ['items', 'locale']);
   const { items } = body;
   if (!Array.isArray(items) || items.length === 0 || items.length > MAX_LINES) {
     throw invalid(`items must be an array of 1 to ${MAX_LINES} {id, qty}.`);
@@ -332,7 +333,14 @@ function orderLines(body) {
   }
   return [...qtyById].map(([id, qty]) => {
     const product = PRODUCTS_BY_ID.get(id);
-    return { id, name: product.name, unitPrice: product.price, qty, amount: product.price * qty };
+    return {
+      id,
+      name: product.name,
+      nameKo: product.nameKo,
+      unitPrice: product.price,
+      qty,
+      amount: product.price * qty,
+    };
   });
 }
 
@@ -348,8 +356,14 @@ function rememberOrder(order) {
 /** POST /api/checkout: prices the cart, makes the order and its checkout session. */
 async function createCheckout(body) {
   const items = orderLines(body);
+  if (body.locale !== undefined && body.locale !== 'en' && body.locale !== 'ko') {
+    throw invalid("locale must be 'en' or 'ko'.");
+  }
   const amount = items.reduce((sum, line) => sum + line.amount, 0);
-  const description = items.map((line) => `${line.qty} × ${line.name}`).join(', ');
+  // In the shopper's language: the phone shows the description under the payee and amount.
+  const description = items
+    .map((line) => `${line.qty} × ${body.locale === 'ko' ? line.nameKo : line.name}`)
+    .join(', ');
   /** @type {Order} */
   const order = {
     id: `ord_${randomBytes(12).toString('base64url')}`,

@@ -136,9 +136,16 @@ const MUTATIONS = [
   ],
   [
     STORE,
-    'superseded and expired codes are dead',
-    'if (handoff.supersededAt !== null || now >= handoff.expiresAt)',
+    'superseded codes are dead',
+    'if (handoff.supersededAt !== null)',
     'if (handoff.supersededAt === -1)',
+    'kills earlier codes',
+  ],
+  [
+    STORE,
+    'expired codes are dead',
+    'if (now >= handoff.expiresAt)',
+    'if (now < 0)',
     'kills earlier codes',
   ],
   [

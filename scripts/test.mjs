@@ -1,8 +1,10 @@
 // `npm test`: builds, then runs every suite — Node tests (node --test), browser tests
 // (@web/test-runner in Chromium) and end-to-end tests (@playwright/test) — and ends with one line
 // `N passed, N failed[, N skipped]`. Exits non-zero when any test failed or any runner broke.
+// The `examples` suite (examples/run.mjs: the React and Vue pages against the packed package) is
+// not in the default set, since it installs their packages; CI adds it.
 //
-//   node scripts/test.mjs [--no-build] [--suites node,browser,e2e] [--node-files a,b]
+//   node scripts/test.mjs [--no-build] [--suites node,browser,e2e[,examples]] [--node-files a,b]
 //                         [--browser-files glob] [--e2e-files glob]
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -63,6 +65,7 @@ const suites = {
     options['browser-files'] ? ['--files', options['browser-files']] : [],
   ],
   e2e: () => ['playwright', ['test']],
+  examples: () => ['node', ['examples/run.mjs']],
 };
 
 async function runSuite(name) {
@@ -115,7 +118,7 @@ if (options.build && !options['no-build']) {
   if (code !== 0) total.failed++;
 }
 for (const name of options.suites.split(',')) {
-  if (!(name in suites)) throw new Error(`Unknown suite ${name}; use node, browser, e2e`);
+  if (!(name in suites)) throw new Error(`Unknown suite ${name}; use node, browser, e2e, examples`);
   const counts = await runSuite(name);
   total.passed += counts.passed;
   total.failed += counts.failed;

@@ -3,7 +3,15 @@
  * Everything that comes from data (product names, event details, URLs) is set as text, never
  * as HTML. The element is defined by /dualpay.js, a classic script that runs before this module.
  */
-import { applyLocale, formatKrw, initialLocale, LOCALES, saveLocale, t } from './i18n.js';
+import {
+  applyLocale,
+  formatDateTime,
+  formatKrw,
+  initialLocale,
+  LOCALES,
+  saveLocale,
+  t,
+} from './i18n.js';
 
 const CART_KEY = 'dualpay-demo-cart';
 const MAX_QTY = 99;
@@ -232,7 +240,8 @@ function setUpCheckout() {
   // The element would POST an empty body to session-url; the shop needs the cart, so the page
   // makes the session itself. The server prices the items; the page never sends an amount.
   checkout.createSession = async () => {
-    const { response, json } = await postJson('/api/checkout', { items: cartItems() });
+    // The locale names the items in the payment's description, which the phone shows.
+    const { response, json } = await postJson('/api/checkout', { items: cartItems(), locale });
     log('shop', `POST /api/checkout → ${response.status}`, json?.id ? { id: json.id } : json);
     if (!response.ok || typeof json?.id !== 'string' || typeof json.clientSecret !== 'string') {
       throw new Error(errorText(json, response));
@@ -302,7 +311,8 @@ function setUpPanel() {
       if (!response.ok) throw new Error(errorText(json, response));
       const url = new URL(json.url);
       if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('Bad link.');
-      const until = new Date(json.expiresAt).toLocaleTimeString();
+      // The integrator panel is English (lang="en"): its dates too, in the one English format.
+      const until = formatDateTime('en', new Date(json.expiresAt));
       const link = el('a', {
         text: url.href,
         attrs: { href: url.href, target: '_blank', rel: 'noopener noreferrer' },

@@ -4,9 +4,20 @@
  */
 const STORAGE_KEY = 'dualpay-demo-locale';
 
+/**
+ * The name the demo merchant is registered under at the issuer (`--seed-demo`,
+ * src/server/seed.ts): the phone shows it as the payee, so the shop shows the same name in every
+ * language.
+ */
+const SHOP_NAME = 'dualpay Demo Shop';
+
 const MESSAGES = {
   en: {
-    shopName: 'dualpay Demo Shop',
+    shopName: SHOP_NAME,
+    shopPageTitle: SHOP_NAME,
+    orderPageTitle: `Your order · ${SHOP_NAME}`,
+    skipToShop: 'Skip to the shop',
+    skipToOrder: 'Skip to the order',
     testMode: 'Test mode: no real money moves.',
     language: 'Language',
     menu: 'Menu',
@@ -61,7 +72,11 @@ const MESSAGES = {
     back: 'Back to the shop',
   },
   ko: {
-    shopName: 'dualpay 데모 상점',
+    shopName: SHOP_NAME,
+    shopPageTitle: SHOP_NAME,
+    orderPageTitle: `주문 · ${SHOP_NAME}`,
+    skipToShop: '상점으로 바로 가기',
+    skipToOrder: '주문으로 바로 가기',
     testMode: '테스트 모드: 실제 돈은 오가지 않습니다.',
     language: '언어',
     menu: '메뉴',
@@ -151,6 +166,17 @@ export function applyLocale(locale) {
     element.textContent = t(locale, element.dataset.i18n);
   }
 }
+
+/**
+ * Dates and times, one format per language — the phone pages' (src/phone/locales.ts
+ * `DATE_TIME_FORMAT`): day, month name, year and the time to the second.
+ */
+const DATE_TIME_LOCALES = { en: 'en-GB', ko: 'ko-KR' };
+export const formatDateTime = (locale, date) =>
+  new Intl.DateTimeFormat(DATE_TIME_LOCALES[locale] ?? DATE_TIME_LOCALES.en, {
+    dateStyle: 'medium',
+    timeStyle: 'medium',
+  }).format(date);
 
 /** Amounts in the shop are always shown as Korean won. */
 const KRW = new Intl.NumberFormat('ko-KR', { style: 'currency', currency: 'KRW' });

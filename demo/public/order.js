@@ -2,7 +2,7 @@
  * The order page (`order.html?id=<orderId>`): the order as the shop's server knows it, with the
  * claims of the verified settlement token, or why the token was refused. Data is set as text.
  */
-import { applyLocale, formatKrw, initialLocale, t } from './i18n.js';
+import { applyLocale, formatDateTime, formatKrw, initialLocale, t } from './i18n.js';
 
 const ORDER_ID = /^ord_[A-Za-z0-9_-]{16}$/;
 /** While the order is pending, ask again this often, this many times. */
@@ -28,10 +28,18 @@ function setStatus(text, kind = '') {
   statusLine.className = `order-status ${kind}`.trim();
 }
 
-const formatTime = (seconds) =>
-  typeof seconds === 'number'
-    ? `${new Date(seconds * 1000).toLocaleString(locale === 'ko' ? 'ko-KR' : 'en-GB')} (${new Date(seconds * 1000).toISOString()})`
-    : '—';
+/** A claim's time (seconds since the epoch) as a `<time>`: the phone's format, ISO in `datetime`. */
+function timeOf(seconds) {
+  if (typeof seconds !== 'number') return '—';
+  const date = new Date(seconds * 1000);
+  const time = document.createElement('time');
+  time.dateTime = date.toISOString();
+  time.textContent = formatDateTime(locale, date);
+  return time;
+}
+
+/** An order line's product, named in the page's language. */
+const lineName = (line) => (locale === 'ko' && line.nameKo ? line.nameKo : line.name);
 
 /** The claims worth showing, in order, each as [label key, text]. */
 function claimRows(claims) {
@@ -44,8 +52,8 @@ function claimRows(claims) {
     ['claim_amr', Array.isArray(claims.amr) ? claims.amr.join(', ') : '—'],
     ['claim_iss', claims.iss],
     ['claim_aud', Array.isArray(claims.aud) ? claims.aud.join(', ') : claims.aud],
-    ['claim_iat', formatTime(claims.iat)],
-    ['claim_exp', formatTime(claims.exp)],
+    ['claim_iat', timeOf(claims.iat)],
+    ['claim_exp', timeOf(claims.exp)],
     ['claim_txn', claims.txn],
   ];
 }
@@ -64,7 +72,7 @@ function render(order) {
       item.className = 'cart-line';
       const name = document.createElement('span');
       name.className = 'product-name';
-      name.textContent = `${line.qty} × ${line.name}`;
+      name.textContent = `${line.qty} × ${lineName(line)}`;
       const amount = document.createElement('span');
       amount.className = 'line-total';
       amount.textContent = formatKrw(line.amount);
@@ -81,7 +89,8 @@ function render(order) {
         const term = document.createElement('dt');
         term.textContent = t(locale, key);
         const detail = document.createElement('dd');
-        detail.textContent = value === undefined || value === null ? '—' : String(value);
+        if (value instanceof Node) detail.append(value);
+        else detail.textContent = value === undefined || value === null ? '—' : String(value);
         if (!['claim_amount', 'claim_iat', 'claim_exp'].includes(key)) detail.className = 'mono';
         return [term, detail];
       }),

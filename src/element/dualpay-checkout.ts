@@ -17,7 +17,7 @@ import {
   DualpayStatusChangeEvent,
 } from './events.js';
 import { errorMessage, message, resolveLocale, type Locale, type MessageKey } from './locales.js';
-import { qrPath, type QrPath } from './qr.js';
+import { qrPath, type QrPath } from '../flow/qr.js';
 import { checkoutStyles } from './styles.js';
 
 const HANDOFF_MODES: readonly HandoffMode[] = ['auto', 'qr', 'nfc', 'link'];

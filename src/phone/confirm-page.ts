@@ -2,7 +2,9 @@
  * `<dualpay-confirm-page>`: the issuer's confirmation page on the payer's phone (`/h/:code`, or
  * `/h` to type the user code). It shows what the issuer knows about the payment (what you see is
  * what you approve), asks for the number on the shop's screen, then for the card with its PIN or
- * biometric, and shows the outcome with a receipt line.
+ * biometric, and shows the outcome with a receipt line. A payment that ended — here, on another
+ * visit, or at the shop while the page waited — is shown as its result (`outcomes.ts`), never as an
+ * error; every wait has a Cancel.
  */
 import { browserSupportsWebAuthn, startAuthentication } from '@simplewebauthn/browser';
 import { html, nothing, type TemplateResult } from 'lit';
@@ -18,90 +20,153 @@ import {
   parseUserCode,
   type ClaimResponse,
   type ErrorCode,
+  type HandoffStatus,
 } from '../protocol/index.js';
-import { phoneErrorKey } from './locales.js';
+import { formatDateTime, phoneErrorKey, type PhoneMessageKey } from './locales.js';
+import {
+  OUTCOME_TEXT,
+  needsStatus,
+  outcomeOfCode,
+  outcomeOfStatus,
+  type Outcome,
+} from './outcomes.js';
 import { PhonePage } from './page-base.js';
+import { getHandoffStatus } from './phone-api.js';
+import { StatusWatch } from './status-watch.js';
 import { loadSimulatedCard, rememberedCredentialIds, saveSimulatedCard } from './storage.js';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 
 type Step =
   | { name: 'enter-code' }
-  | { name: 'loading' }
   | { name: 'enter-number' }
   | { name: 'approve'; options: PublicKeyCredentialRequestOptionsJSON }
-  | { name: 'working' }
-  | { name: 'approved'; settledAt: string; settlementId: string }
   | {
-      name: 'ended';
-      outcome: Outcome;
-      code?: ErrorCode;
-    };
+      name: 'working';
+      /** What the payer reads while waiting. */
+      label: 'loading' | 'waitingCard' | 'sending';
+      /** Where Cancel goes. */
+      back: Step;
+    }
+  | { name: 'result'; outcome: Outcome; receipt?: { settledAt: string; settlementId: string } }
+  | { name: 'error'; code: ErrorCode };
 
-type Outcome = 'declined' | 'expired' | 'locked' | 'cancelled' | 'mismatch' | 'error';
-
-/** Codes that end the page for good, and how. */
-const ENDINGS: Partial<Record<ErrorCode, Exclude<Outcome, 'error'>>> = {
-  binding_mismatch: 'mismatch',
-  session_declined: 'declined',
-  session_expired: 'expired',
-  handoff_expired: 'expired',
-  session_failed: 'locked',
-  session_cancelled: 'cancelled',
-};
+/** Claim failures worth repeating as they are (the network, a busy issuer). */
+const RETRYABLE = new Set<ErrorCode>([
+  'network_error',
+  'rate_limited',
+  'request_timeout',
+  'internal_error',
+  'service_unavailable',
+  'invalid_response',
+]);
 
 /**
  * The confirmation page.
  * @csspart - none; this page is the issuer's own.
  */
 export class DualpayConfirmPage extends PhonePage {
-  @state() private current: Step = { name: 'loading' };
+  @state() private current: Step = { name: 'enter-code' };
   @state() private details: (ClaimResponse & { code: string }) | null = null;
   @state() private message: string | null = null;
   @state() private typedCode = '';
   @state() private typedNumber = '';
+  /** Test mode and a simulated card in this browser: it is the primary action. */
+  @state() private simulatedFirst = false;
+  private watch: StatusWatch | null = null;
 
   protected get step(): string {
-    return this.current.name;
+    const step = this.current;
+    return step.name === 'result' ? `result-${step.outcome}` : step.name;
+  }
+
+  protected get titleKey(): PhoneMessageKey {
+    return 'confirmPageTitle';
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.code) void this.claim(this.code);
-    else this.current = { name: 'enter-code' };
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.watch?.stop();
+  }
+
+  /** Claims `code` (from the URL, or typed at `/h`) and shows the payment, or how it ended. */
   private async claim(code: string): Promise<void> {
-    this.current = { name: 'loading' };
     this.message = null;
+    this.current = { name: 'working', label: 'loading', back: { name: 'enter-code' } };
+    const signal = this.beginWait();
     try {
-      const { body } = await claimHandoff(code);
+      const { body } = await claimHandoff(code, { signal });
+      if (signal.aborted) return;
       this.details = body;
-      if (body.code !== this.code && !this.code) {
-        // Typed at /h: carry on under the claimed code, so a reload lands here again.
-        history.replaceState(null, '', `/h/${encodeURIComponent(body.code)}`);
-      }
+      // Typed at /h: carry on under the claimed code, so a reload lands on this payment again.
+      history.replaceState(null, '', `/h/${encodeURIComponent(body.code)}`);
       this.code = body.code;
+      this.simulatedFirst = body.testMode && loadSimulatedCard() !== null;
       this.current = { name: 'enter-number' };
+      this.watch?.stop();
+      this.watch = new StatusWatch(body.code, (status) => this.heard(status));
+      this.watch.start();
     } catch (error) {
-      this.fail(error, this.code ? { name: 'ended', outcome: 'error' } : { name: 'enter-code' });
+      if (signal.aborted) return;
+      await this.claimFailed(code, this.codeOf(error));
+    } finally {
+      this.finishWait(signal);
     }
   }
 
-  /** Shows the outcome an error means: an ending, or a message on the step given. */
-  private fail(error: unknown, stay: Step): void {
-    const code = this.codeOf(error);
-    const ending = ENDINGS[code];
-    if (ending) {
-      this.current = { name: 'ended', outcome: ending, code };
+  /** A refused claim: the payment's result if it ended, else what went wrong. */
+  private async claimFailed(code: string, errorCode: ErrorCode): Promise<void> {
+    let outcome = outcomeOfCode(errorCode);
+    if (outcome && needsStatus(errorCode)) {
+      outcome = (await getHandoffStatus(code).then(outcomeOfStatus, () => null)) ?? outcome;
+    }
+    if (outcome) {
+      this.end(outcome);
       return;
     }
-    if (code === 'session_settled' || code === 'limit_exceeded') {
-      this.message = this.t(phoneErrorKey(code));
-      this.current = { name: 'ended', outcome: 'error', code };
+    this.message = this.t(phoneErrorKey(errorCode));
+    this.current = this.code ? { name: 'error', code: errorCode } : { name: 'enter-code' };
+  }
+
+  /** What the status watch heard: the payment ended elsewhere (the shop cancelled, time ran out). */
+  private heard(status: HandoffStatus): void {
+    const outcome = outcomeOfStatus(status);
+    // A request in flight answers for itself; a wait for the card is cut short.
+    if (!outcome || (this.current.name === 'working' && this.current.label === 'sending')) return;
+    this.end(outcome);
+  }
+
+  /** Shows a result, for good: nothing is waited for or watched any more. */
+  private end(outcome: Outcome, receipt?: { settledAt: string; settlementId: string }): void {
+    this.abortWait();
+    this.watch?.stop();
+    this.message = null;
+    this.current = receipt ? { name: 'result', outcome, receipt } : { name: 'result', outcome };
+  }
+
+  /** A refused step: the result if it ended the payment, else a message on `stay`. */
+  private fail(error: unknown, stay: Step): void {
+    const code = this.codeOf(error);
+    const outcome = outcomeOfCode(code);
+    if (outcome) {
+      this.end(outcome);
       return;
     }
     this.message = code === 'aborted' ? this.t('cardCancelled') : this.t(phoneErrorKey(code));
-    this.current = stay.name === 'ended' ? { name: 'ended', outcome: 'error', code } : stay;
+    this.current = stay;
+  }
+
+  /** Cancel: drops what the page waits for and goes back a step. */
+  private cancelWait(): void {
+    if (this.current.name !== 'working') return;
+    const { back } = this.current;
+    this.abortWait();
+    this.message = null;
+    this.current = back;
   }
 
   /** Sends the number the payer typed; a wrong one stops the payment (one guess, 1 in 100). */
@@ -113,19 +178,28 @@ export class DualpayConfirmPage extends PhonePage {
       this.message = this.t('badNumber');
       return;
     }
-    this.current = { name: 'working' };
+    const back: Step = { name: 'enter-number' };
     this.message = null;
+    this.current = { name: 'working', label: 'sending', back };
+    const signal = this.beginWait();
     try {
-      const { body } = await getAuthenticationOptions(this.code, number, rememberedCredentialIds());
-      this.current = { name: 'approve', options: body };
+      const { body } = await getAuthenticationOptions(
+        this.code,
+        number,
+        rememberedCredentialIds(),
+        { signal },
+      );
+      if (!signal.aborted) this.current = { name: 'approve', options: body };
     } catch (error) {
-      this.fail(error, { name: 'enter-number' });
+      if (!signal.aborted) this.fail(error, back);
+    } finally {
+      this.finishWait(signal);
     }
   }
 
   private async approve(simulated: boolean): Promise<void> {
     if (this.current.name !== 'approve') return;
-    const { options } = this.current;
+    const back = this.current;
     this.message = null;
     const card = simulated ? loadSimulatedCard() : null;
     if (simulated && !card) {
@@ -136,31 +210,38 @@ export class DualpayConfirmPage extends PhonePage {
       this.message = this.t('noCardSupport');
       return;
     }
-    this.current = { name: 'working' };
+    this.current = { name: 'working', label: 'waitingCard', back };
+    const signal = this.beginWait();
     try {
       const response = card
-        ? await card.getAssertion(options, { origin: location.origin })
-        : await startAuthentication({ optionsJSON: options });
+        ? await card.getAssertion(back.options, { origin: location.origin })
+        : await startAuthentication({ optionsJSON: back.options });
+      if (signal.aborted) return;
       if (card) saveSimulatedCard(card);
-      const { body } = await confirmHandoff(this.code, response);
-      this.current = {
-        name: 'approved',
-        settledAt: body.settledAt,
-        settlementId: body.settlementId,
-      };
+      this.current = { name: 'working', label: 'sending', back };
+      const { body } = await confirmHandoff(this.code, response, { signal });
+      if (signal.aborted) return;
+      this.end('approved', { settledAt: body.settledAt, settlementId: body.settlementId });
     } catch (error) {
       // The challenge is spent only by a settlement: the payer may try the card again.
-      this.fail(error, { name: 'approve', options });
+      if (!signal.aborted) this.fail(error, back);
+    } finally {
+      this.finishWait(signal);
     }
   }
 
   private async decline(): Promise<void> {
-    this.current = { name: 'working' };
+    const back = this.current;
+    this.message = null;
+    this.current = { name: 'working', label: 'sending', back };
+    const signal = this.beginWait();
     try {
-      await declineHandoff(this.code);
-      this.current = { name: 'ended', outcome: 'declined' };
+      await declineHandoff(this.code, { signal });
+      if (!signal.aborted) this.end('declined');
     } catch (error) {
-      this.fail(error, { name: 'ended', outcome: 'error' });
+      if (!signal.aborted) this.fail(error, back);
+    } finally {
+      this.finishWait(signal);
     }
   }
 
@@ -174,6 +255,13 @@ export class DualpayConfirmPage extends PhonePage {
     void this.claim(userCode);
   }
 
+  /** To the code field, for a code from the shop's screen (after a replaced or dead one). */
+  private toEnterCode(): void {
+    this.message = null;
+    this.details = null;
+    this.current = { name: 'enter-code' };
+  }
+
   protected override render(): TemplateResult {
     return html`<p class="brand">${this.t('brand')}</p>
       ${this.renderStep()}
@@ -181,7 +269,7 @@ export class DualpayConfirmPage extends PhonePage {
   }
 
   private statusText(): string {
-    if (this.current.name === 'working') return this.t('waitingCard');
+    if (this.current.name === 'working') return this.t(this.current.label);
     return this.message ?? '';
   }
 
@@ -190,12 +278,10 @@ export class DualpayConfirmPage extends PhonePage {
   }
 
   private renderStep(): TemplateResult {
-    switch (this.current.name) {
+    const step = this.current;
+    switch (step.name) {
       case 'enter-code':
         return this.renderEnterCode();
-      case 'loading':
-        return html`<h1 tabindex="-1">${this.t('confirmTitle')}</h1>
-          <p><span class="spinner" aria-hidden="true"></span>${this.t('loading')}</p>`;
       case 'enter-number':
         return this.renderEnterNumber();
       case 'approve':
@@ -203,11 +289,16 @@ export class DualpayConfirmPage extends PhonePage {
       case 'working':
         return html`<h1 tabindex="-1">${this.t('confirmTitle')}</h1>
           ${this.renderDetails()}
-          <p><span class="spinner" aria-hidden="true"></span>${this.t('waitingCard')}</p>`;
-      case 'approved':
-        return this.renderApproved(this.current.settledAt, this.current.settlementId);
-      case 'ended':
-        return this.renderEnded(this.current.outcome);
+          <p><span class="spinner" aria-hidden="true"></span>${this.t(step.label)}</p>
+          <div class="stack">
+            <button class="secondary" type="button" @click=${() => this.cancelWait()}>
+              ${this.t('cancel')}
+            </button>
+          </div>`;
+      case 'result':
+        return this.renderResult(step.outcome, step.receipt);
+      case 'error':
+        return this.renderError(step.code);
     }
   }
 
@@ -292,70 +383,94 @@ export class DualpayConfirmPage extends PhonePage {
   }
 
   private renderApprove(): TemplateResult {
-    const testMode = this.details?.testMode === true;
-    return html`<h1 tabindex="-1">${this.t('approveTitle')}</h1>
-      ${this.renderDetails()}
+    const decline = html`<button class="decline" type="button" @click=${() => void this.decline()}>
+      ${this.t('decline')}
+    </button>`;
+    const heading = html`<h1 tabindex="-1">${this.t('approveTitle')}</h1>
+      ${this.renderDetails()}`;
+    if (this.simulatedFirst) {
+      // Test mode with a simulated card here: it is what the payer came to use (a real card
+      // would hang a headless browser, and most test phones have none).
+      return html`${heading}
+        <p class="test-mode">
+          <span class="badge">${this.t('testModeLabel')}</span> ${this.t('simulatedPrimaryHelp')}
+        </p>
+        ${this.renderMessage()}
+        <div class="stack">
+          <button class="approve" type="button" @click=${() => void this.approve(true)}>
+            ${this.t('useSimulated')}
+          </button>
+          ${decline}
+          <button class="secondary" type="button" @click=${() => void this.approve(false)}>
+            ${this.t('useRealCard')}
+          </button>
+        </div>`;
+    }
+    return html`${heading}
       <p class="muted">${this.t('approveHelp')}</p>
       ${this.renderMessage()}
       <div class="actions">
         <button class="approve" type="button" @click=${() => void this.approve(false)}>
           ${this.t('approve')}
         </button>
-        <button class="decline" type="button" @click=${() => void this.decline()}>
-          ${this.t('decline')}
-        </button>
+        ${decline}
       </div>
       ${
-        testMode
-          ? html`<div class="test-mode">
-              <p><span class="badge">${this.t('testModeLabel')}</span> ${this.t('testModeHelp')}</p>
-              <button class="secondary" type="button" @click=${() => void this.approve(true)}>
-                ${this.t('useSimulated')}
-              </button>
-            </div>`
+        this.details?.testMode
+          ? html`<p class="test-mode">
+              <span class="badge">${this.t('testModeLabel')}</span> ${this.t('testModeHelp')}
+            </p>`
           : nothing
       }`;
   }
 
-  private renderApproved(settledAt: string, settlementId: string): TemplateResult {
-    const time = new Intl.DateTimeFormat(navigator.language || this.lang_, {
-      dateStyle: 'medium',
-      timeStyle: 'medium',
-    }).format(new Date(settledAt));
-    return html`<h1 tabindex="-1" class="outcome ok">✓ ${this.t('approvedTitle')}</h1>
-      ${this.renderDetails()}
-      <p>${this.t('approvedHelp')}</p>
-      <p class="receipt">${this.t('receipt', { time, id: settlementId })}</p>`;
-  }
-
-  private renderEnded(outcome: Outcome): TemplateResult {
-    const titles = {
-      declined: ['declinedTitle', 'declinedHelp'],
-      mismatch: ['mismatchTitle', 'mismatchHelp'],
-      expired: ['expiredTitle', 'expiredHelp'],
-      locked: ['lockedTitle', 'lockedHelp'],
-      cancelled: ['cancelledTitle', 'declinedHelp'],
-      error: [null, null],
-    } as const;
-    const [title, help] = titles[outcome];
-    return html`<h1 tabindex="-1" class="outcome bad">
-        ${title ? this.t(title) : this.t('confirmTitle')}
+  private renderResult(
+    outcome: Outcome,
+    receipt?: { settledAt: string; settlementId: string },
+  ): TemplateResult {
+    const { title, help, tone } = OUTCOME_TEXT[outcome];
+    const fresh = outcome === 'replaced' || outcome === 'code-expired';
+    return html`<h1 tabindex="-1" class="outcome ${tone}">
+        ${tone === 'ok' ? '✓ ' : ''}${this.t(title)}
       </h1>
-      ${this.renderDetails()} ${help ? html`<p>${this.t(help)}</p>` : nothing}
-      ${this.renderMessage()}
+      ${this.renderDetails()}
+      <p>${this.t(help)}</p>
       ${
-        outcome === 'error' && !this.details
-          ? html`<div class="stack">
-              <button
-                class="secondary"
-                type="button"
-                @click=${() => (this.current = { name: 'enter-code' })}
+        receipt
+          ? html`<p class="receipt">
+              ${this.t('receipt', {
+                time: formatDateTime(this.lang_, new Date(receipt.settledAt)),
+              })}<br /><span class="reference"
+                >${this.t('receiptRef', { id: receipt.settlementId })}</span
               >
-                ${this.t('tryAgain')}
+            </p>`
+          : nothing
+      }
+      ${
+        fresh
+          ? html`<div class="stack">
+              <button class="secondary" type="button" @click=${() => this.toEnterCode()}>
+                ${this.t('typeCode')}
               </button>
             </div>`
           : nothing
       }`;
+  }
+
+  /** A claim that failed without ending anything (a bad code, another phone's, the network). */
+  private renderError(code: ErrorCode): TemplateResult {
+    const retry = RETRYABLE.has(code);
+    return html`<h1 tabindex="-1" class="outcome bad">${this.t('confirmTitle')}</h1>
+      ${this.renderMessage()}
+      <div class="stack">
+        <button
+          class="secondary"
+          type="button"
+          @click=${() => (retry ? void this.claim(this.code) : this.toEnterCode())}
+        >
+          ${this.t(retry ? 'tryAgain' : 'typeCode')}
+        </button>
+      </div>`;
   }
 }
 

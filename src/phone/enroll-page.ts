@@ -2,25 +2,34 @@
  * `<dualpay-enroll-page>`: the issuer's enrolment page (`/e/:code`). The payer, after the issuer's
  * face-to-face checks, registers the card they will pay with (WebAuthn, user verification
  * required), names it, and — where Web NFC exists — writes the issuer's link to the card's NFC tag.
- * Test mode: a clearly labelled simulated card kept in this browser.
+ * Test mode: a clearly labelled simulated card kept in this browser. The link is checked as the
+ * page opens (`GET /v1/enrollments/:code`), so a used or expired one says so before the form.
  */
 import { browserSupportsWebAuthn, startRegistration } from '@simplewebauthn/browser';
 import { html, nothing, type TemplateResult } from 'lit';
 import { state } from 'lit/decorators.js';
 import { getRegistrationOptions, verifyEnrollment } from '../flow/api-client.js';
-import { phoneErrorKey } from './locales.js';
+import { phoneErrorKey, type PhoneMessageKey } from './locales.js';
 import { PhonePage } from './page-base.js';
+import { getEnrollmentStatus } from './phone-api.js';
 import { SimulatedAuthenticator } from './simulated-authenticator.js';
 import { loadSimulatedCard, rememberCredentialId, saveSimulatedCard } from './storage.js';
 
-type Step = 'intro' | 'working' | 'done' | 'ended';
+type Step = 'checking' | 'intro' | 'working' | 'done' | 'ended';
+
+/** What a link that cannot register a card says. */
+const DEAD_LINK: Record<'used' | 'expired' | 'not_found', PhoneMessageKey> = {
+  used: 'enrolUsed',
+  expired: 'enrolLinkExpired',
+  not_found: 'enrolUnknown',
+};
 
 interface NdefWriter {
   write(message: { records: { recordType: string; data: string }[] }): Promise<void>;
 }
 
 export class DualpayEnrollPage extends PhonePage {
-  @state() private current: Step = 'intro';
+  @state() private current: Step = 'checking';
   @state() private message: string | null = null;
   @state() private name = '';
   @state() private tagNote: string | null = null;
@@ -29,12 +38,43 @@ export class DualpayEnrollPage extends PhonePage {
     return this.current;
   }
 
+  protected get titleKey(): PhoneMessageKey {
+    return 'enrolPageTitle';
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!this.code) {
-      this.message = this.t('enrolExpired');
-      this.current = 'ended';
+    if (this.code) void this.checkLink();
+    else this.deadLink('not_found');
+  }
+
+  /** Is the link still good? A read (no challenge); if it cannot tell, the form decides. */
+  private async checkLink(): Promise<void> {
+    const signal = this.beginWait();
+    try {
+      const { status } = await getEnrollmentStatus(this.code, signal);
+      if (signal.aborted) return;
+      if (status === 'live') this.current = 'intro';
+      else this.deadLink(status);
+    } catch (error) {
+      if (signal.aborted) return;
+      if (this.codeOf(error) === 'not_found') this.deadLink('not_found');
+      else this.current = 'intro';
+    } finally {
+      this.finishWait(signal);
     }
+  }
+
+  private deadLink(why: keyof typeof DEAD_LINK): void {
+    this.message = this.t(DEAD_LINK[why]);
+    this.current = 'ended';
+  }
+
+  /** Cancel: drops the wait for the card (or the issuer) and shows the form again. */
+  private cancelWait(): void {
+    this.abortWait();
+    this.message = null;
+    this.current = 'intro';
   }
 
   private get cardName(): string {
@@ -48,34 +88,44 @@ export class DualpayEnrollPage extends PhonePage {
       return;
     }
     this.current = 'working';
+    const signal = this.beginWait();
     try {
-      const { body: options } = await getRegistrationOptions(this.code);
+      const { body: options } = await getRegistrationOptions(this.code, { signal });
+      if (signal.aborted) return;
       const card = simulated ? (loadSimulatedCard() ?? new SimulatedAuthenticator()) : null;
       const response = card
         ? await card.createCredential(options, { origin: location.origin })
         : await startRegistration({ optionsJSON: options });
-      await verifyEnrollment(this.code, response, this.cardName);
+      if (signal.aborted) return;
+      await verifyEnrollment(this.code, response, this.cardName, { signal });
       if (card) saveSimulatedCard(card);
       rememberCredentialId(response.id);
-      this.current = 'done';
+      if (!signal.aborted) this.current = 'done';
     } catch (error) {
-      const code = this.codeOf(error);
-      const name = (error as { name?: string } | null)?.name;
-      if (code === 'enrollment_expired' || code === 'not_found') {
-        this.message = this.t('enrolExpired');
-        this.current = 'ended';
-        return;
-      }
-      this.message =
-        name === 'InvalidStateError' || code === 'credential_not_allowed'
-          ? this.t('enrolDuplicate')
-          : code === 'authentication_failed'
-            ? this.t('enrolNeedsPin')
-            : code === 'aborted'
-              ? this.t('cardCancelled')
-              : this.t(phoneErrorKey(code));
-      this.current = 'intro';
+      if (signal.aborted) return;
+      this.registerFailed(error);
+    } finally {
+      this.finishWait(signal);
     }
+  }
+
+  private registerFailed(error: unknown): void {
+    const code = this.codeOf(error);
+    const name = (error as { name?: string } | null)?.name;
+    if (code === 'enrollment_expired' || code === 'not_found') {
+      this.message = this.t('enrolExpired');
+      this.current = 'ended';
+      return;
+    }
+    this.message =
+      name === 'InvalidStateError' || code === 'credential_not_allowed'
+        ? this.t('enrolDuplicate')
+        : code === 'authentication_failed'
+          ? this.t('enrolNeedsPin')
+          : code === 'aborted'
+            ? this.t('cardCancelled')
+            : this.t(phoneErrorKey(code));
+    this.current = 'intro';
   }
 
   private async writeTag(): Promise<void> {
@@ -93,7 +143,13 @@ export class DualpayEnrollPage extends PhonePage {
     return html`<p class="brand">${this.t('brand')}</p>
       ${this.renderStep()}
       <div class="visually-hidden" role="status" aria-live="polite">
-        ${this.current === 'working' ? this.t('registering') : (this.message ?? '')}
+        ${
+          this.current === 'working'
+            ? this.t('registering')
+            : this.current === 'checking'
+              ? this.t('checkingLink')
+              : (this.message ?? '')
+        }
       </div>`;
   }
 
@@ -123,9 +179,17 @@ export class DualpayEnrollPage extends PhonePage {
               ${this.t('registerSimulated')}
             </button>
           </div>`;
+      case 'checking':
+        return html`<h1 tabindex="-1">${this.t('enrolTitle')}</h1>
+          <p><span class="spinner" aria-hidden="true"></span>${this.t('checkingLink')}</p>`;
       case 'working':
         return html`<h1 tabindex="-1">${this.t('enrolTitle')}</h1>
-          <p><span class="spinner" aria-hidden="true"></span>${this.t('registering')}</p>`;
+          <p><span class="spinner" aria-hidden="true"></span>${this.t('registering')}</p>
+          <div class="stack">
+            <button class="secondary" type="button" @click=${() => this.cancelWait()}>
+              ${this.t('cancel')}
+            </button>
+          </div>`;
       case 'done':
         return html`<h1 tabindex="-1" class="outcome ok">✓ ${this.t('enrolledTitle')}</h1>
           <p>${this.t('enrolledHelp', { name: this.cardName })}</p>

@@ -25,21 +25,38 @@ const en = {
     'Hold your card to the phone (or insert your security key), then enter its PIN or use your fingerprint.',
   approve: 'Approve',
   decline: 'Decline',
+  cancel: 'Cancel',
   useSimulated: 'Approve with the simulated test card',
+  useRealCard: 'Approve with a real card',
   testModeLabel: 'Test mode',
-  testModeHelp: 'This shop is in test mode: you may use a simulated card instead of a real one.',
+  testModeHelp:
+    'This shop is in test mode: a simulated test card, made on an enrolment page, may approve instead of a real one.',
+  simulatedPrimaryHelp:
+    'This shop is in test mode and this phone has a simulated test card: approve with it, or with a real card.',
   waitingCard: 'Waiting for your card…',
+  sending: 'Talking to the payment service…',
   approvedTitle: 'Payment approved',
   approvedHelp: 'You can return to the shop’s screen.',
-  receipt: 'Approved {time} · Reference {id}',
+  receipt: 'Approved {time}',
+  receiptRef: 'Reference {id}',
   declinedTitle: 'Payment declined',
   declinedHelp: 'Nothing was paid.',
   expiredTitle: 'This payment has expired',
-  expiredHelp: 'Start again on the shop’s screen.',
+  expiredHelp: 'Nothing was paid. Start again on the shop’s screen.',
+  codeExpiredTitle: 'This code has expired',
+  codeExpiredHelp: 'Nothing was paid. Start again on the shop’s screen.',
+  replacedTitle: 'This code was replaced',
+  replacedHelp:
+    'The shop’s screen now shows a newer code. Scan that one, or type the letters shown under it.',
   lockedTitle: 'Payment locked',
   lockedHelp: 'Too many failed attempts. Nothing was paid. Start again on the shop’s screen.',
+  stoppedTitle: 'Payment stopped',
+  limitHelp: 'This payment is over your monthly limit. Nothing was paid.',
+  stoppedHelp: 'The card issuer did not allow this payment. Nothing was paid.',
   cancelledTitle: 'The shop cancelled this payment',
+  cancelledHelp: 'Nothing was paid.',
   tryAgain: 'Try again',
+  typeCode: 'Type the code instead',
   notVerified: 'Your card could not be verified. Try again.',
   cardCancelled:
     'The card did not approve: it was cancelled, timed out, or the PIN or fingerprint was not accepted. Try again.',
@@ -51,8 +68,6 @@ const en = {
   badCode: 'This code is not valid. Check it and try again.',
   tooMany: 'Too many tries. Wait a minute and try again.',
   network: 'The payment service could not be reached. Check your connection.',
-  limit: 'This payment is over your monthly limit.',
-  settledAlready: 'This payment is already approved.',
   generic: 'Something went wrong. Try again.',
   enrolTitle: 'Add your card',
   enrolIntro:
@@ -68,7 +83,13 @@ const en = {
   writeTag: 'Write the payment link to the card’s NFC tag',
   tagWritten: 'The card’s NFC tag now opens dualpay when tapped.',
   tagFailed: 'The NFC tag could not be written: {reason}',
+  checkingLink: 'Checking the link…',
   enrolExpired: 'This enrolment link has expired or was already used. Ask for a new one.',
+  enrolUsed: 'This enrolment link was already used. Ask for a new one to add another card.',
+  enrolLinkExpired: 'This enrolment link has expired. Ask for a new one.',
+  enrolUnknown: 'This enrolment link is not valid. Check it, or ask for a new one.',
+  confirmPageTitle: 'Confirm payment — dualpay',
+  enrolPageTitle: 'Add your card — dualpay',
   enrolNeedsPin: 'This card cannot check a PIN or fingerprint. Use a card that can.',
   enrolDuplicate: 'This card is already registered.',
 };
@@ -98,21 +119,37 @@ const ko: Record<PhoneMessageKey, string> = {
   approveHelp: '카드를 휴대폰에 대거나 보안 키를 꽂은 뒤 PIN을 입력하거나 지문을 사용하세요.',
   approve: '승인',
   decline: '거절',
+  cancel: '취소',
   useSimulated: '가상 테스트 카드로 승인',
+  useRealCard: '실제 카드로 승인',
   testModeLabel: '테스트 모드',
-  testModeHelp: '이 상점은 테스트 모드입니다. 실제 카드 대신 가상 카드를 사용할 수 있습니다.',
+  testModeHelp:
+    '이 상점은 테스트 모드입니다. 등록 페이지에서 만든 가상 테스트 카드로 실제 카드 대신 승인할 수 있습니다.',
+  simulatedPrimaryHelp:
+    '이 상점은 테스트 모드이고 이 휴대폰에 가상 테스트 카드가 있습니다. 가상 카드나 실제 카드로 승인하세요.',
   waitingCard: '카드를 기다리는 중…',
+  sending: '결제 서비스와 통신하는 중…',
   approvedTitle: '결제 승인됨',
   approvedHelp: '상점 화면으로 돌아가세요.',
-  receipt: '{time} 승인 · 참조번호 {id}',
+  receipt: '{time} 승인',
+  receiptRef: '참조번호 {id}',
   declinedTitle: '결제 거절됨',
   declinedHelp: '결제되지 않았습니다.',
   expiredTitle: '결제 시간이 만료되었습니다',
-  expiredHelp: '상점 화면에서 다시 시작하세요.',
+  expiredHelp: '결제되지 않았습니다. 상점 화면에서 다시 시작하세요.',
+  codeExpiredTitle: '코드가 만료되었습니다',
+  codeExpiredHelp: '결제되지 않았습니다. 상점 화면에서 다시 시작하세요.',
+  replacedTitle: '새 코드로 바뀌었습니다',
+  replacedHelp: '상점 화면에 새 코드가 있습니다. 새 코드를 스캔하거나 그 아래 글자를 입력하세요.',
   lockedTitle: '결제 잠김',
   lockedHelp: '실패 횟수가 너무 많습니다. 결제되지 않았습니다. 상점 화면에서 다시 시작하세요.',
+  stoppedTitle: '결제 중단됨',
+  limitHelp: '월 한도를 초과하는 결제입니다. 결제되지 않았습니다.',
+  stoppedHelp: '카드사가 이 결제를 허용하지 않았습니다. 결제되지 않았습니다.',
   cancelledTitle: '상점에서 결제를 취소했습니다',
+  cancelledHelp: '결제되지 않았습니다.',
   tryAgain: '다시 시도',
+  typeCode: '코드 직접 입력',
   notVerified: '카드를 확인하지 못했습니다. 다시 시도하세요.',
   cardCancelled:
     '카드가 승인하지 않았습니다. 취소되었거나 시간이 초과되었거나 PIN 또는 지문이 맞지 않습니다. 다시 시도하세요.',
@@ -124,8 +161,6 @@ const ko: Record<PhoneMessageKey, string> = {
   badCode: '유효하지 않은 코드입니다. 확인 후 다시 시도하세요.',
   tooMany: '시도 횟수가 너무 많습니다. 잠시 후 다시 시도하세요.',
   network: '결제 서비스에 연결할 수 없습니다. 연결을 확인하세요.',
-  limit: '월 한도를 초과하는 결제입니다.',
-  settledAlready: '이미 승인된 결제입니다.',
   generic: '문제가 발생했습니다. 다시 시도하세요.',
   enrolTitle: '카드 등록',
   enrolIntro:
@@ -142,7 +177,13 @@ const ko: Record<PhoneMessageKey, string> = {
   writeTag: '카드의 NFC 태그에 결제 링크 쓰기',
   tagWritten: '이제 카드를 대면 dualpay가 열립니다.',
   tagFailed: 'NFC 태그에 쓰지 못했습니다: {reason}',
+  checkingLink: '링크를 확인하는 중…',
   enrolExpired: '등록 링크가 만료되었거나 이미 사용되었습니다. 새 링크를 요청하세요.',
+  enrolUsed: '이미 사용된 등록 링크입니다. 다른 카드를 추가하려면 새 링크를 요청하세요.',
+  enrolLinkExpired: '등록 링크가 만료되었습니다. 새 링크를 요청하세요.',
+  enrolUnknown: '유효하지 않은 등록 링크입니다. 링크를 확인하거나 새 링크를 요청하세요.',
+  confirmPageTitle: '결제 확인 — dualpay',
+  enrolPageTitle: '카드 등록 — dualpay',
   enrolNeedsPin: '이 카드는 PIN이나 지문을 확인할 수 없습니다. 지원하는 카드를 사용하세요.',
   enrolDuplicate: '이미 등록된 카드입니다.',
 };
@@ -172,9 +213,25 @@ export function phoneErrorKey(code: ErrorCode): PhoneMessageKey {
     not_found: 'badCode',
     rate_limited: 'tooMany',
     network_error: 'network',
-    limit_exceeded: 'limit',
-    session_settled: 'settledAlready',
     enrollment_expired: 'enrolExpired',
   };
   return keys[code] ?? 'generic';
+}
+
+/**
+ * One date-and-time format per language, the same on the phone pages and the demo shop's order
+ * page (`demo/public/i18n.js` `formatDateTime`): day, month name, year and the time to the second.
+ */
+export const DATE_TIME_FORMAT = {
+  locales: { en: 'en-GB', ko: 'ko-KR' },
+  options: { dateStyle: 'medium', timeStyle: 'medium' },
+} as const satisfies {
+  locales: Record<PhoneLocale, string>;
+  options: Intl.DateTimeFormatOptions;
+};
+
+export function formatDateTime(locale: PhoneLocale, date: Date): string {
+  return new Intl.DateTimeFormat(DATE_TIME_FORMAT.locales[locale], DATE_TIME_FORMAT.options).format(
+    date,
+  );
 }

@@ -1,11 +1,37 @@
 /** Styles shared by the phone pages: mobile first, large targets, readable at 320 px. */
-import { css } from 'lit';
+import { css, unsafeCSS } from 'lit';
+
+/** The page's ground and text, light and dark: the element's and the whole document's. */
+const LIGHT = { bg: unsafeCSS('#ffffff'), text: unsafeCSS('#1b1b1f') };
+const DARK = { bg: unsafeCSS('#131316'), text: unsafeCSS('#e3e2e6') };
+
+/**
+ * The document around the element (adopted by `PhonePage`): without it a dark-mode phone paints
+ * only the element's column dark and the rest of the screen white. The shell's
+ * `<meta name="color-scheme">` (src/server/http/pages.ts) covers the first paint before this loads.
+ */
+export const documentStyles = css`
+  :root {
+    color-scheme: light dark;
+    background: ${LIGHT.bg};
+    color: ${LIGHT.text};
+  }
+  @media (prefers-color-scheme: dark) {
+    :root {
+      background: ${DARK.bg};
+      color: ${DARK.text};
+    }
+  }
+  body {
+    margin: 0;
+  }
+`;
 
 export const phoneStyles = css`
   :host {
     --_accent: #0b57d0;
-    --_bg: #ffffff;
-    --_text: #1b1b1f;
+    --_bg: ${LIGHT.bg};
+    --_text: ${LIGHT.text};
     --_muted: #5d5e66;
     --_danger: #b3261e;
     --_ok: #146c2e;
@@ -30,8 +56,8 @@ export const phoneStyles = css`
   @media (prefers-color-scheme: dark) {
     :host {
       --_accent: #a8c7fa;
-      --_bg: #131316;
-      --_text: #e3e2e6;
+      --_bg: ${DARK.bg};
+      --_text: ${DARK.text};
       --_muted: #c4c6d0;
       --_danger: #f2b8b5;
       --_ok: #8fd89b;
@@ -67,6 +93,8 @@ export const phoneStyles = css`
   dl.details {
     display: grid;
     grid-template-columns: auto 1fr;
+    /* Each label on its value's baseline: "Amount" beside a figure half again as large. */
+    align-items: baseline;
     gap: 4px 12px;
     margin: 12px 0 4px;
     padding: 14px;
@@ -189,10 +217,17 @@ export const phoneStyles = css`
   .outcome.bad {
     color: var(--_danger);
   }
+  .outcome.neutral {
+    color: var(--_text);
+  }
   .receipt {
     font-variant-numeric: tabular-nums;
     color: var(--_muted);
     font-size: 0.9rem;
+  }
+  /* A settlement id has no words to break between: break anywhere, not just at its "-". */
+  .reference {
+    word-break: break-all;
   }
   .spinner {
     display: inline-block;

@@ -28,7 +28,8 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
     'The refunds of a session would sum past its amount (or nothing of it is left to refund).',
   webhook_url_not_allowed:
     'The webhook URL is not https, or its host is or resolves to a private, loopback, link-local or other non-public address.',
-  handoff_expired: 'The hand-off code expired or was replaced by a newer one.',
+  handoff_expired: 'The hand-off code expired.',
+  handoff_replaced: 'A newer hand-off code replaced this one; the merchant screen shows it.',
   handoff_claimed: 'The hand-off code was already claimed by another phone.',
   binding_mismatch: 'The number chosen does not match the one on the merchant screen.',
   authentication_failed: 'The card approval could not be verified.',
@@ -38,6 +39,8 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   enrollment_expired: 'The enrolment code expired or was already used.',
   limit_exceeded: "The payment would exceed the account's monthly limit.",
   account_frozen: 'The account is frozen: it pays nothing until an operator unfreezes it.',
+  risk_declined:
+    "The issuer's risk policy refused this payment (the reasons are in the audit log, not on the wire).",
   card_revoked:
     'The card was revoked. Used in notices and the audit log; the phone is answered authentication_failed.',
   currency_not_supported:

@@ -162,6 +162,24 @@ export interface DeclineResponse {
   status: 'declined';
 }
 
+/**
+ * `GET /v1/enrollments/:code` answer: whether the enrolment link can still register a card
+ * (`live`), or was spent (`used`) or is past its 15 minutes (`expired`).
+ */
+export interface EnrollmentStatus {
+  status: 'live' | 'used' | 'expired';
+}
+
+/**
+ * `GET /v1/handoffs/:code/status` answer: where the phone's claimed payment stands. `status` is
+ * `claimed` while it waits, else its terminal status (a session past its deadline is `expired`);
+ * `error` says why it ended, as in PublicSession (`binding_mismatch`, `session_cancelled`, …).
+ */
+export interface HandoffStatus {
+  status: SessionStatus;
+  error?: { code: ErrorCode; message: string };
+}
+
 /** Claims of a settlement token (docs/protocol.md "Settlement token"). */
 export interface SettlementClaims {
   /** Issuer origin. */

@@ -13,13 +13,17 @@ import {
   startIssuer,
 } from './index.js';
 import { parseKeyEncryptionKey } from './key-encryption.js';
+import { loadRiskPolicy, type RiskPolicyConfig } from './domain/risk.js';
 import { RotationTooSoonError } from './keys.js';
 import { parseExchangeRates, type ExchangeRates } from './limits.js';
 
-const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
+const USAGE = `Usage: dualpay-issuer --port P (--db FILE | --database-url URL) [options]
 
   --port P               port to listen on (default 4010)
   --db FILE              SQLite database file (created if missing)
+  --database-url URL     PostgreSQL instead of SQLite (postgres://user:pass@host:port/db; also
+                         DATABASE_URL): any number of issuer processes may share one database
+  --database-pool N      connections in this process's PostgreSQL pool (default 10)
   --seed-demo            seed merchant m_demo (sk_test_demo), admin key ak_test_demo, payer acct_demo
   --shop-origin ORIGIN   allowed origin of the demo shop (repeatable; default localhost/127.0.0.1:4000)
   --public-url URL       public origin (iss, WebAuthn origin, hand-off URLs); default http://localhost:P
@@ -33,6 +37,8 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
   --exchange-rates FILE  JSON {"base": "KRW", "rates": {"USD": 1380.5, …}}: payments in another
                          currency than the payer's count against the monthly limit at these rates
                          (without a rate they are refused with currency_not_supported)
+  --risk-policy FILE     JSON thresholds of the risk policy checked before every settlement (any
+                         subset of the defaults in docs/operations.md "Risk policy")
   --rotate-signing-key   make the published next signing key current at start (old tokens keep
                          verifying); refused within 2 minutes of its publication
   --attestation-roots DIR
@@ -40,13 +46,28 @@ const USAGE = `Usage: dualpay-issuer --port P --db FILE [options]
                          chains to one are trusted hardware; all others are test cards
   --dev-webhooks         development only: webhook URLs may be http to a loopback address
                          (without it: https to a public address only)
+  --metrics-port P       also serve GET /metrics without a key on this port (for a Prometheus
+                         scraper; GET /metrics on the main port needs an admin key)
+  --metrics-host HOST    interface of the metrics port (default 127.0.0.1)
   --log-level LEVEL      fatal|error|warn|info|debug|silent (default info)
   --help                 this text
 
 Environment:
+  DATABASE_URL                PostgreSQL URL, as --database-url
   DUALPAY_KEY_ENCRYPTION_KEY  32 random bytes (base64 or hex): seal private signing keys at rest
                               with AES-256-GCM (openssl rand -base64 32)
 `;
+
+/** A database URL fit for printing: no password. */
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
 
 function fail(message: string): never {
   process.stderr.write(`dualpay-issuer: ${message}\n\n${USAGE}`);
@@ -75,6 +96,8 @@ try {
     options: {
       port: { type: 'string', default: process.env.ISSUER_PORT ?? '4010' },
       db: { type: 'string' },
+      'database-url': { type: 'string' },
+      'database-pool': { type: 'string' },
       'seed-demo': { type: 'boolean', default: false },
       'shop-origin': { type: 'string', multiple: true },
       'public-url': { type: 'string' },
@@ -83,9 +106,12 @@ try {
       'max-connections-per-ip': { type: 'string' },
       'admin-key': { type: 'string' },
       'exchange-rates': { type: 'string' },
+      'risk-policy': { type: 'string' },
       'rotate-signing-key': { type: 'boolean', default: false },
       'attestation-roots': { type: 'string' },
       'dev-webhooks': { type: 'boolean', default: false },
+      'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -102,7 +128,25 @@ if (args.help) {
 const port = Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   fail(`--port must be 0–65535, got ${args.port}`);
-if (!args.db) fail('--db FILE is required');
+// An explicit --db wins over a DATABASE_URL in the environment; two explicit flags are a mistake.
+if (args.db && args['database-url']) {
+  fail('give --db FILE (SQLite) or --database-url URL (PostgreSQL), not both');
+}
+const databaseUrl = args.db
+  ? undefined
+  : (args['database-url'] ?? (process.env.DATABASE_URL || undefined));
+if (!args.db && !databaseUrl)
+  fail('--db FILE (SQLite) or --database-url URL (PostgreSQL) is required');
+if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+  fail('--database-url must be a postgres:// or postgresql:// URL');
+}
+const databasePool = count('--database-pool', args['database-pool']);
+const metricsPort = count('--metrics-port', args['metrics-port']);
+if (metricsPort !== undefined && metricsPort > 65535) fail('--metrics-port must be 0–65535');
+if (args['metrics-host'] !== undefined && metricsPort === undefined) {
+  fail('--metrics-host needs --metrics-port');
+}
+if (databasePool !== undefined && databasePool < 2) fail('--database-pool must be at least 2');
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 if (!levels.includes(args['log-level'])) fail(`--log-level must be one of ${levels.join(', ')}`);
 if (args['admin-key'] !== undefined && !/^ak_[A-Za-z0-9_-]{8,200}$/.test(args['admin-key'])) {
@@ -114,6 +158,14 @@ if (args['exchange-rates'] !== undefined) {
     exchangeRates = parseExchangeRates(JSON.parse(readFileSync(args['exchange-rates'], 'utf8')));
   } catch (error) {
     fail(`--exchange-rates ${args['exchange-rates']}: ${(error as Error).message}`);
+  }
+}
+let riskPolicy: RiskPolicyConfig | undefined;
+if (args['risk-policy'] !== undefined) {
+  try {
+    riskPolicy = loadRiskPolicy(args['risk-policy']);
+  } catch (error) {
+    fail(`--risk-policy: ${(error as Error).message}`);
   }
 }
 let keyEncryptionKey: Buffer | undefined;
@@ -149,7 +201,9 @@ if (args['attestation-roots'] !== undefined) {
 }
 
 const running = await startIssuer({
-  db: args.db,
+  ...(args.db ? { db: args.db } : {}),
+  ...(databaseUrl ? { databaseUrl } : {}),
+  ...(databasePool !== undefined ? { databasePoolSize: databasePool } : {}),
   port,
   host: args.host,
   ...(trustProxy !== undefined ? { trustProxy } : {}),
@@ -158,6 +212,9 @@ const running = await startIssuer({
   devWebhooks: args['dev-webhooks'],
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),
+  ...(riskPolicy ? { riskPolicy } : {}),
+  ...(metricsPort !== undefined ? { metricsPort } : {}),
+  ...(args['metrics-host'] ? { metricsHost: args['metrics-host'] } : {}),
   ...(keyEncryptionKey ? { keyEncryptionKey } : {}),
   seedDemo: args['seed-demo'] ? { shopOrigins: args['shop-origin'] ?? demoShopOrigins() } : false,
   logger: {
@@ -193,7 +250,9 @@ if ((await issuer.store.countAdminKeys()) === 0) {
   await issuer.admins.ensureAdminKey(adminKey, 'first admin', { actor: 'cli' });
   process.stdout.write(`no admin key existed; created one (shown once): ${adminKey}\n`);
 }
-process.stdout.write(`dualpay issuer listening on ${issuer.publicUrl} (db ${args.db})\n`);
+const where = args.db ? `db ${args.db}` : `PostgreSQL ${redactedUrl(databaseUrl ?? '')}`;
+process.stdout.write(`dualpay issuer listening on ${issuer.publicUrl} (${where})\n`);
+if (running.metricsUrl) process.stdout.write(`metrics on ${running.metricsUrl}/metrics\n`);
 process.stdout.write(
   attestationRoots.length > 0
     ? `attestation roots: ${attestationRoots.length} certificate(s) from ${args['attestation-roots']}\n`

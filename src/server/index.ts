@@ -1,14 +1,19 @@
 /**
  * `dualpay/server`: the reference issuer. Start it with `startIssuer()` or the `dualpay-issuer`
- * CLI; embed its parts (`Issuer`, `buildApp`, `openSqliteStore`) to run it your own way.
+ * CLI; embed its parts (`Issuer`, `buildApp`, `openSqliteStore`, `openPgStore`) to run it your own
+ * way.
  * @packageDocumentation
  */
+import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './http/app.js';
+import { serveMetrics } from './http/routes/metrics.js';
 import { Issuer, type IssuerOptions } from './issuer.js';
 import { refuseDemoKeysInProduction, seedDemo, type SeedDemoOptions } from './seed.js';
+import type { PgStore, PgStoreOptions } from './store/postgres/store.js';
 import { openSqliteStore } from './store/sqlite/store.js';
+import type { Store } from './store/types.js';
 
 export { buildApp, toHttpError, type AppOptions } from './http/app.js';
 export { HttpError } from './errors.js';
@@ -16,12 +21,27 @@ export { DEFAULT_RATE_LIMITS, Issuer, type IssuerOptions, type RateLimits } from
 export { DEMO, demoShopOrigins, seedDemo, type SeedDemoOptions } from './seed.js';
 export { parseExchangeRates, type ExchangeRates } from './limits.js';
 export { SqliteStore, openSqliteStore } from './store/sqlite/store.js';
+export { StoreUnavailableError } from './store/errors.js';
+export type {
+  PgStore,
+  PgStoreOptions,
+  RateTokenRule,
+  StoreLogger,
+} from './store/postgres/store.js';
 export {
   ALLOW_ALL_POLICY,
   type PaymentAttempt,
   type PaymentPolicy,
   type PolicyDecision,
 } from './domain/policy.js';
+export {
+  DEFAULT_RISK_POLICY,
+  RiskPolicy,
+  RiskPolicyError,
+  loadRiskPolicy,
+  parseRiskPolicy,
+  type RiskPolicyConfig,
+} from './domain/risk.js';
 export { SILENT_NOTIFIER, type AttemptNotice, type Notifier } from './domain/notifier.js';
 export { DEFAULT_RETRY_DELAYS_MS, type WebhookDeliveryOptions } from './domain/webhook-delivery.js';
 export type { LookupAddress, WebhookLookup } from './webhooks/target.js';
@@ -32,10 +52,27 @@ export {
   type AttestationRoot,
 } from './webauthn/attestation.js';
 
+/**
+ * Opens the PostgreSQL store (`store/postgres/store.ts`): connects and migrates. `pg` is an
+ * optional peer dependency, so it is loaded here, on first use: `dualpay/server` keeps working
+ * without it for an issuer on SQLite.
+ */
+export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
+  const postgres = await import('./store/postgres/store.js');
+  return postgres.openPgStore(options);
+}
+
 export interface StartIssuerOptions
   extends Omit<IssuerOptions, 'store' | 'publicUrl' | 'logger'>, AppOptions {
-  /** SQLite file (created if missing). */
-  db: string;
+  /** SQLite file (created if missing); or `databaseUrl`. */
+  db?: string;
+  /**
+   * PostgreSQL instead of SQLite (`postgres://…`): several issuer processes may share it. Needs
+   * the `pg` package. Migrations run at start under an advisory lock.
+   */
+  databaseUrl?: string;
+  /** Connections in this process's PostgreSQL pool (default 10). */
+  databasePoolSize?: number;
   /** Port to listen on; 0 picks a free one. Default 4010. */
   port?: number;
   /** Interface to listen on. Default `localhost` (loopback only). */
@@ -44,6 +81,12 @@ export interface StartIssuerOptions
   publicUrl?: string;
   /** Seed the demo merchant, admin key and payer. */
   seedDemo?: boolean | SeedDemoOptions;
+  /**
+   * Also serve `GET /metrics` without a key on this port (0: a free one), on `metricsHost`
+   * (default 127.0.0.1): for a Prometheus scraper on an internal network.
+   */
+  metricsPort?: number;
+  metricsHost?: string;
   /** How often the sweeper expires sessions, in ms; 0 disables it. Default 1000. */
   sweepIntervalMs?: number;
   /**
@@ -59,6 +102,8 @@ export interface RunningIssuer {
   port: number;
   issuer: Issuer;
   app: FastifyInstance;
+  /** Where `GET /metrics` is served without a key, with `metricsPort`. */
+  metricsUrl?: string;
   /** Stops listening, ends streams and closes the database. */
   close(): Promise<void>;
 }
@@ -75,11 +120,34 @@ async function freePort(host: string): Promise<number> {
   });
 }
 
+/** `http://host:port` of a listening server. */
+function listeningUrl(server: Server): string {
+  const address = server.address();
+  if (!address || typeof address === 'string') return String(address);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** The store `options` name: PostgreSQL with `databaseUrl`, else the SQLite file `db`. */
+async function openStore(options: StartIssuerOptions): Promise<Store> {
+  if (options.databaseUrl !== undefined && options.db !== undefined) {
+    throw new Error('give either a SQLite file (db) or a PostgreSQL URL (databaseUrl), not both');
+  }
+  if (options.databaseUrl !== undefined) {
+    return openPgStore({
+      connectionString: options.databaseUrl,
+      ...(options.databasePoolSize !== undefined ? { max: options.databasePoolSize } : {}),
+    });
+  }
+  if (options.db === undefined) throw new Error('a SQLite file (db) or databaseUrl is required');
+  return openSqliteStore({ filename: options.db });
+}
+
 /** Opens the database, builds the app and listens. */
 export async function startIssuer(options: StartIssuerOptions): Promise<RunningIssuer> {
   const host = options.host ?? 'localhost';
   const port = options.port === 0 ? await freePort(host) : (options.port ?? 4010);
-  const store = openSqliteStore({ filename: options.db });
+  const store = await openStore(options);
   try {
     const { logger: _appLogger, ...issuerOptions } = options;
     const issuer = await Issuer.create({
@@ -94,6 +162,17 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     const app = buildApp(issuer, options);
     issuer.setLogger(app.log);
     await app.listen({ port, host });
+    const metricsServer =
+      options.metricsPort === undefined
+        ? undefined
+        : await serveMetrics(
+            issuer.metrics,
+            options.metricsPort,
+            options.metricsHost ?? '127.0.0.1',
+          ).catch(async (error: unknown) => {
+            await app.close();
+            throw error;
+          });
     if ((options.sweepIntervalMs ?? 1000) > 0) issuer.startSweeper(options.sweepIntervalMs ?? 1000);
     const webhookIntervalMs = options.webhookIntervalMs ?? 1000;
     if (webhookIntervalMs > 0) issuer.startWebhookDelivery(webhookIntervalMs);
@@ -102,7 +181,10 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       port,
       issuer,
       app,
+      ...(metricsServer ? { metricsUrl: listeningUrl(metricsServer) } : {}),
       async close() {
+        metricsServer?.closeAllConnections();
+        if (metricsServer) await new Promise((resolve) => metricsServer.close(resolve));
         await app.close();
         await issuer.close();
         await store.close();

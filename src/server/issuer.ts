@@ -4,6 +4,7 @@
  * with a documented code. Each area lives in `domain/`: merchants and admin keys, accounts and
  * enrolment, checkout sessions, hand-offs, confirmation and settlement. See docs/architecture.md.
  */
+import { IssuerMetrics, instrumentStore } from './metrics.js';
 import { HANDOFF_TTL_MS, DEFAULT_POLL_INTERVAL_SEC } from '../protocol/index.js';
 import { AccountService } from './domain/accounts.js';
 import { AdminService } from './domain/admins.js';
@@ -22,7 +23,8 @@ import {
 import { HandoffService } from './domain/handoffs.js';
 import { MerchantService } from './domain/merchants.js';
 import { SILENT_NOTIFIER, type Notifier } from './domain/notifier.js';
-import { ALLOW_ALL_POLICY, type PaymentPolicy } from './domain/policy.js';
+import type { PaymentPolicy } from './domain/policy.js';
+import { RiskPolicy, type RiskPolicyConfig } from './domain/risk.js';
 import { RefundService } from './domain/refunds.js';
 import { WebhookDelivery, type WebhookDeliveryOptions } from './domain/webhook-delivery.js';
 import { WebhookService } from './domain/webhooks.js';
@@ -47,8 +49,13 @@ export interface IssuerOptions {
   /** Life of a hand-off code in ms (default 60 s); shorter only for tests. */
   handoffTtlMs?: number;
   rateLimits?: Partial<RateLimits>;
-  /** Checks every verified approval before it settles; default: allow all. */
+  /**
+   * Checks every verified approval before it settles. Default: the risk policy (`RiskPolicy`)
+   * with `riskPolicy`'s thresholds.
+   */
   policy?: PaymentPolicy;
+  /** Thresholds of the default risk policy (`loadRiskPolicy(file)`); default: the defaults. */
+  riskPolicy?: RiskPolicyConfig;
   /** Told after every attempt in which a card was identified; default: no one. */
   notifier?: Notifier;
   /** Where survivable faults are reported; default: nowhere. */
@@ -99,14 +106,17 @@ export class Issuer {
   readonly webhooks: WebhookService;
   readonly refunds: RefundService;
   private readonly delivery: WebhookDelivery;
+  /** This process's Prometheus metrics (`GET /metrics`). */
+  readonly metrics: IssuerMetrics;
   private readonly ctx: DomainContext;
   private sweeper: NodeJS.Timeout | undefined;
   private stopListening: (() => Promise<void>) | undefined;
 
   private constructor(options: IssuerOptions) {
     const url = new URL(options.publicUrl);
-    this.store = options.store;
     this.now = options.now ?? Date.now;
+    this.metrics = new IssuerMetrics(this.now);
+    this.store = instrumentStore(options.store, this.metrics);
     this.keys = new SigningKeys(this.store, {
       keyEncryptionKey: options.keyEncryptionKey,
       publishLeadMs: options.signingKeyLeadMs,
@@ -124,8 +134,9 @@ export class Issuer {
       config: this.config,
       keys: this.keys,
       rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
-      policy: options.policy ?? ALLOW_ALL_POLICY,
+      policy: options.policy ?? new RiskPolicy(this.store, options.riskPolicy),
       notifier: options.notifier ?? SILENT_NOTIFIER,
+      observer: this.metrics,
       logger: options.logger ?? SILENT_LOGGER,
       exchangeRates: options.exchangeRates,
       keyEncryptionKey: options.keyEncryptionKey,

@@ -60,20 +60,45 @@ function ipv6Groups(address: string): number[] | null {
  * socket address, or a proxy header that held junk) shares the one key `invalid`.
  */
 export function clientKey(ip: string | undefined): string {
-  if (!ip) return 'invalid';
-  if (isIPv4(ip)) return ip;
+  const address = parseAddress(ip);
+  if (!address) return 'invalid';
+  if (address.v4) return address.v4.join('.');
+  return `${hexGroups(address.v6, 4)}::/64`;
+}
+
+/**
+ * The network an address is in, for telling whether two clients share one (the risk policy's
+ * "merchant page and phone on the same network"): an IPv4 /24 or an IPv6 /48 (a site).
+ */
+export function networkOf(ip: string | undefined): string | null {
+  const address = parseAddress(ip);
+  if (!address) return null;
+  if (address.v4) return `${address.v4.slice(0, 3).join('.')}.0/24`;
+  return `${hexGroups(address.v6, 3)}::/48`;
+}
+
+type Address = { v4: number[]; v6?: undefined } | { v4?: undefined; v6: number[] };
+
+/** An IPv4 address (an IPv4-mapped IPv6 one included) as its bytes, an IPv6 one as its groups. */
+function parseAddress(ip: string | undefined): Address | null {
+  if (!ip) return null;
+  if (isIPv4(ip)) return { v4: ip.split('.').map(Number) };
   const bare = ip.replace(/%.*$/, ''); // a zone index (`fe80::1%eth0`) names an interface, not a host
-  if (!isIPv6(bare)) return 'invalid';
+  if (!isIPv6(bare)) return null;
   const groups = ipv6Groups(bare.toLowerCase());
-  if (!groups) return 'invalid';
+  if (!groups) return null;
   if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
     const [high = 0, low = 0] = groups.slice(6);
-    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+    return { v4: [high >> 8, high & 0xff, low >> 8, low & 0xff] };
   }
-  return `${groups
-    .slice(0, 4)
+  return { v6: groups };
+}
+
+function hexGroups(groups: number[], count: number): string {
+  return groups
+    .slice(0, count)
     .map((group) => group.toString(16))
-    .join(':')}::/64`;
+    .join(':');
 }
 
 export class RateLimiter implements TokenBuckets {

@@ -49,21 +49,40 @@ export function demoShopOrigins(port = 4000): string[] {
 
 const SEED: Actor = { actor: 'seed' };
 
+/**
+ * Seeds the demo. Several processes on one database may seed at once: whichever loses a race to
+ * create a record finds it created and goes on.
+ */
 export async function seedDemo(issuer: Issuer, options: SeedDemoOptions = {}): Promise<void> {
   const allowedOrigins = options.shopOrigins ?? demoShopOrigins();
   await issuer.admins.ensureAdminKey(DEMO.adminKey, 'demo', SEED);
-  if (await issuer.merchants.getMerchant(DEMO.merchantId)) {
+  const merchantExists = async () => (await issuer.merchants.getMerchant(DEMO.merchantId)) !== null;
+  if (await merchantExists()) {
     await issuer.merchants.updateMerchant(DEMO.merchantId, { allowedOrigins }, SEED);
   } else {
-    await issuer.merchants.createMerchant(
-      { name: DEMO.merchantName, allowedOrigins, mode: 'test' },
-      SEED,
-      { id: DEMO.merchantId, secretKey: DEMO.secretKey },
+    await createUnlessRaced(merchantExists, () =>
+      issuer.merchants.createMerchant(
+        { name: DEMO.merchantName, allowedOrigins, mode: 'test' },
+        SEED,
+        { id: DEMO.merchantId, secretKey: DEMO.secretKey },
+      ),
     );
   }
-  if (!(await issuer.accounts.getAccount(DEMO.accountId))) {
-    await issuer.accounts.createAccount({ displayName: 'Demo Payer', currency: 'KRW' }, SEED, {
-      id: DEMO.accountId,
-    });
+  const accountExists = async () => (await issuer.accounts.getAccount(DEMO.accountId)) !== null;
+  if (!(await accountExists())) {
+    await createUnlessRaced(accountExists, () =>
+      issuer.accounts.createAccount({ displayName: 'Demo Payer', currency: 'KRW' }, SEED, {
+        id: DEMO.accountId,
+      }),
+    );
+  }
+}
+
+/** Runs `create`; if it fails because another process created the record meanwhile, that is fine. */
+async function createUnlessRaced(exists: () => Promise<boolean>, create: () => Promise<unknown>) {
+  try {
+    await create();
+  } catch (error) {
+    if (!(await exists())) throw error;
   }
 }

@@ -87,9 +87,19 @@ test.describe('the demo (scripts/demo.mjs)', () => {
     await phone.approve();
 
     await expect(phone.heading()).toHaveText(/Payment approved/);
+    const receipt = ((await phone.page.locator('.receipt').textContent()) ?? '').trim();
     await shopPage.waitForURL(/\/order\.html\?id=/);
     await expect(shopPage.locator('#claims')).toBeVisible();
     await checkout.snap('order');
+    const issuedAt =
+      (await shopPage
+        .locator('#claim-list dt', { hasText: 'Issued at' })
+        .locator('xpath=following-sibling::dd[1]')
+        .textContent()) ?? '';
+    // One date format on the phone and the order page: "6 Dec 2026, 11:05:16".
+    const shape = (text: string) => text.replace(/\d+/g, '#');
+    expect(shape(issuedAt)).toMatch(/^# [A-Z][a-z]{2} #, #:#:#$/);
+    expect(shape(receipt)).toContain(shape(issuedAt));
     const claims = (await shopPage.locator('#claim-list').textContent()) ?? '';
     expect(claims).toContain('m_demo');
     expect(claims).toMatch(/stl_/);
@@ -97,6 +107,65 @@ test.describe('the demo (scripts/demo.mjs)', () => {
     expect(claims).toMatch(/swk/);
     expect(url.startsWith(`${issuerUrl}/h/`)).toBe(true);
     expect(errors).toEqual([]);
+    await shopContext.close();
+    await phoneContext.close();
+  });
+
+  test('in Korean: the payee the phone shows is the shop’s name, the shop speaks Korean throughout, and dates look alike on the phone and the order page', async ({
+    browser,
+  }) => {
+    const shopContext = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      locale: 'ko-KR',
+    });
+    const shopPage = await shopContext.newPage();
+    const checkout = new CheckoutPage(shopPage, 'demo-ko');
+    const phoneContext = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      hasTouch: true,
+      isMobile: true,
+      locale: 'ko-KR',
+    });
+    const phone = await PhonePages.open(phoneContext, 'demo-phone-ko');
+    await shopPage.goto(shopUrl);
+    await shopPage.getByText('Integrator panel').click();
+    const enrolPopup = shopContext.waitForEvent('page');
+    await shopPage.getByRole('button', { name: 'Enrol a test card' }).click();
+    await (await enrolPopup).close();
+    await phone.enrol((await shopPage.locator('#enrol-result a').getAttribute('href')) ?? '');
+    const shopSkipLink = await shopPage.locator('.skip-link').textContent();
+    await shopPage.getByRole('button', { name: /담기/ }).first().click();
+    await checkout.startPayment();
+    await phone.openPayment(await checkout.scanQr());
+    await phone.expectDetails();
+    const shopName = ((await shopPage.locator('h1').textContent()) ?? '').trim();
+    const payee = await phone.page.locator('dualpay-confirm-page dd').first().textContent();
+    const details = await phone.details();
+    await phone.typeNumber(await checkout.bindingCode());
+    await phone.approve();
+    await expect(phone.heading()).toHaveText(/결제 승인됨/);
+    const receipt = ((await phone.page.locator('.receipt').textContent()) ?? '').trim();
+    await shopPage.waitForURL(/\/order\.html\?id=/);
+    await expect(shopPage.locator('#claims')).toBeVisible();
+    const issuedAt = await shopPage
+      .locator('#claim-list dt', { hasText: '발급 시각' })
+      .locator('xpath=following-sibling::dd[1]')
+      .textContent();
+    const skipLink = await shopPage.locator('.skip-link').textContent();
+    const title = await shopPage.title();
+    await checkout.snap('order-ko');
+
+    expect(payee?.trim()).toBe(shopName);
+    expect(details).toContain('커피');
+    expect(shopSkipLink).toBe('상점으로 바로 가기');
+    expect(skipLink).toBe('주문으로 바로 가기');
+    expect(title).toContain('주문');
+    // One format: the phone's receipt time and the order page's "issued at" have the same shape.
+    const shape = (text: string) => text.replace(/\d+/g, '#');
+    expect(shape(issuedAt ?? '')).toBe(
+      '#. #. #. 오전 #:#:#'.replace('오전', /오후/.test(issuedAt ?? '') ? '오후' : '오전'),
+    );
+    expect(shape(receipt)).toContain(shape(issuedAt ?? ''));
     await shopContext.close();
     await phoneContext.close();
   });

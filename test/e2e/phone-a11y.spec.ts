@@ -1,96 +1,180 @@
-/** The phone pages pass axe with no violations, in English and Korean, at 320 px. */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { expect, test, type Page } from '@playwright/test';
-import { CheckoutPage } from './pages/checkout-page.js';
+/**
+ * Every state of the phone pages passes axe with no violation at all (so none serious or
+ * critical), in English and Korean, light and dark, at 320 px without horizontal scrolling. `npm run screenshots` saves each
+ * state this walk reaches (test/e2e/screenshots/phone-<lang>-<scheme>-<state>.png).
+ */
+import { expect, test } from '@playwright/test';
+import type { SqliteStore } from '../../src/server/index.js';
+import {
+  Phone,
+  createHandoff,
+  createSession,
+  publicSession,
+  request,
+} from '../server/support/harness.js';
 import { PhonePages } from './pages/phone-pages.js';
+import { axeViolations } from './support/axe.js';
 import { startWorld, type World } from './support/world.js';
 
-const axeSource = readFileSync(
-  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
-  'utf8',
-);
-
-interface AxeViolation {
-  id: string;
-  nodes: { target: string[] }[];
-}
-
-/** Runs axe-core in the page (injected over CDP; the page's CSP allows no other way in). */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run: (c: unknown, o: unknown) => Promise<{ violations: AxeViolation[] }> };
-      }
-    ).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-for (const locale of ['en-US', 'ko-KR']) {
-  test.describe(`phone pages in ${locale} at 320 px`, () => {
-    let world: World;
-    test.beforeEach(async () => {
-      world = await startWorld();
-    });
-    test.afterEach(() => world.close());
-
-    test('every step passes axe', async ({ browser }) => {
-      const phoneContext = await browser.newContext({
-        viewport: { width: 320, height: 640 },
-        locale,
-        bypassCSP: true,
+for (const locale of ['en-US', 'ko-KR'] as const) {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    test.describe(`phone pages in ${locale}, ${colorScheme}, at 320 px`, () => {
+      let world: World;
+      test.beforeEach(async () => {
+        world = await startWorld();
       });
-      const phone = await PhonePages.open(phoneContext, `phone-${locale}`);
-      const shopContext = await browser.newContext();
-      const checkout = new CheckoutPage(await shopContext.newPage());
-      await checkout.page.goto(world.shop.origin);
-      const found: Record<string, string[]> = {};
+      test.afterEach(() => world.close());
 
-      await phone.page.goto(await world.newEnrollment());
-      await expect(phone.page.locator('h1')).toBeVisible();
-      found['enrol'] = await axeViolations(phone.page);
-      await phone.page.locator('button.approve').click();
-      await expect(phone.page.locator('h1.ok')).toBeVisible();
-      found['enrolled'] = await axeViolations(phone.page);
+      test('every state passes axe and fits', async ({ browser }) => {
+        test.setTimeout(180_000);
+        const context = await browser.newContext({
+          viewport: { width: 320, height: 640 },
+          locale,
+          colorScheme,
+          bypassCSP: true,
+        });
+        const phone = await PhonePages.open(context, `phone-${locale.slice(0, 2)}-${colorScheme}`);
+        const { page } = phone;
+        const issuer = world.issuer.url;
+        const found: Record<string, string[]> = {};
+        const tooWide: string[] = [];
+        const check = async (state: string) => {
+          found[state] = await axeViolations(page);
+          if ((await page.evaluate(() => document.documentElement.scrollWidth)) > 320) {
+            tooWide.push(state);
+          }
+          await phone.snap(state);
+        };
+        /** A payment made as the merchant page would, with its number. */
+        const payment = async () => {
+          const session = await createSession(issuer);
+          const handoff = await createHandoff(issuer, session);
+          const { bindingCode } = (await publicSession(issuer, session)).body;
+          return { session, handoff, bindingCode };
+        };
+        const approveButton = page.locator('dualpay-confirm-page button.approve');
+        const cancel = page.getByRole('button', { name: /^(Cancel|취소)$/ });
 
-      await checkout.startPayment();
-      await phone.page.goto(`${world.issuer.url}/h`);
-      await expect(phone.page.locator('input#code')).toBeVisible();
-      found['enter-code'] = await axeViolations(phone.page);
-      await phone.page.locator('input#code').fill(await checkout.userCode());
-      await phone.page.locator('button[type=submit]').click();
-      await expect(phone.page.locator('input#binding-number')).toBeVisible();
-      found['enter-number'] = await axeViolations(phone.page);
-      await phone.typeNumber(await checkout.bindingCode());
-      await expect(phone.page.locator('button.approve')).toBeVisible();
-      found['approve'] = await axeViolations(phone.page);
-      await phone.page.locator('button.approve').click();
-      await expect(phone.page.locator('h1.ok')).toBeVisible();
-      found['approved'] = await axeViolations(phone.page);
-      const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
-      await phone.snap('approved-320');
+        // Enrolment: the form, a wait for the card (with Cancel), done, a spent and a bad link.
+        const enrolment = await world.newEnrollment();
+        await page.goto(enrolment);
+        await expect(page.locator('dualpay-enroll-page button.approve')).toBeVisible();
+        await check('enrol');
+        await phone.card.setAutomaticPresence(false);
+        await page.locator('dualpay-enroll-page button.approve').click();
+        await expect(cancel).toBeVisible();
+        await check('enrol-waiting');
+        await cancel.click();
+        await phone.card.setAutomaticPresence(true);
+        await page.locator('dualpay-enroll-page button.approve').click();
+        await expect(page.locator('h1.ok')).toBeVisible();
+        await check('enrolled');
+        await page.goto(enrolment);
+        await expect(page.getByRole('alert')).toBeVisible();
+        await check('enrol-used');
+        await page.goto(`${issuer}/e/AAAAAAAAAAAAAAAAAAAAAAAA`);
+        await expect(page.getByRole('alert')).toBeVisible();
+        await check('enrol-unknown');
 
-      await phone.page.goto(`${world.issuer.url}/h/AAAAAAAAAAAAAAAAAAAAAAAA`);
-      await expect(phone.page.locator('h1.bad')).toBeVisible();
-      found['bad-code'] = await axeViolations(phone.page);
+        // A payment typed at /h: a bad code first, then the number, the card, the result.
+        const first = await payment();
+        await page.goto(`${issuer}/h`);
+        await expect(page.locator('input#code')).toBeVisible();
+        await check('enter-code');
+        await page.locator('input#code').fill('AAAA');
+        await page.locator('button[type=submit]').click();
+        await expect(page.locator('.message')).toBeVisible();
+        await check('enter-code-error');
+        await page.locator('input#code').fill(first.handoff.userCode);
+        await page.locator('button[type=submit]').click();
+        await expect(page.locator('input#binding-number')).toBeVisible();
+        await check('enter-number');
+        await phone.typeNumber(first.bindingCode);
+        await expect(approveButton).toBeVisible();
+        await check('approve');
+        await phone.card.setAutomaticPresence(false);
+        await approveButton.click();
+        await expect(cancel).toBeVisible();
+        await check('waiting-card');
+        await cancel.click();
+        await phone.card.setAutomaticPresence(true);
+        await approveButton.click();
+        await expect(page.locator('h1.ok')).toBeVisible();
+        await check('approved');
+        await page.reload();
+        await expect(page.locator('h1.ok')).toBeVisible();
+        await check('approved-reopened');
 
-      expect(found).toEqual({
-        enrol: [],
-        enrolled: [],
-        'enter-code': [],
-        'enter-number': [],
-        approve: [],
-        approved: [],
-        'bad-code': [],
+        // Endings: declined, a wrong number, the shop cancelling, five failed approvals.
+        const declined = await payment();
+        await phone.openPayment(declined.handoff.url);
+        await phone.decline();
+        await expect(page.locator('h1.outcome')).toBeVisible();
+        await check('declined');
+        const mismatched = await payment();
+        await phone.openPayment(mismatched.handoff.url);
+        await phone.typeWrongNumber(mismatched.bindingCode);
+        await expect(page.locator('h1.outcome')).toBeVisible();
+        await check('mismatch');
+        const cancelled = await payment();
+        await phone.openPayment(cancelled.handoff.url);
+        await expect(page.locator('input#binding-number')).toBeVisible();
+        await request(issuer, 'POST', `/v1/checkout-sessions/${cancelled.session.id}/cancel`, {
+          token: cancelled.session.clientSecret,
+        });
+        await expect(page.locator('h1.outcome')).toBeVisible({ timeout: 8_000 });
+        await check('cancelled');
+        const locked = await payment();
+        await phone.openPayment(locked.handoff.url);
+        await expect(page.locator('input#binding-number')).toBeVisible();
+        // Five approvals the issuer refuses (no PIN), sent with this phone's cookie.
+        const sameCookie = new Phone(issuer);
+        await sameCookie.enrol();
+        const [cookie] = await context.cookies(issuer);
+        sameCookie.cookie = `${cookie?.name}=${cookie?.value}`;
+        const options = await sameCookie.authenticationOptions(
+          locked.handoff.code,
+          locked.bindingCode,
+        );
+        for (let i = 0; i < 5; i++) {
+          const noPin = await sameCookie.assert(options.body, { userVerified: false });
+          await sameCookie.confirm(locked.handoff.code, noPin);
+        }
+        await page.reload();
+        await expect(page.locator('h1.outcome')).toBeVisible();
+        await check('locked');
+
+        // Dead codes: replaced by a newer one, past its time, unknown.
+        const replaced = await payment();
+        await createHandoff(issuer, replaced.session);
+        await phone.openPayment(replaced.handoff.url);
+        await expect(page.locator('h1.outcome')).toBeVisible();
+        await check('replaced');
+        const expired = await payment();
+        (world.issuer.issuer.store as SqliteStore).db
+          .prepare('UPDATE handoffs SET expires_at = ? WHERE session_id = ?')
+          .run(Date.now() - 1000, expired.session.id);
+        await phone.openPayment(expired.handoff.url);
+        await expect(page.locator('h1.outcome')).toBeVisible();
+        await check('code-expired');
+        await phone.openPayment(`${issuer}/h/AAAAAAAAAAAAAAAAAAAAAAAA`);
+        await expect(page.locator('h1.bad')).toBeVisible();
+        await check('bad-code');
+
+        // Test mode with a simulated card on this phone: it leads.
+        await phone.enrolSimulated(await world.newEnrollment());
+        const simulated = await payment();
+        await phone.openPayment(simulated.handoff.url);
+        await phone.typeNumber(simulated.bindingCode);
+        await expect(approveButton).toBeVisible();
+        await check('approve-simulated');
+
+        expect(found).toEqual(Object.fromEntries(Object.keys(found).map((state) => [state, []])));
+        expect(Object.keys(found)).toHaveLength(20);
+        expect(tooWide).toEqual([]);
+        if (locale === 'ko-KR') await expect(page.locator('h1')).toHaveText(/카드로 승인하세요/);
+        await context.close();
       });
-      expect(width).toBeLessThanOrEqual(320);
-      if (locale === 'ko-KR') await expect(phone.page.locator('h1')).toHaveText(/결제 확인/);
-      await phoneContext.close();
-      await shopContext.close();
     });
-  });
+  }
 }

@@ -108,7 +108,7 @@ describe('<dualpay-checkout>', () => {
       expect(element.status).to.equal('awaiting-handoff');
       expect(events.of('dualpay-status-change')).to.have.length(0);
       const oldClaim = await issuer<{ error?: { code: string } }>('claim', { code: first });
-      expect(oldClaim.error?.code).to.equal('handoff_expired');
+      expect(oldClaim.error?.code).to.equal('handoff_replaced');
       await element.cancel();
     });
   });

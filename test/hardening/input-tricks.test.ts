@@ -83,6 +83,7 @@ async function keyWasUsed(idempotencyKey: string): Promise<boolean> {
     settlementToken: null,
     errorCode: null,
     eventSeq: 0,
+    pageNetwork: null,
   };
   const result = await server.issuer.store.createSession(probe, {
     actor: 'test',

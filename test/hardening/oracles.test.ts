@@ -1,6 +1,6 @@
 /**
  * The phone endpoints as a code oracle (security review finding 8): random codes on decline,
- * authentication-options, confirm and the enrolment endpoints spend the client's miss budget and
+ * authentication-options, confirm, status and the enrolment endpoints spend the client's miss budget and
  * end in 429 before anything is looked up; a code another phone claimed answers exactly like a
  * code that names nothing, with the same store work; and a flood of refused steps writes at most
  * 30 audit rows a minute per client, then one summary, while `approval.failed` stays exact.
@@ -202,6 +202,22 @@ describe('unknown and foreign codes on the phone endpoints', () => {
         assert.deepEqual(foreign.calls, unknown.calls);
       });
     }
+  }
+
+  for (const kind of ['hand-off code', 'user code'] as const) {
+    it(`GET status by ${kind}: a code another phone claimed gets the unknown code’s answer, with the same store work`, async () => {
+      const foreignCode = kind === 'hand-off code' ? claimed.code : claimed.userCode;
+      const unknownCode = kind === 'hand-off code' ? generateHandoffCode() : generateUserCode();
+
+      const foreign = await storeCalls(server, () => stranger.status(foreignCode));
+      const unknown = await storeCalls(server, () => stranger.status(unknownCode));
+      const noCookie = await new Phone(server.url).status(foreignCode);
+
+      assert.equal(answer(foreign.result), '404 not_found');
+      assert.deepEqual(shape(foreign.result), shape(unknown.result));
+      assert.deepEqual(shape(noCookie), shape(unknown.result));
+      assert.deepEqual(foreign.calls, unknown.calls);
+    });
   }
 });
 

@@ -1,13 +1,22 @@
 /**
  * The published package, as a merchant gets it: `npm pack`, install the tarball into a scratch
  * project, import every subpath in Node, run the CLI and the issuer from it, and load its CDN file
- * in Chromium with SRI. Also publint and attw (ESM-only profile).
+ * in Chromium with SRI. Also publint and attw (ESM-only profile). Then the same tarball without
+ * the issuer's optional peers: the CLI says what to install instead of a stack trace.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright';
@@ -33,35 +42,78 @@ async function nodeIn(cwd: string, code: string) {
   return exec(process.execPath, ['--input-type=module', '-e', code], { cwd });
 }
 
+/** A scratch project `{name: 'merchant-app'}` in a new temporary folder. */
+function scratchProject(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'merchant-app', private: true, type: 'module' }),
+  );
+  return dir;
+}
+
+/** `npm install` from the npm cache when it can, without install scripts. */
+async function npmInstall(cwd: string, specs: string[]) {
+  return npm(
+    ['install', ...specs, '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
+    cwd,
+  );
+}
+
+// One `npm pack` for every test here.
+const packDir = mkdtempSync(join(tmpdir(), 'dualpay-tarball-'));
+let packed: Promise<string> | undefined;
+function packTarball(): Promise<string> {
+  packed ??= npm(['pack', '--json', '--pack-destination', packDir], root).then(({ stdout }) =>
+    join(packDir, (JSON.parse(stdout) as { filename: string }[])[0]!.filename),
+  );
+  return packed;
+}
+after(() => rmSync(packDir, { recursive: true, force: true }));
+
+interface Exit {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the installed `dualpay-issuer` and returns how it exited, failure or not. */
+async function runIssuerCli(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Exit> {
+  // Without the test run's DATABASE_URL (npm test sets one): each test says what it gives.
+  const { DATABASE_URL: _ignored, ...base } = process.env;
+  try {
+    const { stdout, stderr } = await exec(join(cwd, 'node_modules/.bin/dualpay-issuer'), args, {
+      cwd,
+      timeout: 30_000,
+      env: { ...base, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: unknown } & Record<
+      'stdout' | 'stderr',
+      string
+    >;
+    return { code: typeof code === 'number' ? code : -1, stdout, stderr };
+  }
+}
+
 describe('the packed package', () => {
   let scratch: string;
   let tarball: string;
 
   before(async () => {
-    scratch = mkdtempSync(join(tmpdir(), 'dualpay-pack-'));
-    const { stdout } = await npm(['pack', '--json', '--pack-destination', scratch], root);
-    tarball = join(scratch, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
-    writeFileSync(
-      join(scratch, 'package.json'),
-      JSON.stringify({ name: 'merchant-app', private: true, type: 'module' }),
-    );
+    tarball = await packTarball();
+    scratch = scratchProject('dualpay-pack-');
     // The issuer's optional peers, at the versions we test with. Install scripts are skipped and
     // better-sqlite3's native build is copied from this checkout (same Node), saving a compile.
     const peers = Object.keys(pkg.peerDependencies).map(
       (name) => `${name}@${pkg.devDependencies[name]}`,
     );
-    await npm(
-      [
-        'install',
-        tarball,
-        ...peers,
-        '--ignore-scripts',
-        '--no-audit',
-        '--no-fund',
-        '--prefer-offline',
-      ],
-      scratch,
-    );
+    await npmInstall(scratch, [tarball, ...peers]);
     cpSync(
       join(root, 'node_modules/better-sqlite3/build'),
       join(scratch, 'node_modules/better-sqlite3/build'),
@@ -73,7 +125,7 @@ describe('the packed package', () => {
 
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('ships only dist/, bin/, README, LICENSE and package.json, without source maps', async () => {
+  it('ships only dist/, bin/, types/, README, LICENSE and package.json, without source maps', async () => {
     const { stdout } = await npm(['pack', '--dry-run', '--json'], root);
     const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map(
       (f) => f.path,
@@ -83,9 +135,13 @@ describe('the packed package', () => {
     assert.ok(files.includes('dist/cdn/dualpay.js.sri'));
     assert.ok(files.includes('dist/custom-elements.json'));
     assert.ok(files.includes('bin/dualpay-issuer.js'));
+    assert.ok(files.includes('types/react.d.ts'));
+    assert.ok(files.includes('types/vue.d.ts'));
     assert.deepEqual(
       files.filter(
-        (f) => !/^(dist\/|bin\/|README\.md$|LICENSE$|package\.json$)/.test(f) || f.endsWith('.map'),
+        (f) =>
+          !/^(dist\/|bin\/|types\/|README\.md$|LICENSE$|package\.json$)/.test(f) ||
+          f.endsWith('.map'),
       ),
       [],
     );
@@ -148,7 +204,10 @@ describe('the packed package', () => {
       `,
     );
 
-    assert.match(help.stdout, /^Usage: dualpay-issuer --port P --db FILE/);
+    assert.match(
+      help.stdout,
+      /^Usage: dualpay-issuer --port P \(--db FILE \| --database-url URL\)/,
+    );
     // The current signing key and the next one, published ahead of its use.
     assert.deepEqual(JSON.parse(stdout), { health: { status: 'ok' }, keys: 2 });
   });
@@ -202,5 +261,74 @@ describe('the packed package', () => {
         ),
     );
     assert.deepEqual(problems, []);
+  });
+});
+
+describe('the packed package without the issuer’s optional peers', () => {
+  let scratch: string;
+
+  before(async () => {
+    scratch = scratchProject('dualpay-nopeers-');
+    await npmInstall(scratch, [await packTarball()]);
+  });
+
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** No stack frame (`    at …`) and no raw Node error code: a message for a person. */
+  function assertNoStackTrace(output: string) {
+    assert.doesNotMatch(output, /^\s+at /m);
+    assert.doesNotMatch(output, /ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/);
+  }
+
+  it('dualpay-issuer names the five server packages to install and exits 1', async () => {
+    const result = await runIssuerCli(scratch, ['--port', '0', '--db', 'issuer.db']);
+
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^\s+npm install fastify better-sqlite3 @simplewebauthn\/server prom-client web-push$/m,
+    );
+    assert.doesNotMatch(result.stderr, /\bpg\b/);
+    assertNoStackTrace(result.stderr);
+  });
+
+  it('dualpay-issuer --database-url names pg too', async () => {
+    const result = await runIssuerCli(scratch, ['--database-url', 'postgres://localhost/x']);
+
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^\s+npm install fastify better-sqlite3 @simplewebauthn\/server prom-client web-push pg$/m,
+    );
+    assertNoStackTrace(result.stderr);
+  });
+
+  it('with the five server packages but not pg, runs without --database-url and asks for pg with it', async () => {
+    // This checkout's copies, linked in: resolving them is all the CLI checks before it starts.
+    for (const name of [
+      'fastify',
+      'better-sqlite3',
+      '@simplewebauthn/server',
+      'prom-client',
+      'web-push',
+    ]) {
+      const target = join(scratch, 'node_modules', name);
+      mkdirSync(dirname(target), { recursive: true });
+      symlinkSync(join(root, 'node_modules', name), target, 'dir');
+    }
+
+    const help = await runIssuerCli(scratch, ['--help']);
+    const postgres = await runIssuerCli(scratch, ['--database-url=postgres://localhost/x']);
+
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: dualpay-issuer/);
+    assert.equal(postgres.code, 1);
+    assert.match(postgres.stderr, /^\s+npm install pg$/m);
+    assertNoStackTrace(postgres.stderr);
+    const fromEnvironment = await runIssuerCli(scratch, ['--help'], {
+      DATABASE_URL: 'postgres://localhost/x',
+    });
+    assert.equal(fromEnvironment.code, 1);
+    assert.match(fromEnvironment.stderr, /^\s+npm install pg$/m);
   });
 });

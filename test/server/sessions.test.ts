@@ -185,7 +185,7 @@ describe('hand-offs', () => {
     assert.equal(Date.parse(handoff.expiresAt) - clock.nowMs, 60_000);
   });
 
-  it('kill earlier codes when a new one is made (rotation)', async () => {
+  it('kill earlier codes when a new one is made (rotation): 410 handoff_replaced, not expired', async () => {
     const session = await createSession(server.url);
     const old = await createHandoff(server.url, session);
     await createHandoff(server.url, session);
@@ -193,7 +193,7 @@ describe('hand-offs', () => {
     const claim = await new Phone(server.url).claim(old.code);
 
     assert.equal(claim.status, 410);
-    assert.equal(codeOf(claim.body), 'handoff_expired');
+    assert.equal(codeOf(claim.body), 'handoff_replaced');
   });
 
   it('refuse a code after its 60 s', async () => {

@@ -38,6 +38,33 @@ describe('import direction (eslint import-x/no-restricted-paths, docs/architectu
     assert.deepEqual(rules, ['import-x/no-restricted-paths']);
   });
 
+  it('rejects an import of src/element from src/console (shared code lives in src/flow)', async () => {
+    const rules = await rulesFiredFor(
+      'src/console/layering-probe.ts',
+      "export { fromArray } from '../element/qr-segments.js';\n",
+    );
+
+    assert.deepEqual(rules, ['import-x/no-restricted-paths']);
+  });
+
+  it('allows src/console to import src/flow and src/protocol', async () => {
+    const rules = await rulesFiredFor(
+      'src/console/layering-probe.ts',
+      "export { qrPath } from '../flow/qr.js';\nexport { formatAmount } from '../protocol/index.js';\n",
+    );
+
+    assert.deepEqual(rules, []);
+  });
+
+  it('rejects node: built-ins in src/console', async () => {
+    const rules = await rulesFiredFor(
+      'src/console/layering-probe.ts',
+      "export { createHash } from 'node:crypto';\n",
+    );
+
+    assert.deepEqual(rules, ['no-restricted-imports']);
+  });
+
   it('rejects an import of src/ from demo/, which uses the published entry points', async () => {
     const rules = await rulesFiredFor(
       'demo/layering-probe.ts',

@@ -90,6 +90,7 @@ export class CheckoutService {
       settlementToken: null,
       errorCode: null,
       eventSeq: 0,
+      pageNetwork: null,
     };
     const audit = this.ctx.auditEntry(actor, 'session.created', id, { amount, currency, orderId });
     const result = await this.ctx.store.createSession(record, audit);

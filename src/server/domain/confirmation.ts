@@ -51,6 +51,12 @@ const KEY_CACHE_SIZE = 10_000;
 
 type Assertion = ReturnType<typeof v.assertion>;
 
+/** A payment the policy allowed: what it counts against the limit, and what the policy saw. */
+interface Allowed {
+  limitAmount: number;
+  risk: Record<string, unknown> | undefined;
+}
+
 /** Everything an approval is about, once its card is known. */
 interface Approval {
   session: SessionRecord;
@@ -140,13 +146,30 @@ export class ConfirmationService {
     input: unknown,
     actor: Actor,
   ): Promise<ConfirmResponse> {
+    try {
+      const answer = await this.approveAndSettle(session, input, actor);
+      this.ctx.observer.confirmation(session.merchantId, 'settled');
+      return answer;
+    } catch (error) {
+      const code = error instanceof HttpError ? error.code : 'internal_error';
+      this.ctx.observer.confirmation(session.merchantId, code);
+      throw error;
+    }
+  }
+
+  /** `confirmHandoff`'s steps, in order. */
+  private async approveAndSettle(
+    session: SessionRecord,
+    input: unknown,
+    actor: Actor,
+  ): Promise<ConfirmResponse> {
     const body = v.object(input);
     v.onlyFields(body, ['response']);
     const assertion = v.assertion(body.response);
     const approval = await this.identify(session, assertion, actor);
     const newCounter = await this.verify(approval, assertion, actor);
-    const limitAmount = await this.applyPolicy(approval, actor);
-    const settled = await this.settle(approval, newCounter, limitAmount, actor);
+    const allowed = await this.applyPolicy(approval, actor);
+    const settled = await this.settle(approval, newCounter, allowed, actor);
     const now = this.ctx.now();
     this.ctx.publish(settled);
     this.notify(approval, settled, 'settled');
@@ -205,6 +228,8 @@ export class ConfirmationService {
   /** Step 2: the assertion's signature, origin, RP ID, UV flag, user handle and counter. */
   private async verify(approval: Approval, assertion: Assertion, actor: Actor): Promise<number> {
     const { session, challenge, card, account } = approval;
+    // Failures of an identified card count against it and its account (the risk policy).
+    const ids = { cardId: card.id, accountId: account.id };
     let newCounter: number;
     try {
       const result = verifyAssertion({
@@ -217,23 +242,24 @@ export class ConfirmationService {
       });
       newCounter = result.newCounter;
     } catch (cause) {
-      return this.failAttempt(session, 'authentication_failed', actor, cause);
+      return this.failAttempt(session, 'authentication_failed', actor, cause, ids);
     }
     const userHandle = assertion.json.response.userHandle;
     if (
       (userHandle && userHandle !== account.userHandle) ||
       !counterAdvances(card.counter, newCounter)
     ) {
-      return this.failAttempt(session, 'authentication_failed', actor);
+      return this.failAttempt(session, 'authentication_failed', actor, undefined, ids);
     }
     return newCounter;
   }
 
   /**
    * Step 3: may this card pay this merchant, in this currency, and does the payment policy allow
-   * it? Returns what the payment counts against the account's monthly limit.
+   * it? Returns what the payment counts against the account's monthly limit, and the signals
+   * the policy weighed (audited with the settlement).
    */
-  private async applyPolicy(approval: Approval, actor: Actor): Promise<number> {
+  private async applyPolicy(approval: Approval, actor: Actor): Promise<Allowed> {
     const { session, card, merchant, account } = approval;
     if (cardStatus(card, this.ctx.now()) !== 'active') return this.refuseCard(approval, actor);
     if (account.frozenAt !== null) return this.refuse(approval, 'account_frozen', actor, {});
@@ -258,13 +284,17 @@ export class ConfirmationService {
       merchant,
       account,
       card,
+      limitAmount,
       phoneIp: actor.ip,
       now: this.ctx.now(),
     });
-    if (decision.allow) return limitAmount;
+    this.ctx.observer.riskDecision(decision.allow ? 'allow' : decision.code);
+    if (decision.allow) return { limitAmount, risk: decision.signals };
     return this.refuse(approval, decision.code, actor, {
+      cardId: card.id,
+      accountId: account.id,
       reasons: decision.reasons,
-      signals: decision.signals,
+      risk: decision.signals,
     });
   }
 
@@ -272,7 +302,7 @@ export class ConfirmationService {
   private async settle(
     approval: Approval,
     newCounter: number,
-    limitAmount: number,
+    { limitAmount, risk }: Allowed,
     actor: Actor,
   ): Promise<SessionRecord> {
     const { session, challenge, account } = approval;
@@ -305,6 +335,7 @@ export class ConfirmationService {
           settlementId,
           cardId: card.id,
           accountId: account.id,
+          ...(risk ? { risk } : {}),
         }),
         ...(webhook ? { webhook } : {}),
       });
@@ -398,6 +429,7 @@ export class ConfirmationService {
     this.notify(approval, approval.session, 'refused', 'card_revoked');
     return this.failAttempt(approval.session, 'authentication_failed', actor, undefined, {
       cardId: approval.card.id,
+      accountId: approval.account.id,
       why: cardStatus(approval.card, this.ctx.now()),
     });
   }

@@ -3,6 +3,7 @@
  * hub, rate limits, the seams (policy, notifier, logger) and small helpers for auditing and
  * publishing. One instance per issuer; the services in this folder each take it.
  */
+import { isTerminalSessionStatus } from '../../protocol/index.js';
 import { HttpError } from '../errors.js';
 import { EventHub } from '../events.js';
 import type { SigningKeys } from '../keys.js';
@@ -17,6 +18,7 @@ import {
 } from '../store/types.js';
 import type { TargetPolicy } from '../webhooks/target.js';
 import type { Notifier } from './notifier.js';
+import type { DomainObserver } from './observer.js';
 import type { PaymentPolicy } from './policy.js';
 import { RefusalAuditBudget, isRefusedStep } from './refusal-audit.js';
 
@@ -92,6 +94,7 @@ export interface ContextParts {
   rateLimits: RateLimits;
   policy: PaymentPolicy;
   notifier: Notifier;
+  observer: DomainObserver;
   logger: DomainLogger;
   exchangeRates: ExchangeRates | undefined;
   /** Seals webhook secrets at rest, as it seals signing keys; none: stored in clear. */
@@ -108,6 +111,8 @@ export class DomainContext {
   readonly rateLimits: RateLimits;
   readonly policy: PaymentPolicy;
   readonly notifier: Notifier;
+  /** Told what happens, for monitoring (metrics). */
+  readonly observer: DomainObserver;
   /** Rates for counting payments in other currencies against limits; none: refused. */
   readonly exchangeRates: ExchangeRates | undefined;
   readonly keyEncryptionKey: Buffer | undefined;
@@ -133,6 +138,7 @@ export class DomainContext {
     this.rateLimits = parts.rateLimits;
     this.policy = parts.policy;
     this.notifier = parts.notifier;
+    this.observer = parts.observer;
     this.logger = parts.logger;
     this.exchangeRates = parts.exchangeRates;
     this.keyEncryptionKey = parts.keyEncryptionKey;
@@ -213,7 +219,18 @@ export class DomainContext {
     detail?: Record<string, unknown>,
     at = this.now(),
   ): AuditEntry {
-    return { ...actor, at, action, sessionId, detail };
+    // Ids in the detail are also the row's own columns (the audit API filters by them).
+    const id = (key: string) => (typeof detail?.[key] === 'string' ? detail[key] : undefined);
+    return {
+      ...actor,
+      at,
+      action,
+      sessionId,
+      accountId: id('accountId'),
+      cardId: id('cardId'),
+      merchantId: id('merchantId'),
+      detail,
+    };
   }
 
   /**
@@ -249,8 +266,11 @@ export class DomainContext {
     }
   }
 
-  /** Wakes this process's streams with the session's latest event. */
+  /** Wakes this process's streams with the session's latest event (and counts an ending). */
   publish(session: SessionRecord): void {
+    if (isTerminalSessionStatus(session.status)) {
+      this.observer.sessionEnded(session.status, session.errorCode);
+    }
     this.hub.publish({
       sessionId: session.id,
       seq: session.eventSeq,

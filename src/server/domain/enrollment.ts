@@ -17,6 +17,7 @@ import {
   generateHandoffCode,
   generateId,
   type CreateEnrollmentResponse,
+  type EnrollmentStatus,
   type VerifyEnrollmentResponse,
 } from '../../protocol/index.js';
 import { sha256Hex } from '../crypto.js';
@@ -62,6 +63,8 @@ export class EnrollmentService {
         challenge: null,
         usedAt: null,
         createdAt: now,
+        purpose: 'desk',
+        activatesAt: null,
       },
       { ...this.ctx.auditEntry(actor, 'enrollment.created', undefined, { accountId }), accountId },
     );
@@ -82,6 +85,17 @@ export class EnrollmentService {
     const account = await this.ctx.store.getAccount(enrollment.accountId);
     if (!account) throw new HttpError('not_found', 'No such account');
     return { enrollment, account };
+  }
+
+  /**
+   * `GET /v1/enrollments/:code`: what the enrolment page checks when it opens, so a spent or
+   * expired link says so before the payer presses "Register". A read: no challenge, no write.
+   */
+  async enrollmentStatus(code: string): Promise<EnrollmentStatus> {
+    const enrollment = await this.ctx.store.getEnrollment(sha256Hex(code));
+    if (!enrollment) throw new HttpError('not_found', 'No such enrolment code');
+    if (enrollment.usedAt !== null) return { status: 'used' };
+    return { status: this.ctx.now() >= enrollment.expiresAt ? 'expired' : 'live' };
   }
 
   /** `POST /v1/enrollments/:code/registration-options`. */

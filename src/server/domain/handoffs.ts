@@ -3,12 +3,15 @@
  * NFC, link, or the typed user code), claiming one (which binds the phone by its cookie), and
  * finding the session a phone request is about.
  */
+import { networkOf } from '../rate-limit.js';
 import {
+  ERROR_SUMMARIES,
   generateHandoffCode,
   generateUserCode,
   isTerminalSessionStatus,
   type ClaimResponse,
   type Handoff,
+  type HandoffStatus,
 } from '../../protocol/index.js';
 import { sha256Hex } from '../crypto.js';
 import { HttpError } from '../errors.js';
@@ -35,8 +38,11 @@ export class HandoffService {
     this.checkout = checkout;
   }
 
-  /** `POST /v1/checkout-sessions/:id/handoffs`: a fresh code; earlier codes die. */
-  async createHandoff(session: SessionRecord): Promise<Handoff> {
+  /**
+   * `POST /v1/checkout-sessions/:id/handoffs`: a fresh code; earlier codes die. `pageIp` is the
+   * merchant page's address: its network is kept for the risk policy (page and phone together).
+   */
+  async createHandoff(session: SessionRecord, pageIp?: string): Promise<Handoff> {
     await this.ctx.rateLimit('handoffCreate', session.id);
     const now = this.ctx.now();
     const code = generateHandoffCode();
@@ -57,6 +63,7 @@ export class HandoffService {
         claimedAt: null,
       },
       now,
+      networkOf(pageIp),
     );
     if (!result.ok) throw refusalError(result, now);
     const { publicUrl } = this.ctx.config;
@@ -187,7 +194,39 @@ export class HandoffService {
       await this.ctx.audit(step.actor, `${step.action}.refused`, own.session.id, { reason });
       throw new HttpError(reason);
     }
-    // Another phone (or none) knocking on a claimed payment, or on nothing: worth a trace.
+    return this.notThisPhone(step, other);
+  }
+
+  /**
+   * `GET /v1/handoffs/:code/status`: where this phone's payment stands, polled by its page while
+   * it waits so it learns within seconds that the shop cancelled or the session ended. A read: the
+   * claiming phone's answer writes nothing (no audit row per poll); anyone else gets exactly
+   * `phoneSession`'s refusal — same look-ups, same budgeted `….denied` row, same `404`.
+   */
+  async phoneStatus(
+    code: PhoneCode,
+    phoneToken: string | undefined,
+    step: { actor: Actor; action: string },
+  ): Promise<HandoffStatus> {
+    const tokenHash = phoneToken === undefined ? null : sha256Hex(phoneToken);
+    const { own, other } = await this.claimedHandoffs(code, tokenHash);
+    if (!own) return this.notThisPhone(step, other);
+    const { session } = own;
+    // A live session past its deadline is as good as expired (the sweeper may not have run yet).
+    const expired = !isTerminalSessionStatus(session.status) && this.ctx.now() >= session.expiresAt;
+    const status = expired ? 'expired' : session.status;
+    const errorCode = expired ? 'session_expired' : session.errorCode;
+    return {
+      status,
+      ...(errorCode ? { error: { code: errorCode, message: ERROR_SUMMARIES[errorCode] } } : {}),
+    };
+  }
+
+  /** Another phone (or none) knocking on a claimed payment, or on nothing: worth a trace. */
+  private async notThisPhone(
+    step: { actor: Actor; action: string },
+    other: string | null,
+  ): Promise<never> {
     await this.ctx.audit(step.actor, `${step.action}.denied`, other ?? undefined, {
       reason: other ? 'not_this_phone' : 'unknown_code',
     });

@@ -14,6 +14,8 @@ export interface PaymentAttempt {
   merchant: MerchantRecord;
   account: AccountRecord;
   card: CardRecord;
+  /** What the payment counts against the account's monthly limit (the account's currency). */
+  limitAmount: number;
   /** Client address of the phone that approved. */
   phoneIp: string | undefined;
   now: number;

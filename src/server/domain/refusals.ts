@@ -13,7 +13,8 @@ export function sessionStateCode(session: SessionRecord | null, now: number): Er
 
 const CONFLICT_CODES: Record<Exclude<Conflict, 'session_state'>, ErrorCode> = {
   handoff_claimed: 'handoff_claimed',
-  handoff_dead: 'handoff_expired',
+  handoff_superseded: 'handoff_replaced',
+  handoff_expired: 'handoff_expired',
   challenge_spent: 'challenge_expired',
   counter_moved: 'authentication_failed',
   over_limit: 'limit_exceeded',

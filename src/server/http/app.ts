@@ -22,10 +22,12 @@ import {
   httpServerOptions,
   type ConnectionSettings,
 } from './connections.js';
-import { defaultPhoneAssetsDir } from './pages.js';
+import { defaultConsoleAssetsDir, defaultPhoneAssetsDir } from './pages.js';
 import { adminRoutes } from './routes/admin.js';
+import { consolePageRoutes } from './routes/console-pages.js';
 import { consoleSessionRoutes } from './routes/console-session.js';
 import { merchantRoutes } from './routes/merchant.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/page.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { phonePageRoutes } from './routes/phone-pages.js';
@@ -71,6 +73,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Directory of the built phone-page bundles. */
   phoneAssetsDir?: string;
+  /** Directory of the built operator-console bundle. */
+  consoleAssetsDir?: string;
 }
 
 const FASTIFY_ERRORS: Record<string, HttpError['code']> = {
@@ -177,7 +181,11 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
       .header('x-frame-options', 'DENY');
   });
 
+  issuer.metrics.countStreamsWith(() => app.streams.size);
   app.addHook('onResponse', async (request, reply) => {
+    // The route's pattern, never the path (codes and ids would make a series per request).
+    const route = request.routeOptions.url ?? 'unmatched';
+    issuer.metrics.request(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     // Structured access log: no query strings (client secrets travel there for SSE), no codes.
     request.log.info(
       {
@@ -200,12 +208,16 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
   );
 
   void app.register(wellKnownRoutes);
+  void app.register(metricsRoutes);
   void app.register(adminRoutes);
   void app.register(consoleSessionRoutes);
   void app.register(merchantRoutes);
   void app.register(pageRoutes);
   void app.register(phonePageRoutes, {
     assetsDir: options.phoneAssetsDir ?? defaultPhoneAssetsDir(),
+  });
+  void app.register(consolePageRoutes, {
+    assetsDir: options.consoleAssetsDir ?? defaultConsoleAssetsDir(),
   });
   void app.register(phoneRoutes);
   void app.register(enrollmentRoutes);

@@ -116,6 +116,27 @@ export function requireIssuerOrigin(issuer: Issuer, request: FastifyRequest): vo
   }
 }
 
+/**
+ * For a GET that takes a code under the miss budget (`GET /v1/handoffs/:code/status`): refuses a
+ * request the browser marks as coming from another site, before the budget is checked, so another
+ * site cannot spend a payer's misses with `<img src>` requests. A same-origin GET carries no
+ * `Origin` (Fetch, "append a request `Origin` header"), so `Sec-Fetch-Site` (Fetch Metadata) says
+ * where it comes from; `none` is the payer opening the URL.
+ */
+export function requireSameOriginRead(issuer: Issuer, request: FastifyRequest): void {
+  const { origin } = request.headers;
+  const site = request.headers['sec-fetch-site'];
+  if (
+    (origin !== undefined && origin !== issuer.publicUrl) ||
+    (site !== undefined && site !== 'same-origin' && site !== 'none')
+  ) {
+    throw new HttpError(
+      'origin_not_allowed',
+      "This endpoint accepts requests only from the issuer's own pages",
+    );
+  }
+}
+
 /** Name of the phone cookie; `__Host-` needs Secure, so only on https. */
 export function phoneCookieName(issuer: Issuer): string {
   return issuer.publicUrl.startsWith('https:') ? '__Host-dualpay_phone' : 'dualpay_phone';

@@ -20,6 +20,9 @@ import type {
   MerchantPatch,
   MerchantRecord,
   RefundRecord,
+  RecoveryCodeRecord,
+  RiskSignalQuery,
+  RiskSignals,
   SessionEventRecord,
   SessionRecord,
   SigningKeyRecord,
@@ -28,6 +31,42 @@ import type {
   WebhookEventRecord,
   WebhookSecretRecord,
 } from './types.js';
+
+export { StoreUnavailableError } from './errors.js';
+
+/** What a recovery code is spent on. */
+export type RecoveryUse =
+  /** Freeze the code's account at once (a lost card). */
+  | { freeze: true }
+  /** A recovery enrolment for the code's account (`accountId` is filled in by the store). */
+  | { enrollment: Omit<EnrollmentRecord, 'accountId'> };
+
+export interface UseRecoveryCodeInput {
+  codeHash: string;
+  now: number;
+  use: RecoveryUse;
+  /** Written with the change; its `accountId` is the code's (filled in by the store). */
+  audit: AuditEntry;
+}
+
+/** Result of `useRecoveryCode`: the code's account, or why nothing was written. */
+export type UseRecoveryCodeResult =
+  { ok: true; accountId: string } | { ok: false; conflict: 'not_found' | 'code_used' };
+
+/** A second card's enrolment, approved by an active card of the account (a second device). */
+export interface DeviceEnrollmentInput {
+  /** A device challenge (`storeDeviceChallenge`): unused and unexpired, spent by this write. */
+  challenge: string;
+  /** The approving card: still active, its counter still what the caller read. */
+  card: { id: string; expectedCounter: number; newCounter: number };
+  /** Its `accountId` must be the approving card's account, which must not be frozen. */
+  enrollment: EnrollmentRecord;
+  now: number;
+  audit: AuditEntry;
+}
+
+/** Refused with `challenge_spent`, `counter_moved`, `card_inactive` or `account_frozen`. */
+export type DeviceEnrollmentResult = Outcome<{ enrollment: EnrollmentRecord }>;
 
 /** Result of `createMerchant`: stored, or refused (nothing written) since the name key is taken. */
 export type CreateMerchantResult = { ok: true } | { ok: false; conflict: 'name_taken' };
@@ -50,8 +89,10 @@ export type Conflict =
   | 'session_state'
   /** The hand-off code was already claimed. */
   | 'handoff_claimed'
-  /** The hand-off code was superseded by a newer one or has expired. */
-  | 'handoff_dead'
+  /** A newer hand-off of the same session superseded this code (checked before expiry). */
+  | 'handoff_superseded'
+  /** The hand-off code is past its deadline. */
+  | 'handoff_expired'
   /** The challenge is used, expired, or belongs to another session. */
   | 'challenge_spent'
   /** The card's signature counter is no longer the value the caller read. */
@@ -78,9 +119,7 @@ export type Outcome<T> = ({ ok: true } & T) | Refusal;
  * `RefundInput`): written in the write's transaction only if the write happens **and** the
  * event's merchant has a webhook URL at that moment; otherwise dropped. Never a reason to refuse.
  */
-export interface WithWebhookEvent {
-  webhook?: WebhookEventInput;
-}
+export type WithWebhookEvent = { webhook?: WebhookEventInput };
 
 export interface SettleInput extends WithWebhookEvent {
   sessionId: string;
@@ -277,13 +316,31 @@ export interface Store {
   getEnrollment(codeHash: string): Promise<EnrollmentRecord | null>;
   /** Records the latest registration challenge of an unused code. */
   setEnrollmentChallenge(codeHash: string, challenge: string): Promise<void>;
-  /** Stores the card and spends the code, only if the code is still unused and unexpired. */
+  /**
+   * Stores the card and spends the code, only if the code is still unused and unexpired. With
+   * `recoveryCodeHashes`, also stores them as the account's recovery codes, in the same write,
+   * when the account has none yet (two first cards at once: one set is kept; `getRecoveryCode`
+   * tells whose).
+   */
   completeEnrollment(
     codeHash: string,
     card: CardRecord,
     now: number,
     audit: AuditEntry,
+    recoveryCodeHashes?: readonly string[],
   ): Promise<boolean>;
+  getRecoveryCode(codeHash: string): Promise<RecoveryCodeRecord | null>;
+  /** How many recovery codes the account was given, and how many are unused. */
+  countRecoveryCodes(accountId: string): Promise<{ issued: number; unused: number }>;
+  /**
+   * Spends a recovery code on one use, in one write: freezes its account, or makes a recovery
+   * enrolment. Refused (nothing written) when the code is unknown or was used.
+   */
+  useRecoveryCode(input: UseRecoveryCodeInput): Promise<UseRecoveryCodeResult>;
+  /** Keeps a challenge for a second device's approval (and drops expired ones). */
+  storeDeviceChallenge(challenge: string, expiresAt: number, now: number): Promise<void>;
+  /** A second card's enrolment approved by an active card: see `DeviceEnrollmentInput`. */
+  createDeviceEnrollment(input: DeviceEnrollmentInput): Promise<DeviceEnrollmentResult>;
   listCards(accountId: string): Promise<CardRecord[]>;
   getCard(id: string): Promise<CardRecord | null>;
   getCardByCredentialId(credentialId: string): Promise<CardRecord | null>;
@@ -296,7 +353,11 @@ export interface Store {
   getSession(id: string): Promise<SessionRecord | null>;
   getSessionByClientSecret(clientSecret: string): Promise<SessionRecord | null>;
   /** Adds a hand-off and supersedes earlier ones; the session must be open and unexpired. */
-  createHandoff(handoff: HandoffRecord, now: number): Promise<Outcome<{ handoff: HandoffRecord }>>;
+  createHandoff(
+    handoff: HandoffRecord,
+    now: number,
+    pageNetwork?: string | null,
+  ): Promise<Outcome<{ handoff: HandoffRecord }>>;
   getHandoff(codeHash: string): Promise<HandoffRecord | null>;
   /** Claimed hand-offs with this user code, newest first (the phone cookie picks the right one). */
   listClaimedHandoffsByUserCode(userCode: string): Promise<HandoffRecord[]>;
@@ -375,6 +436,8 @@ export interface Store {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Oldest first (tests and tools). */
   listAudit(filter?: { sessionId?: string }): Promise<AuditRecord[]>;
+  /** Counts the risk policy weighs for one approval (docs/operations.md "Risk policy"). */
+  riskSignals(query: RiskSignalQuery): Promise<RiskSignals>;
   /** Newest first, filtered and paged (the admin API). */
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
 

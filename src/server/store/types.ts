@@ -103,6 +103,13 @@ export interface ConsoleSessionRecord {
   endedAt: number | null;
 }
 
+/**
+ * Who made an enrolment: the issuer's desk (an operator after an ID check), a recovery code
+ * (the card stays pending through a cooling-off), or an active card of the account (a second
+ * device, approved by that card).
+ */
+export type EnrollmentPurpose = 'desk' | 'recovery' | 'device';
+
 export interface EnrollmentRecord {
   codeHash: string;
   accountId: string;
@@ -111,6 +118,18 @@ export interface EnrollmentRecord {
   challenge: string | null;
   usedAt: number | null;
   createdAt: number;
+  purpose: EnrollmentPurpose;
+  /** The card it makes is `pending` until then (a recovery enrolment's cooling-off); else null. */
+  activatesAt: number | null;
+}
+
+/** One of an account's one-time recovery codes, by the SHA-256 of its normalized form. */
+export interface RecoveryCodeRecord {
+  codeHash: string;
+  accountId: string;
+  createdAt: number;
+  usedAt: number | null;
+  usedFor: 'freeze' | 'enrollment' | null;
 }
 
 export interface CardRecord {
@@ -159,6 +178,45 @@ export interface SessionRecord {
   errorCode: ErrorCode | null;
   /** Sequence number of the latest event. */
   eventSeq: number;
+  /** The network (IPv4 /24, IPv6 /48) the merchant page asked for its latest hand-off from. */
+  pageNetwork: string | null;
+}
+
+/** What the risk policy asks the store about one approval (counts over windows, from the ledger). */
+export interface RiskSignalQuery {
+  accountId: string;
+  cardId: string;
+  merchantId: string;
+  /** The approving phone's cookie hash (several accounts paying from one phone). */
+  phoneTokenHash: string | null;
+  /** Window starts, epoch ms: a short one (a burst) and a long one (a day). */
+  shortSince: number;
+  longSince: number;
+  /**
+   * Counts stop here (each is `min(count, cap)`): the policy needs to know only whether a
+   * threshold was passed, and a busy account must not make every approval slower.
+   */
+  cap: number;
+}
+
+/** Counts for one approval, each at most `cap`; settled payments are ledger entries. */
+export interface RiskSignals {
+  /** The account's settled payments in each window, and their sum in the account currency. */
+  accountPaymentsShort: number;
+  accountPaymentsLong: number;
+  accountAmountShort: number;
+  /** The account's failed approvals (audit `approval.failed`) in the short window. */
+  accountFailuresShort: number;
+  /** The card's settled payments in the short window, and its failed approvals in the long one. */
+  cardPaymentsShort: number;
+  cardFailuresLong: number;
+  /** The account's settled payments before now, and the largest of them (account currency). */
+  accountPaymentsEver: number;
+  accountLargestAmount: number;
+  /** The account's payments to this merchant before (0: a new merchant for this payer). */
+  merchantPaymentsEver: number;
+  /** Other accounts paid for from this phone in the long window (up to 500 payments read). */
+  phoneOtherAccountsLong: number;
 }
 
 export interface HandoffRecord {

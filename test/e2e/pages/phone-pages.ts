@@ -54,6 +54,11 @@ export class PhonePages {
     await this.page.goto(url);
   }
 
+  /** Reloads the page, as a payer does who comes back to the tab. */
+  async reload(): Promise<void> {
+    await this.page.reload();
+  }
+
   async expectDetails(): Promise<void> {
     await expect(this.confirm.locator('dl.details')).toBeVisible();
     await this.snap('details');
@@ -76,8 +81,18 @@ export class PhonePages {
     await this.typeNumber(String((Number(right) + 1) % 100).padStart(2, '0'));
   }
 
+  /** The primary button of the approve step (the one in the accent colour). */
+  primaryAction(): Locator {
+    return this.confirm.locator('button.approve');
+  }
+
   async approve(): Promise<void> {
     await this.confirm.getByRole('button', { name: /^(Approve|승인)$/ }).click();
+  }
+
+  /** Approves with the real (here: virtual) card when a simulated card is the primary action. */
+  async approveWithRealCard(): Promise<void> {
+    await this.confirm.getByRole('button', { name: /real card|실제 카드/ }).click();
   }
 
   async approveWithSimulatedCard(): Promise<void> {
@@ -88,6 +103,11 @@ export class PhonePages {
 
   async decline(): Promise<void> {
     await this.confirm.getByRole('button', { name: /^(Decline|거절)$/ }).click();
+  }
+
+  /** Cancels what the page waits for (the card, or the issuer). */
+  async cancelWait(): Promise<void> {
+    await this.page.getByRole('button', { name: /^(Cancel|취소)$/ }).click();
   }
 
   /** Types a user code at /h. */

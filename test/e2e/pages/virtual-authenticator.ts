@@ -34,6 +34,18 @@ export class VirtualAuthenticator {
     return new VirtualAuthenticator(session, authenticatorId);
   }
 
+  /**
+   * Whether the card answers by itself (true) or waits for a touch that never comes (false): a
+   * WebAuthn call then hangs, as it does in headless Chrome without a card, until the page
+   * cancels it.
+   */
+  async setAutomaticPresence(enabled: boolean): Promise<void> {
+    await this.session.send('WebAuthn.setAutomaticPresenceSimulation', {
+      authenticatorId: this.authenticatorId,
+      enabled,
+    });
+  }
+
   /** The PIN/biometric check passes (true) or fails (false) from now on. */
   async setUserVerified(isUserVerified: boolean): Promise<void> {
     await this.session.send('WebAuthn.setUserVerified', {

@@ -26,6 +26,8 @@ export class Shop {
   /** The merchant's secret key (test demo merchant unless set). */
   secretKey = 'sk_test_demo';
   merchantId = 'm_demo';
+  /** What the next checkout session asks for (minor units of `currency`). */
+  order: { amount: number; currency: string } = { amount: 1500, currency: 'KRW' };
 
   private constructor(options: ShopOptions, bundle: { script: Buffer; integrity: string }) {
     this.server = createServer((req, res) => void this.handle(req, res, options, bundle));
@@ -73,8 +75,8 @@ export class Shop {
           'idempotency-key': `shop-${Date.now()}-${Math.random()}`,
         },
         body: JSON.stringify({
-          amount: 1500,
-          currency: 'KRW',
+          amount: this.order.amount,
+          currency: this.order.currency,
           orderId: `shop-${Date.now()}`,
           description: 'Coffee',
         }),

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startIssuer, type RunningIssuer } from '../../../src/server/index.js';
+import { startIssuer, type ExchangeRates, type RunningIssuer } from '../../../src/server/index.js';
 import { Shop } from './shop.js';
 
 export const ADMIN_KEY = 'ak_test_demo';
@@ -33,9 +33,14 @@ async function admin<T>(issuer: RunningIssuer, path: string, body: unknown): Pro
   return (await response.json()) as T;
 }
 
-export async function startWorld(
-  options: { locale?: string; handoffTtlMs?: number } = {},
-): Promise<World> {
+export interface WorldOptions {
+  locale?: string;
+  handoffTtlMs?: number;
+  /** The issuer's exchange rates (payments in another currency than the account's). */
+  exchangeRates?: ExchangeRates;
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const shop = await Shop.start({ body: CHECKOUT(options.locale ?? 'en') });
   const dir = mkdtempSync(join(tmpdir(), 'dualpay-e2e-'));
   const issuer = await startIssuer({
@@ -44,6 +49,7 @@ export async function startWorld(
     seedDemo: { shopOrigins: [shop.origin] },
     sweepIntervalMs: 500,
     ...(options.handoffTtlMs ? { handoffTtlMs: options.handoffTtlMs } : {}),
+    ...(options.exchangeRates ? { exchangeRates: options.exchangeRates } : {}),
   });
   shop.issuerUrl = issuer.url;
   const extra: Shop[] = [];

@@ -336,6 +336,9 @@ export const ENDPOINT_NAMES = [
   'GET /h',
   'GET /e/:code',
   'GET /assets/phone/:file',
+  'GET /console',
+  'GET /console/*',
+  'GET /assets/console/:file',
   'POST /v1/handoffs/:code/claim',
   'POST /v1/handoffs/:code/authentication-options',
   'POST /v1/handoffs/:code/confirm',
@@ -584,6 +587,24 @@ function validRequest(name: EndpointName, f: Fixture, issuerOrigin: string): Val
         method: 'GET',
         template: '/assets/phone/{0}',
         params: ['confirm.js'],
+        headers: {},
+        mayServe: true,
+      };
+    case 'GET /console':
+      return { method: 'GET', template: '/console', params: [], headers: {}, mayServe: true };
+    case 'GET /console/*':
+      return {
+        method: 'GET',
+        template: '/console/accounts/{0}',
+        params: ['acct_demo'],
+        headers: {},
+        mayServe: true,
+      };
+    case 'GET /assets/console/:file':
+      return {
+        method: 'GET',
+        template: '/assets/console/{0}',
+        params: ['console.js'],
         headers: {},
         mayServe: true,
       };

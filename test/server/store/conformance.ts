@@ -24,6 +24,8 @@ import {
   sessionRecord,
   withPayer,
 } from './fixtures.js';
+import { describeRecovery } from './recovery.js';
+import { describeRiskSignals } from './risk-signals.js';
 
 export interface StoreUnderTest {
   store: Store;
@@ -302,6 +304,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeRecords(() => store);
     describeOutbox(() => store);
     describeRefunds(() => store);
+    describeRiskSignals(() => store);
+    describeRecovery(() => store);
   });
 }
 
@@ -605,8 +609,8 @@ function describeCodes(storeOf: () => Store): void {
       const expired = await claim(store, second.codeHash, 'phone', second.expiresAt);
 
       assert.notEqual((await store.getHandoff(first.codeHash))?.supersededAt, null);
-      assert.equal(superseded.ok ? '' : superseded.conflict, 'handoff_dead');
-      assert.equal(expired.ok ? '' : expired.conflict, 'handoff_dead');
+      assert.equal(superseded.ok ? '' : superseded.conflict, 'handoff_superseded');
+      assert.equal(expired.ok ? '' : expired.conflict, 'handoff_expired');
       assert.equal((await store.getSession(record.id))?.status, 'open');
     });
 
@@ -668,6 +672,8 @@ function describeCodes(storeOf: () => Store): void {
           challenge: null,
           usedAt: null,
           createdAt: T0,
+          purpose: 'desk',
+          activatesAt: null,
         },
         audit('enrollment.created'),
       );
@@ -702,6 +708,8 @@ function describeCodes(storeOf: () => Store): void {
           challenge: null,
           usedAt: null,
           createdAt: T0,
+          purpose: 'desk',
+          activatesAt: null,
         },
         audit('enrollment.created'),
       );

@@ -85,6 +85,7 @@ export function sessionRecord(
     settlementToken: null,
     errorCode: null,
     eventSeq: 0,
+    pageNetwork: null,
     ...overrides,
   };
 }
@@ -158,7 +159,16 @@ export async function withPayer(
   });
   const codeHash = randomBytes(32).toString('hex');
   await store.createEnrollment(
-    { codeHash, accountId, expiresAt: T0 + 900_000, challenge: null, usedAt: null, createdAt: T0 },
+    {
+      codeHash,
+      accountId,
+      expiresAt: T0 + 900_000,
+      challenge: null,
+      usedAt: null,
+      createdAt: T0,
+      purpose: 'desk',
+      activatesAt: null,
+    },
     audit('enrollment.created'),
   );
   if (!(await store.completeEnrollment(codeHash, card, T0, audit('card.enrolled')))) {

@@ -239,6 +239,19 @@ export class Phone {
     return this.post(`/v1/handoffs/${code}/decline`);
   }
 
+  /**
+   * `GET /v1/handoffs/:code/status`, as the phone page polls it: same-origin, so the browser sends
+   * `Sec-Fetch-Site: same-origin` and no `Origin`.
+   */
+  status(
+    code: string,
+    headers: Record<string, string> = { 'sec-fetch-site': 'same-origin' },
+  ): Promise<HttpResult<{ status: string; error?: { code: string; message: string } }>> {
+    return request(this.base, 'GET', `/v1/handoffs/${code}/status`, {
+      headers: { ...(this.cookie ? { cookie: this.cookie } : {}), ...headers },
+    });
+  }
+
   /** Claims, picks the right number, approves: the happy path. Returns the confirm result. */
   async pay(code: string, bindingCode: string, ceremony: Partial<CeremonyOptions> = {}) {
     const claimed = await this.claim(code);

@@ -55,7 +55,7 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
     '/v1/checkout-sessions/:id/handoffs',
     async (request, reply) => {
       const session = await pageSession(issuer, request, reply);
-      const handoff = await issuer.handoffs.createHandoff(session);
+      const handoff = await issuer.handoffs.createHandoff(session, request.ip);
       reply.code(201);
       return handoff;
     },

@@ -1,8 +1,7 @@
 /** The phone pages (`/h/:code`, `/h`, `/e/:code`) and their scripts, served by the issuer. */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { isHandoffCode } from '../../../protocol/index.js';
-import { HttpError } from '../../errors.js';
-import { WITH_HEAD, pageHeaders, readPhoneAsset, renderPage } from '../pages.js';
+import { isHandoffCode, parseUserCode } from '../../../protocol/index.js';
+import { WITH_HEAD, pageHeaders, renderPage, sendAsset } from '../pages.js';
 
 export const phonePageRoutes: FastifyPluginAsync<{ assetsDir: string }> = async (app, options) => {
   const { assetsDir } = options;
@@ -18,7 +17,9 @@ export const phonePageRoutes: FastifyPluginAsync<{ assetsDir: string }> = async 
 
   app.get<{ Params: { code: string } }>('/h/:code', WITH_HEAD, async (request, reply) => {
     // An unknown or malformed code still gets the page, which explains and offers the code field.
-    return confirmPage(reply, isHandoffCode(request.params.code) ? request.params.code : '');
+    // A user code is what the page puts in the URL after a claim typed at /h: a reload keeps it.
+    const { code } = request.params;
+    return confirmPage(reply, isHandoffCode(code) ? code : (parseUserCode(code) ?? ''));
   });
 
   app.get('/h', WITH_HEAD, async (_request, reply) => confirmPage(reply, ''));
@@ -34,17 +35,7 @@ export const phonePageRoutes: FastifyPluginAsync<{ assetsDir: string }> = async 
     ),
   );
 
-  app.get<{ Params: { file: string } }>(
-    '/assets/phone/:file',
-    WITH_HEAD,
-    async (request, reply) => {
-      const body = await readPhoneAsset(assetsDir, request.params.file);
-      if (!body) throw new HttpError('not_found', 'No such asset');
-      const type = request.params.file.endsWith('.css') ? 'text/css' : 'text/javascript';
-      return reply
-        .header('content-type', `${type}; charset=utf-8`)
-        .header('cache-control', 'no-cache')
-        .send(body);
-    },
+  app.get<{ Params: { file: string } }>('/assets/phone/:file', WITH_HEAD, async (request, reply) =>
+    sendAsset(reply, assetsDir, request.params.file),
   );
 };

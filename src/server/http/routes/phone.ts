@@ -1,7 +1,8 @@
 /**
  * Phone endpoints of a payment (issuer origin only): claim, authentication options, confirm,
- * decline. Every step after the claim needs the claiming phone's cookie. Every one takes a code,
- * so every one runs under the client's miss budget (`underMissBudget`).
+ * decline, and the status the page polls. Every step after the claim needs the claiming phone's
+ * cookie. Every one takes a code, so every one runs under the client's miss budget
+ * (`underMissBudget`).
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { isHandoffCode, parseUserCode } from '../../../protocol/index.js';
@@ -14,6 +15,7 @@ import {
   phoneTokenFor,
   phoneTokenOf,
   requireIssuerOrigin,
+  requireSameOriginRead,
   setPhoneCookie,
 } from '../auth.js';
 import { underMissBudget } from '../misses.js';
@@ -85,5 +87,16 @@ export const phoneRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Params: { code: string } }>('/v1/handoffs/:code/decline', async (request) => {
     const session = await claimedSession(issuer, request, 'phone.decline');
     return issuer.confirmation.declineHandoff(session, actorOf(request, 'phone'));
+  });
+
+  // A GET (the page polls it): no Origin on a same-origin GET, so Sec-Fetch-Site guards the budget.
+  app.get<{ Params: { code: string } }>('/v1/handoffs/:code/status', async (request) => {
+    requireSameOriginRead(issuer, request);
+    return underMissBudget(issuer, request, 'code', () =>
+      issuer.handoffs.phoneStatus(phoneCode(request), phoneTokenOf(issuer, request), {
+        actor: actorOf(request, 'phone'),
+        action: 'phone.status',
+      }),
+    );
   });
 };

@@ -286,7 +286,20 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // Version 8 is left free: another branch holds it (versions may have gaps).
+    version: 9,
+    name: 'risk signals: the page network of a session; indexes for card, merchant and phone history',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN page_network TEXT;
+      CREATE INDEX sessions_phone ON sessions(phone_token_hash, created_at)
+        WHERE phone_token_hash IS NOT NULL;
+      CREATE INDEX ledger_card ON ledger_entries(card_id, created_at);
+      CREATE INDEX ledger_account_merchant ON ledger_entries(account_id, merchant_id);
+      CREATE INDEX ledger_account_amount ON ledger_entries(account_id, limit_amount);
+      CREATE INDEX audit_failed_card ON audit_log(card_id, at) WHERE action = 'approval.failed';
+      CREATE INDEX audit_failed_account ON audit_log(account_id, at) WHERE action = 'approval.failed';
+    `,
+  },
+  {
     version: 10,
     name: 'webhooks (URL, secrets, an event outbox with delivery attempts) and refunds',
     sql: `
@@ -347,6 +360,31 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX refunds_session ON refunds(session_id);
       CREATE INDEX refunds_account_payment ON refunds(account_id, payment_at);
+    `,
+  },
+  {
+    version: 11,
+    name: 'recovery: one-time recovery codes, enrolment purposes and cooling-off, device challenges',
+    sql: `
+      CREATE TABLE recovery_codes (
+        code_hash TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        created_at INTEGER NOT NULL,
+        used_at INTEGER,
+        used_for TEXT CHECK (used_for IN ('freeze', 'enrollment'))
+      ) STRICT;
+      CREATE INDEX recovery_codes_account ON recovery_codes(account_id);
+
+      ALTER TABLE enrollments ADD COLUMN purpose TEXT NOT NULL DEFAULT 'desk'
+        CHECK (purpose IN ('desk', 'recovery', 'device'));
+      ALTER TABLE enrollments ADD COLUMN activates_at INTEGER;
+
+      CREATE TABLE device_challenges (
+        challenge TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      ) STRICT;
+      CREATE INDEX device_challenges_expiry ON device_challenges(expires_at);
     `,
   },
 ];

@@ -8,6 +8,8 @@ import type {
   AuditQuery,
   AuditRecord,
   ConsoleSessionRecord,
+  RiskSignalQuery,
+  RiskSignals,
   SigningKeyRecord,
 } from '../types.js';
 import { SqliteBase } from './base.js';
@@ -157,6 +159,53 @@ export class SqliteOperations extends SqliteBase {
     // Dynamic text, so not a cached statement: the admin API's filters vary per request.
     const found = this.engine.db.prepare(sql).all(...params, query.limit) as rows.Row[];
     return found.map(rows.toAudit);
+  }
+
+  // ── risk signals ──
+
+  async riskSignals(q: RiskSignalQuery): Promise<RiskSignals> {
+    // One statement; every count reads an index and stops at the cap (it runs before every
+    // settlement, and a busy account must not slow it down).
+    const capped = (from: string) => `(SELECT COUNT(*) FROM (SELECT 1 FROM ${from} LIMIT :cap))`;
+    const row = this.one(
+      `SELECT
+         ${capped('ledger_entries WHERE account_id = :account AND created_at >= :short')} AS aps,
+         ${capped('ledger_entries WHERE account_id = :account AND created_at >= :long')} AS apl,
+         (SELECT COALESCE(SUM(limit_amount), 0) FROM (SELECT limit_amount FROM ledger_entries
+            WHERE account_id = :account AND created_at >= :short LIMIT :cap)) AS aas,
+         ${capped(`audit_log WHERE account_id = :account AND action = 'approval.failed' AND at >= :short`)} AS afs,
+         ${capped('ledger_entries WHERE card_id = :card AND created_at >= :short')} AS cps,
+         ${capped(`audit_log WHERE card_id = :card AND action = 'approval.failed' AND at >= :long`)} AS cfl,
+         ${capped('ledger_entries WHERE account_id = :account')} AS ape,
+         (SELECT COALESCE(MAX(limit_amount), 0) FROM ledger_entries WHERE account_id = :account) AS ala,
+         ${capped('ledger_entries WHERE account_id = :account AND merchant_id = :merchant')} AS mpe,
+         (SELECT COUNT(DISTINCT account_id) FROM (SELECT l.account_id FROM sessions s
+            JOIN ledger_entries l ON l.session_id = s.id
+            WHERE s.phone_token_hash = :phone AND s.created_at >= :long AND l.account_id <> :account
+            LIMIT 500)) AS pal`,
+      {
+        account: q.accountId,
+        card: q.cardId,
+        merchant: q.merchantId,
+        phone: q.phoneTokenHash,
+        short: q.shortSince,
+        long: q.longSince,
+        cap: q.cap,
+      },
+    );
+    const n = (key: string) => rows.num(row?.[key] ?? 0);
+    return {
+      accountPaymentsShort: n('aps'),
+      accountPaymentsLong: n('apl'),
+      accountAmountShort: n('aas'),
+      accountFailuresShort: n('afs'),
+      cardPaymentsShort: n('cps'),
+      cardFailuresLong: n('cfl'),
+      accountPaymentsEver: n('ape'),
+      accountLargestAmount: n('ala'),
+      merchantPaymentsEver: n('mpe'),
+      phoneOtherAccountsLong: Math.min(n('pal'), q.cap),
+    };
   }
 
   // ── signing keys ──

@@ -266,13 +266,17 @@ export class SqliteRecords extends SqliteOperations {
   async createEnrollment(e: EnrollmentRecord, audit: AuditEntry): Promise<void> {
     await this.engine.write(() => {
       this.run(
-        'INSERT INTO enrollments (code_hash, account_id, expires_at, challenge, used_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        `INSERT INTO enrollments (code_hash, account_id, expires_at, challenge, used_at, created_at,
+           purpose, activates_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         e.codeHash,
         e.accountId,
         e.expiresAt,
         e.challenge,
         e.usedAt,
         e.createdAt,
+        e.purpose,
+        e.activatesAt,
       );
       this.audit(audit);
     });
@@ -298,6 +302,7 @@ export class SqliteRecords extends SqliteOperations {
     card: CardRecord,
     now: number,
     audit: AuditEntry,
+    recoveryCodeHashes: readonly string[] = [],
   ): Promise<boolean> {
     return this.engine.write(() => {
       const spent = this.run(
@@ -325,9 +330,24 @@ export class SqliteRecords extends SqliteOperations {
         card.createdAt,
         card.activatesAt,
       );
+      this.issueRecoveryCodes(card.accountId, recoveryCodeHashes, now);
       this.audit(audit);
       return true;
     });
+  }
+
+  /** The account's recovery codes, unless it has some already (inside the caller's write). */
+  private issueRecoveryCodes(accountId: string, hashes: readonly string[], now: number): void {
+    if (hashes.length === 0) return;
+    if (this.one('SELECT 1 FROM recovery_codes WHERE account_id = ? LIMIT 1', accountId)) return;
+    for (const hash of hashes) {
+      this.run(
+        'INSERT INTO recovery_codes (code_hash, account_id, created_at, used_at, used_for) VALUES (?, ?, ?, NULL, NULL)',
+        hash,
+        accountId,
+        now,
+      );
+    }
   }
 
   async listCards(accountId: string): Promise<CardRecord[]> {

@@ -13,6 +13,7 @@ import type {
   HandoffRecord,
   LedgerEntryRecord,
   MerchantRecord,
+  RecoveryCodeRecord,
   RefundRecord,
   SessionEventRecord,
   SessionRecord,
@@ -97,6 +98,18 @@ export function toEnrollment(row: Row): EnrollmentRecord {
     challenge: strOrNull(row.challenge),
     usedAt: numOrNull(row.used_at),
     createdAt: num(row.created_at),
+    purpose: str(row.purpose ?? 'desk') as EnrollmentRecord['purpose'],
+    activatesAt: numOrNull(row.activates_at ?? null),
+  };
+}
+
+export function toRecoveryCode(row: Row): RecoveryCodeRecord {
+  return {
+    codeHash: str(row.code_hash),
+    accountId: str(row.account_id),
+    createdAt: num(row.created_at),
+    usedAt: numOrNull(row.used_at),
+    usedFor: strOrNull(row.used_for) as RecoveryCodeRecord['usedFor'],
   };
 }
 
@@ -142,6 +155,7 @@ export function toSession(row: Row): SessionRecord {
     settlementToken: strOrNull(row.settlement_token),
     errorCode: strOrNull(row.error_code) as ErrorCode | null,
     eventSeq: num(row.event_seq),
+    pageNetwork: strOrNull(row.page_network),
   };
 }
 

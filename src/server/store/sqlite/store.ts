@@ -107,14 +107,19 @@ export class SqliteStore extends SqliteOutbox implements Store {
     return row ? rows.toSession(row) : null;
   }
 
-  async createHandoff(h: HandoffRecord, now: number): Promise<Outcome<{ handoff: HandoffRecord }>> {
+  async createHandoff(
+    h: HandoffRecord,
+    now: number,
+    pageNetwork: string | null = null,
+  ): Promise<Outcome<{ handoff: HandoffRecord }>> {
     return this.engine.write((): Outcome<{ handoff: HandoffRecord }> => {
-      const live = this.one(
-        "SELECT 1 FROM sessions WHERE id = ? AND status = 'open' AND expires_at > ?",
+      const live = this.run(
+        "UPDATE sessions SET page_network = COALESCE(?, page_network) WHERE id = ? AND status = 'open' AND expires_at > ?",
+        pageNetwork,
         h.sessionId,
         now,
       );
-      if (!live) throw new Refused('session_state', h.sessionId);
+      if (live.changes !== 1) throw new Refused('session_state', h.sessionId);
       this.run(
         'UPDATE handoffs SET superseded_at = ? WHERE session_id = ? AND superseded_at IS NULL',
         now,
@@ -159,9 +164,10 @@ export class SqliteStore extends SqliteOutbox implements Store {
       const handoff = this.getHandoffRow(codeHash);
       if (!handoff) throw new Refused('session_state', null);
       if (handoff.claimedAt !== null) throw new Refused('handoff_claimed', handoff.sessionId);
-      if (handoff.supersededAt !== null || now >= handoff.expiresAt) {
-        throw new Refused('handoff_dead', handoff.sessionId);
-      }
+      // Superseded first: a replaced code is usually past its 60 s too, but "replaced" is news
+      // the payer can act on (the shop's screen shows the newer code).
+      if (handoff.supersededAt !== null) throw new Refused('handoff_superseded', handoff.sessionId);
+      if (now >= handoff.expiresAt) throw new Refused('handoff_expired', handoff.sessionId);
       const row = this.one(
         `UPDATE sessions SET status = 'claimed', phone_token_hash = ?, event_seq = event_seq + 1
          WHERE id = ? AND status = 'open' AND expires_at > ? ${SESSION_RETURNING}`,

@@ -14,10 +14,10 @@ import type {
   WebhookEventRecord,
   WebhookSecretRecord,
 } from '../types.js';
-import { SqliteRecords } from './records.js';
+import { SqliteRecovery } from './recovery.js';
 import * as rows from './rows.js';
 
-export class SqliteOutbox extends SqliteRecords {
+export class SqliteOutbox extends SqliteRecovery {
   // ── webhook secrets ──
 
   async rollWebhookSecret(

@@ -1,7 +1,9 @@
 /**
  * QR codes as SVG path data, from the module matrix of `qrcode`'s core (error correction M).
  * One `<path>` of unit squares scales crisply to any size and needs no inline styles or
- * `innerHTML`, so it works under a strict CSP.
+ * `innerHTML`, so it works under a strict CSP. Shared by the checkout element and the operator
+ * console, which may both import src/flow (moving it here from src/element left the CDN bundle
+ * byte-for-byte the same).
  */
 import qrcode from 'qrcode/lib/core/qrcode.js';
 
@@ -17,7 +19,7 @@ export interface QrPath {
 
 /** The QR code of `text` as path data; runs of dark modules in a row become one rectangle. */
 export function qrPath(text: string): QrPath {
-  // One byte segment: the bundles carry only qrcode's byte mode (see qr-segments.ts).
+  // One byte segment: the bundles carry only qrcode's byte mode (see src/element/qr-segments.ts).
   const { modules } = qrcode.create([{ data: text, mode: 'byte' }], { errorCorrectionLevel: 'M' });
   const parts: string[] = [];
   for (let row = 0; row < modules.size; row++) {

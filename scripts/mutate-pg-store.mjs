@@ -1,0 +1,155 @@
+// Proves the PostgreSQL store's tests can fail: removes one of its concurrency rules at a time (a
+// lock, a conflict clause, the NOTIFY, the listener's reconnection…) by a text mutation of its
+// source, runs its suites, and checks that the test naming that rule fails. The SQLite-side rules
+// are scripts/mutate-store.mjs's. Uses DATABASE_URL, or starts a throwaway cluster. Restores the
+// sources after each mutation, and at the end whatever happens.
+//
+//   node scripts/mutate-pg-store.mjs
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { startPgCluster } from './pg-cluster.mjs';
+
+const SUITES = ['test/server/store/postgres.test.ts', 'test/server/store/postgres-shared.test.ts'];
+const DIR = 'src/server/store/postgres';
+const SESSIONS = `${DIR}/sessions.ts`;
+const OPERATIONS = `${DIR}/operations.ts`;
+const MIGRATIONS = `${DIR}/migrations.ts`;
+const STORE = `${DIR}/store.ts`;
+const BASE = `${DIR}/base.ts`;
+const LISTENER = `${DIR}/listener.ts`;
+
+/** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
+const MUTATIONS = [
+  [
+    SESSIONS,
+    'settle locks the account before summing its month',
+    "'SELECT frozen_at FROM accounts WHERE id = $1 FOR NO KEY UPDATE'",
+    "'SELECT frozen_at FROM accounts WHERE id = $1'",
+    'keeps the month within the limit when ten payments by ten cards',
+  ],
+  [
+    SESSIONS,
+    'a hand-off is made holding its session',
+    "AND status = 'open' AND expires_at > $2 FOR NO KEY UPDATE\"",
+    "AND status = 'open' AND expires_at > $2\"",
+    'keeps one live hand-off code when two processes',
+  ],
+  [
+    SESSIONS,
+    'a claim holds the session before reading its code',
+    'await tx.one(LOCK_SESSION, [code.session_id]);',
+    '',
+    'lets exactly one of eight phones on two processes',
+  ],
+  [
+    SESSIONS,
+    'a challenge is stored holding its session',
+    'await tx.one(LOCK_SESSION, [c.sessionId]);',
+    '',
+    'keeps one live challenge when two processes',
+  ],
+  [
+    SESSIONS,
+    'the counter moves only from the value read',
+    'WHERE id = $3 AND counter = $4 AND',
+    'WHERE id = $3 AND $4::bigint IS NOT NULL AND',
+    'moves the card counter only from the value the caller read',
+  ],
+  [
+    SESSIONS,
+    'an idempotency key makes one session',
+    'ON CONFLICT (merchant_id, idempotency_key) DO NOTHING',
+    '',
+    'creates one session when ten requests with one idempotency key race on two processes',
+  ],
+  [
+    OPERATIONS,
+    'signing-key activations queue on the table',
+    "await tx.run('LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE');",
+    '',
+    'makes one current signing key when two processes activate',
+  ],
+  [
+    MIGRATIONS,
+    'migrations run under the advisory lock',
+    "await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);",
+    '',
+    'migrates once when two processes open one fresh database',
+  ],
+  [
+    STORE,
+    'a bucket never refills for time going backwards',
+    'updated_at = GREATEST(b.updated_at, $3::bigint)',
+    'updated_at = $3::bigint',
+    'never refills for time going backwards',
+  ],
+  [
+    STORE,
+    'only the advisory lock holder runs',
+    "'SELECT pg_try_advisory_lock($1::bigint) AS got'",
+    "'SELECT $1::bigint IS NOT NULL AS got'",
+    'runs on one process at a time',
+  ],
+  [
+    BASE,
+    'each event is announced in its transaction',
+    'SELECT pg_notify(',
+    'SELECT concat(',
+    'delivers the events another process commits',
+  ],
+  [
+    LISTENER,
+    'the listener reconnects',
+    'void client.end().catch(() => undefined);\n    if (!this.stopped) this.retryLater();',
+    'void client.end().catch(() => undefined);',
+    'reconnects when its connection is killed',
+  ],
+];
+
+function failingTests(env) {
+  const run = spawnSync(
+    'node',
+    ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-timeout=30000', ...SUITES],
+    { encoding: 'utf8', env },
+  );
+  return [...run.stdout.matchAll(/^\s*not ok \d+ - (.*)$/gm)].map((match) => match[1]);
+}
+
+const files = [...new Set(MUTATIONS.map(([file]) => file))];
+const originals = new Map(files.map((file) => [file, readFileSync(file, 'utf8')]));
+const restore = () => {
+  for (const [file, text] of originals) writeFileSync(file, text);
+};
+const cluster = process.env.DATABASE_URL ? null : await startPgCluster();
+process.on('exit', () => {
+  restore();
+  cluster?.stop();
+});
+process.on('SIGINT', () => process.exit(130));
+const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? cluster?.url };
+
+let survived = 0;
+const baseline = failingTests(env);
+if (baseline.length > 0) {
+  console.error(`The suites fail before any mutation: ${baseline.join('; ')}`);
+  process.exit(1);
+}
+for (const [file, rule, find, replace, mustFail] of MUTATIONS) {
+  const source = originals.get(file);
+  const count = source.split(find).length - 1;
+  if (count !== 1) {
+    console.error(`✗ ${rule}: the text to mutate occurs ${count} times in ${file}`);
+    survived++;
+    continue;
+  }
+  writeFileSync(file, source.replace(find, replace));
+  const failed = failingTests(env);
+  restore();
+  const caught = failed.some((name) => name.startsWith(mustFail));
+  if (!caught) survived++;
+  console.log(
+    `${caught ? '✓ caught  ' : '✗ SURVIVED'} ${rule} — "${mustFail}…"${caught ? '' : ` (failed: ${failed.join('; ') || 'none'})`}`,
+  );
+}
+console.log(`\n${MUTATIONS.length - survived} of ${MUTATIONS.length} mutations caught`);
+process.exitCode = survived > 0 ? 1 : 0;

@@ -1,0 +1,423 @@
+/**
+ * The PostgreSQL store: the conformance suite, then what a networked store adds — migrations run
+ * once by processes starting together, type mapping, faults, and the conditional writes holding
+ * across processes (two `PgStore`s, two pools, stand in for two issuer processes).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { describeStoreConformance } from './conformance.js';
+import {
+  T0,
+  audit,
+  cardRecord,
+  claimedSession,
+  handoffRecord,
+  keyOf,
+  merchantRecord,
+  sessionRecord,
+  withPayer,
+} from './fixtures.js';
+import { freshDatabase, SKIP_POSTGRES } from '../../support/postgres.js';
+import * as server from '../../../src/server/index.js';
+import { StoreUnavailableError } from '../../../src/server/store/contract.js';
+import type { PgDatabase } from '../../../src/server/store/postgres/database.js';
+import { MIGRATIONS } from '../../../src/server/store/postgres/migrations.js';
+import { openPgStore, type PgStore } from '../../../src/server/store/postgres/store.js';
+import type { SettleInput } from '../../../src/server/store/types.js';
+
+describe('PostgreSQL store', { skip: SKIP_POSTGRES }, () => {
+  describeStoreConformance('PostgreSQL', async () => {
+    const database = await freshDatabase();
+    const store = await openPgStore({ connectionString: database.url });
+    return {
+      store,
+      async dispose() {
+        await store.close();
+        await database.drop();
+      },
+    };
+  });
+});
+
+describe('dualpay/server and pg (an optional peer)', () => {
+  it('loads without pg, which openPgStore loads on first use', () => {
+    // A resolve hook that answers "not installed" for pg, in a child process.
+    const hook = `export async function resolve(s, c, next) {
+      if (s === 'pg') throw new Error('pg is not installed');
+      return next(s, c);
+    }`;
+    const register = `import { register } from 'node:module';
+      register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const probe = `const server = await import('./src/server/index.ts');
+      const error = await server.openPgStore({ connectionString: 'postgres://x@127.0.0.1:1/x' })
+        .catch((e) => e);
+      console.log(JSON.stringify([typeof server.startIssuer, error.message]));`;
+
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(register)}`],
+      {
+        input: probe,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '--input-type=module' },
+      },
+    );
+
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), ['function', 'pg is not installed']);
+  });
+});
+
+type Payer = Awaited<ReturnType<typeof withPayer>>;
+type Claimed = Awaited<ReturnType<typeof claimedSession>>;
+
+function settleInput(payer: Payer, claimed: Claimed, max = 1_000_000): SettleInput {
+  return {
+    sessionId: claimed.session.id,
+    challenge: claimed.challenge,
+    card: { id: payer.card.id, expectedCounter: 0, newCounter: 0 },
+    limit: { accountId: payer.accountId, since: T0 - 1, amount: 1500, max },
+    settlementId: `stl_${randomBytes(8).toString('hex')}`,
+    token: 'header.payload.signature',
+    now: T0 + 2000,
+    audit: audit('session.settled', claimed.session.id),
+  };
+}
+
+/** Enrols one more card on the account. */
+async function addCard(store: PgStore, accountId: string) {
+  const codeHash = randomBytes(32).toString('hex');
+  await store.createEnrollment(
+    {
+      codeHash,
+      accountId,
+      expiresAt: T0 + 900_000,
+      challenge: null,
+      usedAt: null,
+      createdAt: T0,
+      purpose: 'desk',
+      activatesAt: null,
+    },
+    audit('enrollment.created'),
+  );
+  const card = cardRecord(accountId);
+  assert.equal(await store.completeEnrollment(codeHash, card, T0, audit('card.enrolled')), true);
+  return card;
+}
+
+describe('PgStore', { skip: SKIP_POSTGRES }, () => {
+  it('migrates once when two processes open one fresh database at the same time', async () => {
+    const database = await freshDatabase();
+    try {
+      const stores = await Promise.all([
+        openPgStore({ connectionString: database.url }),
+        openPgStore({ connectionString: database.url }),
+      ]);
+      const applied = await stores[0].pool.query('SELECT version FROM schema_migrations');
+      const versions = await Promise.all(stores.map((store) => store.schemaVersion()));
+      await Promise.all(stores.map((store) => store.close()));
+
+      assert.equal(applied.rowCount, MIGRATIONS.length);
+      assert.deepEqual(versions, [MIGRATIONS.at(-1)?.version, MIGRATIONS.at(-1)?.version]);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('keeps what was written across reopening, and migrates nothing the second time', async () => {
+    const database = await freshDatabase();
+    try {
+      const first = await openPgStore({ connectionString: database.url });
+      await first.createAdminKey(
+        {
+          id: 'adm_1',
+          keyHash: 'hash-1',
+          label: 'one',
+          createdAt: 1,
+          lastUsedAt: null,
+          revokedAt: null,
+        },
+        audit('admin_key.created'),
+      );
+      const appliedAt = await first.pool.query('SELECT applied_at FROM schema_migrations');
+      await first.close();
+
+      // Through the package entry point this time (which loads the store on first use).
+      const reopened = await server.openPgStore({ connectionString: database.url });
+      const found = await reopened.findAdminKeyByHash('hash-1');
+      const again = await reopened.pool.query('SELECT applied_at FROM schema_migrations');
+      await reopened.close();
+
+      assert.equal(found?.label, 'one');
+      assert.deepEqual(again.rows, appliedAt.rows);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  describe('on one database', () => {
+    let database: Awaited<ReturnType<typeof freshDatabase>>;
+    let store: PgStore;
+    before(async () => {
+      database = await freshDatabase();
+      store = await openPgStore({ connectionString: database.url, max: 4 });
+    });
+    after(async () => {
+      await store.close();
+      await database.drop();
+    });
+
+    it('reads BIGINT as numbers with its own type parsers, leaving pg’s global ones alone', async () => {
+      const row = await store.pool.query<{ n: unknown }>('SELECT 1733486400000::bigint AS n');
+
+      assert.equal(row.rows[0]?.n, 1_733_486_400_000);
+      assert.equal(pg.types.getTypeParser(20)('12'), '12');
+    });
+
+    it('lets faults other than an unreachable database propagate as they are', async () => {
+      const merchant = merchantRecord();
+      await store.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
+      const record = sessionRecord(merchant.id);
+      await store.createSession(record, audit('session.created'));
+
+      const clash = store.createSession(
+        sessionRecord(merchant.id, { clientSecret: record.clientSecret }),
+        audit('session.created'),
+      );
+
+      await assert.rejects(clash, (error: unknown) => {
+        assert.ok(!(error instanceof StoreUnavailableError));
+        assert.equal((error as { code?: string }).code, '23505');
+        return true;
+      });
+    });
+
+    it('finds nothing for a key holding U+0000 (which PostgreSQL text cannot hold), as SQLite does', async () => {
+      const key = 'cs_\u0000';
+
+      const claim = await store.claimHandoff({
+        codeHash: key,
+        phoneTokenHash: 'phone',
+        now: T0,
+        audit: audit('session.claimed'),
+      });
+
+      assert.equal(await store.getSession(key), null);
+      assert.equal(await store.getSessionByClientSecret(key), null);
+      assert.equal(await store.findLiveHandoffByUserCode(key, T0), null);
+      assert.equal(await store.getAccount(key), null);
+      assert.deepEqual(await store.listEventsAfter(key, 0), []);
+      assert.deepEqual(claim, { ok: false, conflict: 'session_state', session: null });
+    });
+
+    it('runs a write again, whole, after a deadlock or serialization failure (up to 3 times)', async () => {
+      const engine = (store as unknown as { engine: PgDatabase }).engine;
+      const failing = (code: string, times: number) => {
+        let attempts = 0;
+        return engine
+          .write(async (tx) => {
+            attempts++;
+            await tx.run('INSERT INTO rate_buckets VALUES ($1, 1, 0, true)', [
+              `retry-${code}-${times}`,
+            ]);
+            if (attempts <= times) throw Object.assign(new Error(code), { code });
+            return attempts;
+          })
+          .catch((error: { code?: string }) => error.code);
+      };
+
+      const results = await Promise.all([
+        failing('40P01', 1),
+        failing('40001', 2),
+        failing('40P01', 3),
+        failing('23505', 1),
+      ]);
+      const kept = await store.pool.query('SELECT bucket_key FROM rate_buckets ORDER BY 1');
+
+      assert.deepEqual(results, [2, 3, '40P01', '23505']);
+      assert.deepEqual(
+        kept.rows.map((row: { bucket_key: string }) => row.bucket_key),
+        ['retry-40001-2', 'retry-40P01-1'],
+      );
+    });
+
+    it('refuses max below 2 (an advisory-lock holder keeps one connection)', async () => {
+      await assert.rejects(openPgStore({ connectionString: database.url, max: 1 }), RangeError);
+    });
+  });
+});
+
+describe('PgStore across processes', { skip: SKIP_POSTGRES }, () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let one: PgStore;
+  let two: PgStore;
+  const either = (i: number) => (i % 2 === 0 ? one : two);
+  before(async () => {
+    database = await freshDatabase();
+    [one, two] = await Promise.all([
+      openPgStore({ connectionString: database.url }),
+      openPgStore({ connectionString: database.url }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([one.close(), two.close()]);
+    await database.drop();
+  });
+
+  it('settles exactly once when forty settlements race from two processes', async () => {
+    const payer = await withPayer(one);
+    const claimed = await claimedSession(two, payer.merchant.id);
+
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => either(i).settle(settleInput(payer, claimed))),
+    );
+
+    assert.equal(results.filter((result) => result.ok).length, 1);
+    for (const result of results.filter((r) => !r.ok)) {
+      assert.equal(result.ok ? '' : result.conflict, 'session_state');
+    }
+    assert.equal((await one.listLedgerEntries({ sessionId: claimed.session.id })).length, 1);
+    assert.deepEqual(
+      (await two.listEventsAfter(claimed.session.id, 0)).map((event) => event.status),
+      ['open', 'claimed', 'settled'],
+    );
+  });
+
+  it('keeps the month within the limit when ten payments by ten cards of one account race from two processes', async () => {
+    const payer = await withPayer(one);
+    // Ten cards: the card rows do not queue the payments, only the account's row can.
+    const cards = await Promise.all(
+      Array.from({ length: 10 }, () => addCard(two, payer.accountId)),
+    );
+    const sessions = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => claimedSession(either(i), payer.merchant.id)),
+    );
+
+    const results = await Promise.all(
+      sessions.map((claimed, i) =>
+        either(i + 1).settle(settleInput({ ...payer, card: cards[i]! }, claimed, 4500)),
+      ),
+    );
+
+    assert.equal(results.filter((result) => result.ok).length, 3);
+    for (const result of results.filter((r) => !r.ok)) {
+      assert.equal(result.ok ? '' : result.conflict, 'over_limit');
+    }
+    assert.equal(await two.limitUsedSince(payer.accountId, T0 - 1), 4500);
+  });
+
+  it('lets exactly one of eight phones on two processes claim a hand-off code', async () => {
+    const merchant = merchantRecord();
+    await one.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
+    const record = sessionRecord(merchant.id);
+    await one.createSession(record, audit('session.created'));
+    const handoff = handoffRecord(record.id);
+    await two.createHandoff(handoff, T0);
+
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        either(i).claimHandoff({
+          codeHash: handoff.codeHash,
+          phoneTokenHash: `phone-${i}`,
+          now: T0 + 1000,
+          audit: audit('session.claimed', record.id),
+        }),
+      ),
+    );
+
+    assert.equal(results.filter((result) => result.ok).length, 1);
+    for (const result of results.filter((r) => !r.ok)) {
+      assert.equal(result.ok ? '' : result.conflict, 'handoff_claimed');
+    }
+    assert.equal((await two.getSession(record.id))?.eventSeq, 2);
+  });
+
+  it('creates one session when ten requests with one idempotency key race on two processes', async () => {
+    const merchant = merchantRecord();
+    await one.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
+    const key = `race-${randomBytes(4).toString('hex')}`;
+
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        either(i).createSession(sessionRecord(merchant.id, { idempotencyKey: key }), audit('c')),
+      ),
+    );
+
+    assert.equal(results.filter((result) => result.outcome === 'created').length, 1);
+    assert.equal(results.filter((result) => result.outcome === 'repeated').length, 9);
+    const ids = new Set(results.map((result) => ('session' in result ? result.session.id : '')));
+    assert.equal(ids.size, 1);
+  });
+
+  it('makes one current signing key when two processes activate from the same current key', async () => {
+    const key = (kid: string) => ({
+      kid,
+      privateKey: '{}',
+      publicJwk: { kty: 'EC' },
+      createdAt: T0,
+      activatedAt: null,
+      retiredAt: null,
+    });
+    const kids = Array.from({ length: 6 }, (_, i) => `race-${i}-${randomBytes(3).toString('hex')}`);
+    for (const kid of kids) await one.addSigningKey(key(kid));
+    const current = (await one.listSigningKeys()).find((k) => k.activatedAt && !k.retiredAt);
+
+    const results = await Promise.all(
+      kids.map((kid, i) => either(i).activateSigningKey(kid, T0 + i, current?.kid ?? null)),
+    );
+
+    assert.equal(results.filter(Boolean).length, 1);
+    const live = (await two.listSigningKeys()).filter((k) => k.activatedAt && !k.retiredAt);
+    assert.deepEqual(
+      live.map((k) => k.kid),
+      [kids[results.indexOf(true)]],
+    );
+  });
+
+  it('keeps one live hand-off code when two processes make codes for one session at once', async () => {
+    const merchant = merchantRecord();
+    await one.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
+    const record = sessionRecord(merchant.id);
+    await one.createSession(record, audit('session.created'));
+
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        either(i).createHandoff(handoffRecord(record.id, { createdAt: T0 + i }), T0 + i),
+      ),
+    );
+
+    const live = await one.pool.query(
+      'SELECT code_hash FROM handoffs WHERE session_id = $1 AND superseded_at IS NULL',
+      [record.id],
+    );
+    assert.equal(live.rowCount, 1);
+  });
+  it('keeps one live challenge when two processes store challenges for one session at once', async () => {
+    const payer = await withPayer(one);
+    const claimed = await claimedSession(one, payer.merchant.id);
+
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        either(i).storeChallenge(
+          {
+            challenge: randomBytes(32).toString('base64url'),
+            sessionId: claimed.session.id,
+            txn: claimed.session.txn,
+            expiresAt: T0 + 300_000,
+            usedAt: null,
+          },
+          T0 + 1600 + i,
+        ),
+      ),
+    );
+
+    const live = await one.pool.query(
+      'SELECT challenge FROM challenges WHERE session_id = $1 AND used_at IS NULL',
+      [claimed.session.id],
+    );
+    assert.equal(live.rowCount, 1);
+  });
+});
