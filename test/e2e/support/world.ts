@@ -38,6 +38,8 @@ export interface WorldOptions {
   handoffTtlMs?: number;
   /** The issuer's exchange rates (payments in another currency than the account's). */
   exchangeRates?: ExchangeRates;
+  /** Webhook URLs may be http to loopback (`--dev-webhooks`): tests receive them locally. */
+  devWebhooks?: boolean;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -50,6 +52,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     sweepIntervalMs: 500,
     ...(options.handoffTtlMs ? { handoffTtlMs: options.handoffTtlMs } : {}),
     ...(options.exchangeRates ? { exchangeRates: options.exchangeRates } : {}),
+    ...(options.devWebhooks ? { devWebhooks: true } : {}),
   });
   shop.issuerUrl = issuer.url;
   const extra: Shop[] = [];
