@@ -69,6 +69,8 @@ const children = [
     `http://127.0.0.1:${shopPort}`,
     '--log-level',
     logLevel,
+    // The shop takes webhooks on loopback http (never on a production issuer).
+    '--dev-webhooks',
     ...(process.env.DEMO_PUBLIC_URL ? ['--public-url', issuerPublicUrl] : []),
   ]),
   start('shop', ['demo/server.mjs'], {
