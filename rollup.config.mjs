@@ -27,6 +27,7 @@ const npmEntries = {
 const phoneEntries = {
   enroll: 'src/phone/enroll-page.ts',
   confirm: 'src/phone/confirm-page.ts',
+  recovery: 'src/phone/recovery-page.ts',
 };
 
 const consoleEntries = {

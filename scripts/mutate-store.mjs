@@ -12,6 +12,7 @@ const RECORDS = 'src/server/store/sqlite/records.ts';
 const BASE = 'src/server/store/sqlite/base.ts';
 const OUTBOX = 'src/server/store/sqlite/webhooks.ts';
 const OPERATIONS = 'src/server/store/sqlite/operations.ts';
+const RECOVERY = 'src/server/store/sqlite/recovery.ts';
 
 /** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
 const MUTATIONS = [
@@ -309,6 +310,41 @@ const MUTATIONS = [
     'stored.requestHash.length > 0',
     'refunds a settled session with its audit row and event',
   ],
+  [
+    RECOVERY,
+    'a recovery code is spent once',
+    'WHERE code_hash = ? AND used_at IS NULL RETURNING account_id',
+    'WHERE code_hash = ? RETURNING account_id',
+    'freezes the account with a code, which then cannot be used again',
+  ],
+  [
+    RECORDS,
+    'an account gets one set of recovery codes',
+    "if (this.one('SELECT 1 FROM recovery_codes WHERE account_id = ? LIMIT 1', accountId)) return;",
+    '',
+    'stores recovery codes with a card, once per account',
+  ],
+  [
+    RECOVERY,
+    'a device challenge is spent once',
+    'WHERE challenge = ? AND used_at IS NULL AND expires_at > ?',
+    'WHERE challenge = ? AND expires_at > ?',
+    'makes a second device’s enrolment once per challenge',
+  ],
+  [
+    RECOVERY,
+    'a second device needs an active approving card',
+    'WHERE id = ? AND account_id = ? AND counter = ? AND revoked_at IS NULL',
+    'WHERE id = ? AND account_id = ? AND counter = ?',
+    'refuses a second device for an expired challenge',
+  ],
+  [
+    RECOVERY,
+    'a frozen account adds no device',
+    "'SELECT 1 FROM accounts WHERE id = ? AND frozen_at IS NOT NULL'",
+    "'SELECT 1 FROM accounts WHERE id = ? AND 0'",
+    'refuses a second device for an expired challenge',
+  ],
 ];
 
 function failingTests() {
@@ -319,7 +355,10 @@ function failingTests() {
 }
 
 const originals = new Map(
-  [STORE, RECORDS, BASE, OUTBOX, OPERATIONS].map((file) => [file, readFileSync(file, 'utf8')]),
+  [STORE, RECORDS, BASE, OUTBOX, OPERATIONS, RECOVERY].map((file) => [
+    file,
+    readFileSync(file, 'utf8'),
+  ]),
 );
 const restore = () => {
   for (const [file, text] of originals) writeFileSync(file, text);

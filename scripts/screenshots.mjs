@@ -26,6 +26,7 @@ const code = await spawnLocal(
     'test/e2e/phone-pages.spec.ts',
     'test/e2e/phone-a11y.spec.ts',
     'test/e2e/console.spec.ts',
+    'test/e2e/recovery.spec.ts',
   ],
   {
     env: { ...process.env, DUALPAY_SCREENSHOTS: '1' },

@@ -11,6 +11,7 @@ import { state } from 'lit/decorators.js';
 import { getRegistrationOptions, verifyEnrollment } from '../flow/api-client.js';
 import { phoneErrorKey, type PhoneMessageKey } from './locales.js';
 import { PhonePage } from './page-base.js';
+import './recovery-codes.js';
 import { getEnrollmentStatus } from './phone-api.js';
 import { SimulatedAuthenticator } from './simulated-authenticator.js';
 import { loadSimulatedCard, rememberCredentialId, saveSimulatedCard } from './storage.js';
@@ -33,6 +34,8 @@ export class DualpayEnrollPage extends PhonePage {
   @state() private message: string | null = null;
   @state() private name = '';
   @state() private tagNote: string | null = null;
+  /** The account's recovery codes, answered with its first card only: shown once. */
+  @state() private recoveryCodes: readonly string[] = [];
 
   protected get step(): string {
     return this.current;
@@ -97,7 +100,8 @@ export class DualpayEnrollPage extends PhonePage {
         ? await card.createCredential(options, { origin: location.origin })
         : await startRegistration({ optionsJSON: options });
       if (signal.aborted) return;
-      await verifyEnrollment(this.code, response, this.cardName, { signal });
+      const { body } = await verifyEnrollment(this.code, response, this.cardName, { signal });
+      this.recoveryCodes = body.recoveryCodes ?? [];
       if (card) saveSimulatedCard(card);
       rememberCredentialId(response.id);
       if (!signal.aborted) this.current = 'done';
@@ -202,7 +206,15 @@ export class DualpayEnrollPage extends PhonePage {
                 </div>`
               : nothing
           }
-          ${this.tagNote ? html`<p role="status">${this.tagNote}</p>` : nothing}`;
+          ${this.tagNote ? html`<p role="status">${this.tagNote}</p>` : nothing}
+          ${
+            this.recoveryCodes.length > 0
+              ? html`<dualpay-recovery-codes
+                  .codes=${this.recoveryCodes}
+                  locale=${this.lang_}
+                ></dualpay-recovery-codes>`
+              : nothing
+          }`;
       case 'ended':
         return html`<h1 tabindex="-1" class="outcome bad">${this.t('enrolTitle')}</h1>
           <p class="message" role="alert">${this.message}</p>`;

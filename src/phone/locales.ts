@@ -90,6 +90,7 @@ const en = {
   enrolUnknown: 'This enrolment link is not valid. Check it, or ask for a new one.',
   confirmPageTitle: 'Confirm payment — dualpay',
   enrolPageTitle: 'Add your card — dualpay',
+  recoveryPageTitle: 'Recover your account — dualpay',
   enrolNeedsPin: 'This card cannot check a PIN or fingerprint. Use a card that can.',
   enrolDuplicate: 'This card is already registered.',
 };
@@ -184,6 +185,7 @@ const ko: Record<PhoneMessageKey, string> = {
   enrolUnknown: '유효하지 않은 등록 링크입니다. 링크를 확인하거나 새 링크를 요청하세요.',
   confirmPageTitle: '결제 확인 — dualpay',
   enrolPageTitle: '카드 등록 — dualpay',
+  recoveryPageTitle: '계정 복구 — dualpay',
   enrolNeedsPin: '이 카드는 PIN이나 지문을 확인할 수 없습니다. 지원하는 카드를 사용하세요.',
   enrolDuplicate: '이미 등록된 카드입니다.',
 };

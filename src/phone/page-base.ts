@@ -3,7 +3,7 @@
  * element (its colours, language and title), and cancelling what a step waits for.
  */
 import { WebAuthnAbortService } from '@simplewebauthn/browser';
-import { LitElement, type PropertyValues } from 'lit';
+import { LitElement, type CSSResultGroup, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { toCheckoutError } from '../flow/api-client.js';
 import type { ErrorCode } from '../protocol/index.js';
@@ -18,7 +18,7 @@ function adoptDocumentStyles(): void {
 }
 
 export abstract class PhonePage extends LitElement {
-  static override styles = phoneStyles;
+  static override styles: CSSResultGroup = phoneStyles;
 
   /** The hand-off or enrolment code from the URL. */
   @property() code = '';

@@ -1,23 +1,38 @@
 /**
- * The two reads only the phone pages make: how the claimed payment stands
- * (`GET /v1/handoffs/:code/status`) and whether an enrolment link is still good
- * (`GET /v1/enrollments/:code`). Same-origin GETs with the phone cookie; failures become the same
- * `ApiCallError` as every other call (`src/flow/api-client.ts`).
+ * Calls only the phone pages make: how the claimed payment stands
+ * (`GET /v1/handoffs/:code/status`), whether an enrolment link is still good
+ * (`GET /v1/enrollments/:code`), and recovery (`/v1/recovery/…`). Same-origin calls with the phone
+ * cookie; failures become the same `ApiCallError` as every other call (`src/flow/api-client.ts`).
  */
 import { ApiCallError, toCheckoutError } from '../flow/api-client.js';
 import {
   isApiErrorBody,
   isErrorCode,
+  type CreateEnrollmentResponse,
   type EnrollmentStatus,
+  type FreezeResponse,
   type HandoffStatus,
+  type RecoveryEnrollmentResponse,
 } from '../protocol/index.js';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/browser';
 
-async function read<T>(path: string, signal?: AbortSignal): Promise<T> {
+/** A same-origin GET, or a POST of `body` as JSON. */
+async function read<T>(path: string, signal?: AbortSignal, payload?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       credentials: 'same-origin',
       cache: 'no-store',
+      ...(payload !== undefined
+        ? {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(payload),
+          }
+        : {}),
       ...(signal ? { signal } : {}),
     });
   } catch (error) {
@@ -44,4 +59,32 @@ export function getHandoffStatus(code: string, signal?: AbortSignal): Promise<Ha
 /** `GET /v1/enrollments/:code`: `live`, `used` or `expired`. */
 export function getEnrollmentStatus(code: string, signal?: AbortSignal): Promise<EnrollmentStatus> {
   return read<EnrollmentStatus>(`/v1/enrollments/${encodeURIComponent(code)}`, signal);
+}
+
+/** `POST /v1/recovery/freeze`: spends the recovery code to freeze its account at once. */
+export function freezeAccount(recoveryCode: string, signal?: AbortSignal): Promise<FreezeResponse> {
+  return read<FreezeResponse>('/v1/recovery/freeze', signal, { recoveryCode });
+}
+
+/** `POST /v1/recovery/enrollments`: spends the code on a recovery enrolment (cooling-off). */
+export function createRecoveryEnrollment(
+  recoveryCode: string,
+  signal?: AbortSignal,
+): Promise<RecoveryEnrollmentResponse> {
+  return read<RecoveryEnrollmentResponse>('/v1/recovery/enrollments', signal, { recoveryCode });
+}
+
+/** `POST /v1/recovery/device-options`: a challenge for a card to approve a second device. */
+export function getDeviceOptions(
+  signal?: AbortSignal,
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  return read<PublicKeyCredentialRequestOptionsJSON>('/v1/recovery/device-options', signal, {});
+}
+
+/** `POST /v1/recovery/device-enrollments`: the card's assertion → an enrolment link. */
+export function createDeviceEnrollment(
+  response: AuthenticationResponseJSON,
+  signal?: AbortSignal,
+): Promise<CreateEnrollmentResponse> {
+  return read<CreateEnrollmentResponse>('/v1/recovery/device-enrollments', signal, { response });
 }

@@ -37,6 +37,7 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   credential_not_allowed:
     'This card may not be used here (for example a test card with a live merchant).',
   enrollment_expired: 'The enrolment code expired or was already used.',
+  recovery_code_used: 'This recovery code was already used; each code works once.',
   limit_exceeded: "The payment would exceed the account's monthly limit.",
   account_frozen: 'The account is frozen: it pays nothing until an operator unfreezes it.',
   risk_declined:

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   challenge_expired: { status: 409 },
   credential_not_allowed: { status: 403 },
   enrollment_expired: { status: 410 },
+  recovery_code_used: { status: 409 },
   limit_exceeded: { status: 422 },
   currency_not_supported: { status: 422 },
   account_frozen: { status: 422 },

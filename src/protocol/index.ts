@@ -11,6 +11,7 @@ export * from './error-summaries.js';
 export * from './errors.js';
 export * from './money.js';
 export * from './random.js';
+export * from './recovery-codes.js';
 export * from './status.js';
 export type * from './types.js';
 export * from './admin-types.js';

@@ -52,6 +52,26 @@ export interface CreateEnrollmentResponse {
 /** `POST /v1/enrollments/:code/verify` answer. */
 export interface VerifyEnrollmentResponse {
   cardId: string;
+  /**
+   * With the account's first card only: its ten one-time recovery codes (`XXXX-XXXX-XXXX-XXXX`),
+   * shown this once; the issuer keeps only their hashes.
+   */
+  recoveryCodes?: string[];
+}
+
+/** `POST /v1/recovery/freeze` and `POST /v1/recovery/enrollments` body. */
+export interface RecoveryCodeRequest {
+  recoveryCode: string;
+}
+
+/** `POST /v1/recovery/freeze` answer. */
+export interface FreezeResponse {
+  frozen: true;
+}
+
+/** `POST /v1/recovery/enrollments` answer: its card is `pending` until `activatesAt`. */
+export interface RecoveryEnrollmentResponse extends CreateEnrollmentResponse {
+  activatesAt: IsoTimestamp;
 }
 
 /** `POST /v1/checkout-sessions` body (with an `Idempotency-Key` header). */

@@ -46,6 +46,9 @@ const USAGE = `Usage: dualpay-issuer --port P (--db FILE | --database-url URL) [
                          chains to one are trusted hardware; all others are test cards
   --dev-webhooks         development only: webhook URLs may be http to a loopback address
                          (without it: https to a public address only)
+  --recovery-cooling-off SECONDS
+                         how long a card enrolled with a recovery code stays pending before it
+                         may pay (default 86400: 24 h); the account's phones are told at once
   --metrics-port P       also serve GET /metrics without a key on this port (for a Prometheus
                          scraper; GET /metrics on the main port needs an admin key)
   --metrics-host HOST    interface of the metrics port (default 127.0.0.1)
@@ -110,6 +113,7 @@ try {
       'rotate-signing-key': { type: 'boolean', default: false },
       'attestation-roots': { type: 'string' },
       'dev-webhooks': { type: 'boolean', default: false },
+      'recovery-cooling-off': { type: 'string' },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
@@ -178,6 +182,7 @@ if (process.env.DUALPAY_KEY_ENCRYPTION_KEY) {
 }
 const trustProxy = count('--trust-proxy', args['trust-proxy']);
 const maxConnectionsPerIp = count('--max-connections-per-ip', args['max-connections-per-ip']);
+const recoveryCoolingOffSeconds = count('--recovery-cooling-off', args['recovery-cooling-off']);
 let publicUrl: string | undefined;
 if (args['public-url'] !== undefined) {
   try {
@@ -210,6 +215,7 @@ const running = await startIssuer({
   ...(maxConnectionsPerIp !== undefined ? { maxConnectionsPerIp } : {}),
   attestationRoots,
   devWebhooks: args['dev-webhooks'],
+  ...(recoveryCoolingOffSeconds !== undefined ? { recoveryCoolingOffSeconds } : {}),
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),
   ...(riskPolicy ? { riskPolicy } : {}),

@@ -22,6 +22,7 @@ import {
 } from './domain/context.js';
 import { HandoffService } from './domain/handoffs.js';
 import { MerchantService } from './domain/merchants.js';
+import { RecoveryService } from './domain/recovery.js';
 import { SILENT_NOTIFIER, type Notifier } from './domain/notifier.js';
 import type { PaymentPolicy } from './domain/policy.js';
 import { RiskPolicy, type RiskPolicyConfig } from './domain/risk.js';
@@ -85,6 +86,20 @@ export interface IssuerOptions {
   webhookDelivery?: WebhookDeliveryOptions;
   /** Resolves webhook host names (tests); default `dns.lookup` with every address. */
   webhookLookup?: WebhookLookup;
+  /**
+   * How long a recovery enrolment's card stays pending, in seconds (`--recovery-cooling-off`);
+   * default 86400 (24 h).
+   */
+  recoveryCoolingOffSeconds?: number;
+}
+
+/** The recovery cooling-off in ms; throws for a value that is not a whole number of seconds ≥ 0. */
+function coolingOffMs(seconds: number | undefined): number {
+  if (seconds === undefined) return 86_400_000;
+  if (!Number.isSafeInteger(seconds) || seconds < 0) {
+    throw new RangeError('recoveryCoolingOffSeconds must be a whole number of seconds, 0 or more');
+  }
+  return seconds * 1000;
 }
 
 const SILENT_LOGGER: DomainLogger = { warn: () => undefined };
@@ -106,6 +121,7 @@ export class Issuer {
   readonly webhooks: WebhookService;
   readonly refunds: RefundService;
   private readonly delivery: WebhookDelivery;
+  readonly recovery: RecoveryService;
   /** This process's Prometheus metrics (`GET /metrics`). */
   readonly metrics: IssuerMetrics;
   private readonly ctx: DomainContext;
@@ -159,6 +175,7 @@ export class Issuer {
     this.handoffs = new HandoffService(this.ctx, this.merchants, this.checkout);
     this.confirmation = new ConfirmationService(this.ctx, this.merchants, this.checkout);
     this.refunds = new RefundService(this.ctx, this.checkout);
+    this.recovery = new RecoveryService(this.ctx, coolingOffMs(options.recoveryCoolingOffSeconds));
   }
 
   /**

@@ -213,8 +213,10 @@ test.describe('operator console', () => {
     const lines = await desk.auditLines();
     await desk.snap('audit-account');
     await desk.snapPart(desk.page.locator('console-audit .table-wrap'), 'audit');
-    // Newest first: each step of the desk, by the operator's key label; the phone's own step too.
+    // Newest first: each step of the desk, by the operator's key label; the phone's own steps too,
+    // the revoked card's refused approval included (it names the account).
     expect(lines).toEqual([
+      'phone approval.failed',
       `admin:${label} card.revoked`,
       'phone card.enrolled',
       `admin:${label} enrollment.created`,

@@ -37,9 +37,11 @@ export interface RateLimits {
   userCodeClaim: RateRule;
   /** Enrolment calls, per client. */
   enrollment: RateRule;
+  /** Recovery-code uses (freeze, recovery enrolment), per client: guessable like user codes. */
+  recovery: RateRule;
   /**
-   * Misses per client on every route that takes a code (claim, the phone steps, enrolment): an
-   * answer of `404 not_found`, a code that names nothing this caller may act on.
+   * Misses per client on every route that takes a code (claim, the phone steps, enrolment,
+   * recovery): an answer of `404 not_found`, a code that names nothing this caller may act on.
    */
   codeMiss: RateRule;
   /** Misses of user-code claims over the whole issuer, whoever sends them (many addresses). */
@@ -54,6 +56,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   claim: { perMinute: 60, burst: 20 },
   userCodeClaim: { perMinute: 10, burst: 10 },
   enrollment: { perMinute: 60, burst: 20 },
+  recovery: { perMinute: 10, burst: 10 },
   codeMiss: { perMinute: 10, burst: 10 },
   userCodeMissGlobal: { perMinute: 60, burst: 120 },
   consoleSignIn: { perMinute: 10, burst: 10 },

@@ -26,6 +26,7 @@ import type { AccountRecord, Actor, CardRecord, EnrollmentRecord } from '../stor
 import * as v from '../validate.js';
 import { assessAttestation, type AttestationTrust } from '../webauthn/attestation.js';
 import { iso, type DomainContext } from './context.js';
+import { newRecoveryCodes } from './recovery.js';
 
 /** What the `card.enrolled` audit row says about the trust decision. */
 function trustDetail(trust: AttestationTrust): Record<string, unknown> {
@@ -144,6 +145,11 @@ export class EnrollmentService {
     if (await this.ctx.store.getCardByCredentialId(card.credentialId)) {
       throw new HttpError('credential_not_allowed', 'This card is already enrolled');
     }
+    // A recovery enrolment's card is pending through its cooling-off (docs/protocol.md "Recovery").
+    card.activatesAt = enrollment.activatesAt;
+    // The account's first card comes with its recovery codes, stored hashed in the same write.
+    const first = (await this.ctx.store.listCards(account.id)).length === 0;
+    const recovery = first ? newRecoveryCodes() : null;
     const stored = await this.ctx.store.completeEnrollment(
       enrollment.codeHash,
       card,
@@ -152,14 +158,31 @@ export class EnrollmentService {
         ...this.ctx.auditEntry(actor, 'card.enrolled', undefined, {
           aaguid: card.aaguid,
           fmt: card.attestationFormat,
+          purpose: enrollment.purpose,
+          ...(card.activatesAt !== null ? { activatesAt: iso(card.activatesAt) } : {}),
           ...trustDetail(trust),
         }),
         accountId: account.id,
         cardId: card.id,
       },
+      recovery?.hashes,
     );
     if (!stored) throw new HttpError('enrollment_expired', 'This enrolment code was already used');
-    return { cardId: card.id };
+    return { cardId: card.id, ...(await this.issuedCodes(account.id, recovery)) };
+  }
+
+  /**
+   * The codes to show, if the write kept them: of two first cards enrolled at once, only one
+   * set is stored, and only its enrolment answers with it.
+   */
+  private async issuedCodes(
+    accountId: string,
+    recovery: { codes: string[]; hashes: string[] } | null,
+  ): Promise<{ recoveryCodes?: string[] }> {
+    const hash = recovery?.hashes[0];
+    if (!recovery || hash === undefined) return {};
+    const kept = await this.ctx.store.getRecoveryCode(hash);
+    return kept?.accountId === accountId ? { recoveryCodes: recovery.codes } : {};
   }
 
   /**

@@ -19,8 +19,24 @@ export interface AttemptNotice {
   at: number;
 }
 
+/**
+ * A change to an account's access its payer should hear of on every phone: the account was
+ * frozen with a recovery code, a recovery enrolment was made (its card is pending until
+ * `activatesAt`), or a card is being added from a second device.
+ */
+export interface AccountNotice {
+  type: 'account-frozen' | 'recovery-enrollment' | 'card-added';
+  account: AccountRecord;
+  /** When it happened (epoch ms). */
+  at: number;
+  /** A recovery enrolment's card becomes active then (epoch ms). */
+  activatesAt?: number;
+}
+
 export interface Notifier {
   paymentAttempt(notice: AttemptNotice): void | Promise<void>;
+  /** Told after a change to an account's access (optional: a notifier may ignore them). */
+  accountNotice?(notice: AccountNotice): void | Promise<void>;
 }
 
 /** The default notifier: does nothing. */

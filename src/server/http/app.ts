@@ -32,6 +32,7 @@ import { pageRoutes } from './routes/page.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { phonePageRoutes } from './routes/phone-pages.js';
 import { phoneRoutes } from './routes/phone.js';
+import { recoveryRoutes } from './routes/recovery.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { SseStreams } from './sse.js';
 
@@ -221,6 +222,7 @@ export function buildApp(issuer: Issuer, options: AppOptions = {}): FastifyInsta
   });
   void app.register(phoneRoutes);
   void app.register(enrollmentRoutes);
+  void app.register(recoveryRoutes);
 
   app.addHook('onClose', async () => {
     app.streams.closeAll();

@@ -335,6 +335,7 @@ export const ENDPOINT_NAMES = [
   'GET /h/:code',
   'GET /h',
   'GET /e/:code',
+  'GET /r',
   'GET /assets/phone/:file',
   'GET /console',
   'GET /console/*',
@@ -345,6 +346,10 @@ export const ENDPOINT_NAMES = [
   'POST /v1/handoffs/:code/decline',
   'POST /v1/enrollments/:code/registration-options',
   'POST /v1/enrollments/:code/verify',
+  'POST /v1/recovery/freeze',
+  'POST /v1/recovery/enrollments',
+  'POST /v1/recovery/device-options',
+  'POST /v1/recovery/device-enrollments',
   'GET /v1/accounts',
   'GET /v1/accounts/:id',
   'PATCH /v1/accounts/:id',
@@ -574,6 +579,8 @@ function validRequest(name: EndpointName, f: Fixture, issuerOrigin: string): Val
       };
     case 'GET /h':
       return { method: 'GET', template: '/h', params: [], headers: {}, mayServe: true };
+    case 'GET /r':
+      return { method: 'GET', template: '/r', params: [], headers: {}, mayServe: true };
     case 'GET /e/:code':
       return {
         method: 'GET',
@@ -652,6 +659,31 @@ function validRequest(name: EndpointName, f: Fixture, issuerOrigin: string): Val
         params: [f.enrollmentCode],
         headers: { origin: issuerOrigin, ...json },
         body: { response: { id: 'AAAA', response: {} }, name: 'My key' },
+      };
+    case 'POST /v1/recovery/freeze':
+    case 'POST /v1/recovery/enrollments':
+      return {
+        method: 'POST',
+        template: name.slice('POST '.length),
+        params: [],
+        headers: { origin: issuerOrigin, ...json },
+        body: { recoveryCode: 'ZZZZ-ZZZZ-ZZZZ-ZZZZ' },
+      };
+    case 'POST /v1/recovery/device-options':
+      return {
+        method: 'POST',
+        template: '/v1/recovery/device-options',
+        params: [],
+        headers: { origin: issuerOrigin, ...json },
+        body: {},
+      };
+    case 'POST /v1/recovery/device-enrollments':
+      return {
+        method: 'POST',
+        template: '/v1/recovery/device-enrollments',
+        params: [],
+        headers: { origin: issuerOrigin, ...json },
+        body: { response: f.assertion },
       };
     default:
       throw new Error(`no valid request for ${name}`);

@@ -175,6 +175,9 @@ export class Phone {
     return result;
   }
 
+  /** The recovery codes the last enrolment answered with (an account's first card only). */
+  recoveryCodes: string[] | undefined;
+
   /** Enrols this phone's card for `accountId` through the admin API and the enrolment endpoints. */
   async enrol(
     accountId: string = DEMO.accountId,
@@ -189,16 +192,21 @@ export class Phone {
       },
     );
     if (enrollment.status !== 201) throw new Error(`enrollment: ${enrollment.status}`);
+    return this.enrolWith(enrollment.body.code, ceremony);
+  }
+
+  /** Registers this phone's card with an enrolment code (from the desk, recovery or a device). */
+  async enrolWith(code: string, ceremony: Partial<CeremonyOptions> = {}): Promise<string> {
     const options = await this.post<PublicKeyCredentialCreationOptionsJSON>(
-      `/v1/enrollments/${enrollment.body.code}/registration-options`,
+      `/v1/enrollments/${code}/registration-options`,
     );
     if (options.status !== 200) throw new Error(`registration-options: ${options.status}`);
     const response = await this.card.createCredential(options.body, {
       origin: this.origin,
       ...ceremony,
     });
-    const verified = await this.post<{ cardId: string }>(
-      `/v1/enrollments/${enrollment.body.code}/verify`,
+    const verified = await this.post<{ cardId: string; recoveryCodes?: string[] }>(
+      `/v1/enrollments/${code}/verify`,
       {
         response,
         name: 'Test card',
@@ -206,6 +214,7 @@ export class Phone {
     );
     if (verified.status !== 200)
       throw new Error(`verify: ${verified.status} ${JSON.stringify(verified.body)}`);
+    this.recoveryCodes = verified.body.recoveryCodes;
     return verified.body.cardId;
   }
 

@@ -1,4 +1,4 @@
-/** The phone pages (`/h/:code`, `/h`, `/e/:code`) and their scripts, served by the issuer. */
+/** The phone pages (`/h/:code`, `/h`, `/e/:code`, `/r`) and their scripts, served by the issuer. */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { isHandoffCode, parseUserCode } from '../../../protocol/index.js';
 import { WITH_HEAD, pageHeaders, renderPage, sendAsset } from '../pages.js';
@@ -31,6 +31,17 @@ export const phonePageRoutes: FastifyPluginAsync<{ assetsDir: string }> = async 
         script: 'enroll.js',
         tag: 'dualpay-enroll-page',
         attributes: isHandoffCode(request.params.code) ? { code: request.params.code } : {},
+      }),
+    ),
+  );
+
+  app.get('/r', WITH_HEAD, async (_request, reply) =>
+    pageHeaders(reply).send(
+      renderPage({
+        title: 'Recover your account — dualpay',
+        script: 'recovery.js',
+        tag: 'dualpay-recovery-page',
+        attributes: {},
       }),
     ),
   );
