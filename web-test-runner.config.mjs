@@ -16,7 +16,11 @@ export default {
   nodeResolve: { exportConditions: ['browser'] },
   port,
   plugins: [
-    prebundledCommonJs(['qrcode/lib/core/qrcode.js', 'jsqr']),
+    prebundledCommonJs([
+      'qrcode/lib/core/qrcode.js',
+      'jsqr',
+      { specifier: 'standardwebhooks', names: ['Webhook', 'WebhookVerificationError'] },
+    ]),
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }),
     issuer,
   ],

@@ -66,6 +66,7 @@ async function run(
       nameKey: 'bench',
       mode: 'test',
       allowedOrigins: [],
+      webhookUrl: null,
       createdAt: Date.now(),
     },
     {

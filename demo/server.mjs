@@ -11,6 +11,9 @@
  *                                       (dualpay/verify) and marks the order paid
  *   GET  /api/orders/:orderId           the order, its status and the verified claims
  *   POST /api/dev/enrollment            demo only: an enrolment link for the test payer's card
+ *   POST /api/webhooks/dualpay          the issuer's signed webhooks (verifyWebhook from
+ *                                       dualpay/verify): a settled session's token marks its
+ *                                       order paid, so a shopper who closed the tab loses nothing
  *
  * The secret key stays here; the page only ever sees a session id and its client secret. The
  * total is computed here from the product list, never taken from the page, and an order is paid
@@ -19,7 +22,10 @@
  * Environment: SHOP_PORT (default 4000), ISSUER_PORT (default 4010), ISSUER_URL (where this server
  * and the shop page reach the issuer; default http://localhost:$ISSUER_PORT), ISSUER_PUBLIC_URL or
  * DEMO_PUBLIC_URL (the issuer's public origin, its tokens' `iss`; default ISSUER_URL).
- * `npm run demo` (scripts/demo.mjs) sets them and starts the issuer too.
+ * `npm run demo` (scripts/demo.mjs) sets them and starts the issuer too (with `--dev-webhooks`, so
+ * that it may POST webhooks to this loopback http server). At start the shop sets its merchant's
+ * webhook URL with the demo admin key and takes the signing secret from the answer (a real merchant
+ * sets the URL once, in the issuer's console, and keeps the `whsec_…` secret in its configuration).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -27,8 +33,10 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import {
   SettlementTokenError,
+  WebhookError,
   createMemoryReplayGuard,
   verifySettlementToken,
+  verifyWebhook,
 } from 'dualpay/verify';
 
 // ── configuration ──
@@ -159,6 +167,9 @@ const replayGuard = createMemoryReplayGuard();
  * @property {Record<string, unknown>|null} claims the verified settlement-token claims
  * @property {string|null} token
  * @property {{code: string, message: string}|null} verificationError the last failed verification
+ * @property {'page'|'webhook'|'issuer'|null} paidVia who brought the token: the page, the issuer's
+ *   webhook, or the order page asking the issuer
+ * @property {{id: string, amount: number, createdAt: string}[]} refunds from `refund.succeeded`
  * @property {number} checkedAt when the issuer was last asked about this order (ms)
  * @property {Promise<unknown>} queue serialises verifications of this order
  */
@@ -303,6 +314,8 @@ function publicOrder(order) {
     createdAt: order.createdAt,
     sessionId: order.sessionId,
     paidAt: order.paidAt,
+    paidVia: order.paidVia,
+    refunds: order.refunds,
     claims: order.claims,
     verificationError: order.verificationError,
   };
@@ -375,6 +388,8 @@ async function createCheckout(body) {
     createdAt: new Date().toISOString(),
     sessionId: null,
     paidAt: null,
+    paidVia: null,
+    refunds: [],
     claims: null,
     token: null,
     verificationError: null,
@@ -423,8 +438,11 @@ function verificationStatus(code) {
   return 400;
 }
 
-/** Verifies `token` for `order` and marks the order paid. Throws a ShopError when it is not. */
-async function payWithToken(order, token) {
+/**
+ * Verifies `token` for `order` and marks the order paid (`via`: who brought it). Throws a
+ * ShopError when it is not.
+ */
+async function payWithToken(order, token, via) {
   if (order.status === 'paid') {
     if (order.token === token) return; // the same token again (a retry): already done
     throw new ShopError(409, 'order_already_paid', 'This order is already paid.');
@@ -456,6 +474,7 @@ async function payWithToken(order, token) {
   }
   order.status = 'paid';
   order.paidAt = new Date().toISOString();
+  order.paidVia = via;
   order.claims = claims;
   order.token = token;
   order.verificationError = null;
@@ -470,7 +489,7 @@ async function confirmOrder(order, body) {
   if (typeof token !== 'string' || token.length > 8192 || !COMPACT_JWS.test(token)) {
     throw invalid('token must be a compact JWS (the settlement token).');
   }
-  await serialised(order, () => payWithToken(order, token));
+  await serialised(order, () => payWithToken(order, token, 'page'));
   return publicOrder(order);
 }
 
@@ -491,12 +510,112 @@ async function reconcile(order) {
     return; // the issuer is away: show what we know
   }
   if (session.status === 'settled' && typeof session.settlementToken === 'string') {
-    await serialised(order, () => payWithToken(order, session.settlementToken)).catch(
+    await serialised(order, () => payWithToken(order, session.settlementToken, 'issuer')).catch(
       () => undefined, // recorded in order.verificationError
     );
   } else if (['expired', 'cancelled', 'declined', 'failed'].includes(session.status)) {
     order.status = session.status;
   }
+}
+
+// ── webhooks ──
+
+/** The merchant's webhook signing secrets (`whsec_…`), newest first; empty until configured. */
+const webhookSecrets = [];
+/** Whether the shop has finished setting up its webhook (healthz answers 503 until then). */
+let webhooksReady = false;
+const WEBHOOK_PATH = '/api/webhooks/dualpay';
+const FINAL = { 'checkout.expired': 'expired', 'checkout.cancelled': 'cancelled' };
+Object.assign(FINAL, { 'checkout.declined': 'declined', 'checkout.failed': 'failed' });
+
+/** Reads the raw body (the signature covers its exact bytes), at most MAX_BODY_BYTES. */
+async function readRawBody(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ShopError(413, 'payload_too_large', 'Body too large.');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * POST /api/webhooks/dualpay: verifies the signature (any answer but 2xx makes the issuer retry),
+ * then applies the event. Deliveries are at least once: applying one twice changes nothing (the
+ * same token pays an order once; a refund is kept once by its id).
+ */
+async function receiveWebhook(req) {
+  const raw = await readRawBody(req);
+  let event;
+  try {
+    event = verifyWebhook(raw, req.headers, webhookSecrets);
+  } catch (error) {
+    if (!(error instanceof WebhookError)) throw error;
+    console.error(`demo shop: webhook refused: ${error.code}`);
+    throw new ShopError(400, error.code, error.message);
+  }
+  const data = event.data;
+  const orderId = event.type === 'refund.succeeded' ? null : data.orderId;
+  const order = orders.get(orderId ?? orderIdBySession.get(data.sessionId) ?? '');
+  if (!order) return; // not one of ours (or forgotten by a restart): acknowledged all the same
+  if (event.type === 'checkout.settled') {
+    // A token that does not verify is a fault to see in the logs, not a reason to be retried.
+    await serialised(order, () => payWithToken(order, data.settlementToken, 'webhook')).catch(
+      (error) => console.error(`demo shop: webhook token for ${order.id}: ${error.message}`),
+    );
+  } else if (event.type === 'refund.succeeded') {
+    if (!order.refunds.some((refund) => refund.id === data.id)) {
+      order.refunds.push({ id: data.id, amount: data.amount, createdAt: data.createdAt });
+    }
+  } else if (FINAL[event.type] && order.status === 'pending') {
+    order.status = FINAL[event.type];
+  }
+}
+
+/** Sets the merchant's webhook URL to this shop and keeps a signing secret the issuer shows. */
+async function setUpWebhook(port) {
+  const url = `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
+  const merchantPath = `/v1/merchants/${encodeURIComponent(MERCHANT_ID)}`;
+  const set = await callIssuer(merchantPath, {
+    method: 'PATCH',
+    key: DEMO_ADMIN_KEY,
+    body: { webhookUrl: url },
+  });
+  // Only the first URL's answer carries the secret; after a restart of this shop, a new one.
+  const secret =
+    set.webhookSecret ??
+    (
+      await callIssuer(`${merchantPath}/roll-webhook-secret`, {
+        method: 'POST',
+        key: DEMO_ADMIN_KEY,
+        body: { expiresInSeconds: 0 },
+      })
+    ).webhookSecret;
+  webhookSecrets.unshift(secret);
+  return url;
+}
+
+/** Tries until the issuer (started at the same time) answers; then the shop is ready either way. */
+async function configureWebhooks(port) {
+  if (!DEMO_MODE) return;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const url = await setUpWebhook(port);
+      process.stdout.write(`dualpay demo shop: webhooks to ${url}\n`);
+      break;
+    } catch (error) {
+      if (error.code !== 'issuer_unavailable' || Date.now() > deadline) {
+        process.stderr.write(
+          `demo shop: no webhooks (${error.message}); is the issuer started with --dev-webhooks?\n`,
+        );
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  webhooksReady = true;
 }
 
 /** POST /api/dev/enrollment: a one-time link that enrols a card for the demo payer. */
@@ -579,7 +698,14 @@ async function route(req, res, port) {
 
   if (pathname === '/healthz') {
     if (!get) throw methodNotAllowed('GET');
+    if (!webhooksReady) return sendJson(res, 503, { status: 'starting' });
     return sendJson(res, 200, { status: 'ok', service: 'dualpay-demo-shop' });
+  }
+  if (pathname === WEBHOOK_PATH) {
+    if (method !== 'POST') throw methodNotAllowed('POST');
+    await receiveWebhook(req);
+    res.writeHead(204, COMMON_HEADERS);
+    return res.end();
   }
   if (pathname === '/api/products') {
     if (!get) throw methodNotAllowed('GET');
@@ -659,6 +785,7 @@ try {
 } catch (error) {
   fail(`cannot listen on port ${SHOP_PORT}: ${error.code ?? error.message}`);
 }
+void configureWebhooks(running.port);
 process.stdout.write(
   `dualpay demo shop listening on http://localhost:${running.port} ` +
     `(issuer ${ISSUER_URL}, tokens from ${ISSUER_PUBLIC_URL})\n`,

@@ -69,8 +69,10 @@ const children = [
     `http://127.0.0.1:${shopPort}`,
     '--log-level',
     logLevel,
-    // Push endpoints over http on loopback too (a local push service); the browser's own push
-    // service (https) needs no flag, only internet access. Never with a public URL.
+    // The shop takes webhooks on loopback http (never on a production issuer); push endpoints over
+    // http on loopback too (a local push service); the browser's own push service (https) needs no
+    // flag, only internet access. Never with a public URL.
+    '--dev-webhooks',
     ...(process.env.DEMO_PUBLIC_URL ? ['--public-url', issuerPublicUrl] : ['--dev-push']),
   ]),
   start('shop', ['demo/server.mjs'], {

@@ -4,7 +4,7 @@
 // are scripts/mutate-store.mjs's. Uses DATABASE_URL, or starts a throwaway cluster. Restores the
 // sources after each mutation, and at the end whatever happens.
 //
-//   node scripts/mutate-pg-store.mjs
+//   node scripts/mutate-pg-store.mjs [WORDS]   (WORDS: only the rules whose description holds them)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { startPgCluster } from './pg-cluster.mjs';
@@ -25,6 +25,7 @@ const RECORDS = `${DIR}/records.ts`;
 const DATABASE = `${DIR}/database.ts`;
 const UNAVAILABLE = `${DIR}/unavailable.ts`;
 const PUSH = `${DIR}/push.ts`;
+const OUTBOX = `${DIR}/webhooks.ts`;
 
 /** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
 const MUTATIONS = [
@@ -210,6 +211,97 @@ const MUTATIONS = [
     "WHERE session_id = $1 AND action = 'session.failed'",
     'ignores a failure audit row that names no account',
   ],
+  [
+    SESSIONS,
+    'a settlement writes its webhook event in its transaction',
+    'await this.insertWebhookEvent(tx, input.webhook);\n    await this.audit(tx, input.audit);\n    return { ok: true, session };\n  }',
+    'await this.audit(tx, input.audit);\n    return { ok: true, session };\n  }',
+    "writes a settlement's webhook event in its transaction",
+  ],
+  [
+    BASE,
+    'events only for merchants with a webhook URL',
+    'WHERE id = $5 AND webhook_url IS NOT NULL',
+    'WHERE id = $5',
+    'writes an event only for a merchant that has a webhook URL',
+  ],
+  [
+    RECORDS,
+    'the month subtracts what refunds gave back',
+    'WHERE r.account_id = $1 AND r.payment_at >= $2) AS total',
+    'WHERE r.account_id = $1 AND r.payment_at >= $2 AND false) AS total',
+    "gives a refund's limit amount back to the month of its payment",
+  ],
+  [
+    RECORDS,
+    'a webhook secret comes with a change only when none is live',
+    'SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (',
+    'SELECT $1, $2, $3, $4, $5 WHERE true OR NOT EXISTS (',
+    'adds a webhook secret with a merchant change only when none is live',
+  ],
+  [
+    OUTBOX,
+    'a webhook claim leases its events',
+    'AND (locked_until IS NULL OR locked_until <= $1)',
+    'AND (locked_until IS NULL OR $1::bigint IS NOT NULL)',
+    'leases a due event to one claim',
+  ],
+  [
+    OUTBOX,
+    'a webhook claim skips rows another process is claiming, and re-checks the lease',
+    'ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)\n         AND ${CLAIMABLE}',
+    'ORDER BY next_attempt_at, id LIMIT $4)',
+    'hands each due event to exactly one of ten racing claims',
+  ],
+  [
+    OUTBOX,
+    'only the webhook claim holding an event changes it',
+    'WHERE id = $4 AND lock_token = $5',
+    'WHERE id = $4 AND $5::text IS NOT NULL',
+    'records every attempt, and changes the event only under the claim',
+  ],
+  [
+    OUTBOX,
+    'a webhook redelivery takes the event from a claim in flight',
+    'lock_token = NULL\n         WHERE id = $2 RETURNING *',
+    'lock_token = lock_token\n         WHERE id = $2 RETURNING *',
+    'redelivers an event with the same id',
+  ],
+  [
+    OUTBOX,
+    'refunds of one session queue on its row',
+    "'SELECT merchant_id, status FROM sessions WHERE id = $1 FOR NO KEY UPDATE'",
+    "'SELECT merchant_id, status FROM sessions WHERE id = $1'",
+    'never refunds past the amount when ten refunds of one session race',
+  ],
+  [
+    OUTBOX,
+    'refunds only of settled sessions',
+    "session.status !== 'settled'",
+    "session.status === 'none'",
+    'refuses a session that is not settled',
+  ],
+  [
+    OUTBOX,
+    'a refund is computed from the current total (compare-and-set)',
+    'if (refunded !== input.expectedRefunded)',
+    'if (refunded === -1)',
+    'refuses a refund past the amount, and one computed from a stale total',
+  ],
+  [
+    OUTBOX,
+    'refunds never sum past the amount',
+    'if (refunded + refund.amount > input.maxTotal)',
+    'if (refunded < 0)',
+    'never refunds past the amount when ten refunds of one session race',
+  ],
+  [
+    OUTBOX,
+    'a refund key with another body conflicts',
+    'stored.requestHash === refund.requestHash',
+    'stored.requestHash.length > 0',
+    'refunds a settled session with its audit row and event',
+  ],
 ];
 
 function failingTests(env) {
@@ -240,7 +332,9 @@ if (baseline.length > 0) {
   console.error(`The suites fail before any mutation: ${baseline.join('; ')}`);
   process.exit(1);
 }
-for (const [file, rule, find, replace, mustFail] of MUTATIONS) {
+const only = process.argv.slice(2).join(' ');
+const chosen = MUTATIONS.filter(([, rule]) => rule.includes(only));
+for (const [file, rule, find, replace, mustFail] of chosen) {
   const source = originals.get(file);
   const count = source.split(find).length - 1;
   if (count !== 1) {
@@ -257,5 +351,5 @@ for (const [file, rule, find, replace, mustFail] of MUTATIONS) {
     `${caught ? '✓ caught  ' : '✗ SURVIVED'} ${rule} — "${mustFail}…"${caught ? '' : ` (failed: ${failed.join('; ') || 'none'})`}`,
   );
 }
-console.log(`\n${MUTATIONS.length - survived} of ${MUTATIONS.length} mutations caught`);
+console.log(`\n${chosen.length - survived} of ${chosen.length} mutations caught`);
 process.exitCode = survived > 0 ? 1 : 0;

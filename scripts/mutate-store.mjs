@@ -10,6 +10,9 @@ const SUITE = 'test/server/store/sqlite.test.ts';
 const STORE = 'src/server/store/sqlite/store.ts';
 const RECORDS = 'src/server/store/sqlite/records.ts';
 const PUSH = 'src/server/store/sqlite/push.ts';
+const BASE = 'src/server/store/sqlite/base.ts';
+const OUTBOX = 'src/server/store/sqlite/webhooks.ts';
+const OPERATIONS = 'src/server/store/sqlite/operations.ts';
 const RECOVERY = 'src/server/store/sqlite/recovery.ts';
 
 /** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
@@ -87,8 +90,8 @@ const MUTATIONS = [
   [
     STORE,
     'settlement writes its audit row',
-    "this.insertEvent(sessionId, session.eventSeq, 'settled', null, now);\n      this.audit(input.audit);",
-    "this.insertEvent(sessionId, session.eventSeq, 'settled', null, now);",
+    'this.insertWebhookEvent(input.webhook);\n      this.audit(input.audit);\n      return { ok: true, session };\n    });\n  }\n\n  async finish',
+    'this.insertWebhookEvent(input.webhook);\n      return { ok: true, session };\n    });\n  }\n\n  async finish',
     'settles a claimed session once, writing',
   ],
   [
@@ -211,21 +214,21 @@ const MUTATIONS = [
     'stores a merchant only if no merchant has its name key',
   ],
   [
-    RECORDS,
+    OPERATIONS,
     'an admin key is added once',
-    'INSERT OR IGNORE INTO admin_keys',
-    'INSERT INTO admin_keys',
+    ' ON CONFLICT (key_hash) DO NOTHING',
+    '',
     'adds an admin key once',
   ],
   [
-    RECORDS,
+    OPERATIONS,
     'activation retires the previous key',
     "'UPDATE signing_keys SET retired_at = ? WHERE activated_at IS NOT NULL AND retired_at IS NULL AND kid <> ?'",
     "'UPDATE signing_keys SET retired_at = ? WHERE 0 AND kid <> ?'",
     'activates a next signing key only from the expected current key',
   ],
   [
-    RECORDS,
+    OPERATIONS,
     'activation only from the expected current key',
     'if ((current ? String(current.kid) : null) !== expectedCurrentKid) return false;',
     '',
@@ -265,6 +268,83 @@ const MUTATIONS = [
     "WHERE session_id = ? AND action = 'session.failed' AND account_id IS NOT NULL",
     "WHERE session_id = ? AND action = 'session.failed'",
     'ignores a failure audit row that names no account',
+  ],
+  [
+    STORE,
+    'the settlement limit subtracts what refunds gave back',
+    'WHERE r.account_id = ? AND r.payment_at >= ?) AS total',
+    'WHERE r.account_id = ? AND r.payment_at >= ? AND 0) AS total',
+    "gives a refund's limit amount back to the month of its payment",
+  ],
+  [
+    RECORDS,
+    'limitUsedSince subtracts what refunds gave back',
+    'WHERE r.account_id = ? AND r.payment_at >= ?) AS total',
+    'WHERE r.account_id = ? AND r.payment_at >= ? AND 0) AS total',
+    "gives a refund's limit amount back to the month of its payment",
+  ],
+  [
+    BASE,
+    'events only for merchants with a webhook URL',
+    'WHERE id = ? AND webhook_url IS NOT NULL',
+    'WHERE id = ?',
+    'writes an event only for a merchant that has a webhook URL',
+  ],
+  [
+    OUTBOX,
+    'a claim leases its events',
+    'AND (locked_until IS NULL OR locked_until <= ?)\n           ORDER BY',
+    'AND (locked_until IS NULL OR ? IS NOT NULL)\n           ORDER BY',
+    'hands each due event to exactly one of ten racing claims',
+  ],
+  [
+    OUTBOX,
+    'only the claim holding an event changes it',
+    'WHERE id = ? AND lock_token = ?',
+    'WHERE id = ? AND ? IS NOT NULL',
+    'records every attempt, and changes the event only under the claim',
+  ],
+  [
+    OUTBOX,
+    'a redelivery takes the event from a claim in flight',
+    'lock_token = NULL\n         WHERE id = ? RETURNING *',
+    'lock_token = lock_token\n         WHERE id = ? RETURNING *',
+    'redelivers an event with the same id',
+  ],
+  [
+    RECORDS,
+    'a webhook secret comes with a change only when none is live',
+    'SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (',
+    'SELECT ?, ?, ?, ?, ? WHERE 1 OR NOT EXISTS (',
+    'adds a webhook secret with a merchant change only when none is live',
+  ],
+  [
+    OUTBOX,
+    'refunds only of settled sessions',
+    "AND merchant_id = ? AND status = 'settled'",
+    'AND merchant_id = ?',
+    'refuses a session that is not settled',
+  ],
+  [
+    OUTBOX,
+    'a refund is computed from the current total (compare-and-set)',
+    'if (refunded !== input.expectedRefunded)',
+    'if (refunded === -1)',
+    'refuses a refund past the amount, and one computed from a stale total',
+  ],
+  [
+    OUTBOX,
+    'refunds never sum past the amount',
+    'if (refunded + refund.amount > input.maxTotal)',
+    'if (refunded < 0)',
+    'never refunds past the amount when ten refunds of one session race',
+  ],
+  [
+    OUTBOX,
+    'a refund key with another body conflicts',
+    'stored.requestHash === refund.requestHash',
+    'stored.requestHash.length > 0',
+    'refunds a settled session with its audit row and event',
   ],
   [
     RECOVERY,
@@ -311,7 +391,10 @@ function failingTests() {
 }
 
 const originals = new Map(
-  [STORE, RECORDS, RECOVERY, PUSH].map((file) => [file, readFileSync(file, 'utf8')]),
+  [STORE, RECORDS, BASE, OUTBOX, OPERATIONS, RECOVERY, PUSH].map((file) => [
+    file,
+    readFileSync(file, 'utf8'),
+  ]),
 );
 const restore = () => {
   for (const [file, text] of originals) writeFileSync(file, text);

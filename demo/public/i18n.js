@@ -45,6 +45,8 @@ const MESSAGES = {
       'No such order. The demo shop keeps orders in memory, so they are gone after a restart.',
     orderLoadError: 'The order could not be loaded.',
     status_paid: 'Paid. The shop verified the settlement token.',
+    status_paid_webhook:
+      'Paid. The shop verified the settlement token from the issuer’s signed webhook.',
     status_pending: 'Waiting for the payment.',
     status_expired: 'Not paid: the payment session expired.',
     status_cancelled: 'Not paid: the payment was cancelled.',
@@ -103,6 +105,8 @@ const MESSAGES = {
       '주문이 없습니다. 데모 상점은 주문을 메모리에만 보관하므로 재시작하면 사라집니다.',
     orderLoadError: '주문을 불러오지 못했습니다.',
     status_paid: '결제 완료. 상점에서 결제 토큰을 검증했습니다.',
+    status_paid_webhook:
+      '결제 완료. 상점에서 발급사의 서명된 웹훅으로 받은 결제 토큰을 검증했습니다.',
     status_pending: '결제를 기다리는 중입니다.',
     status_expired: '미결제: 결제 시간이 만료되었습니다.',
     status_cancelled: '미결제: 결제가 취소되었습니다.',

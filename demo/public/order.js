@@ -62,7 +62,14 @@ function render(order) {
   byId('order-id').textContent = order.id;
   const failed = order.status === 'pending' && order.verificationError;
   setStatus(
-    t(locale, failed ? 'status_rejected' : `status_${order.status}`),
+    t(
+      locale,
+      failed
+        ? 'status_rejected'
+        : order.status === 'paid' && order.paidVia === 'webhook'
+          ? 'status_paid_webhook'
+          : `status_${order.status}`,
+    ),
     order.status === 'paid' ? 'ok' : order.status === 'pending' && !failed ? '' : 'bad',
   );
 

@@ -18,6 +18,9 @@ import type {
   NewAccount,
   RevokeCardResponse,
   RollSecretKeyResponse,
+  RollWebhookSecretResponse,
+  WebhookEventPage,
+  WebhookEventView,
 } from './types.js';
 import { auditQuery } from './format.js';
 
@@ -144,7 +147,10 @@ export class ConsoleApi {
     return this.request('POST', '/v1/merchants', fields);
   }
 
-  updateMerchant(id: string, fields: Partial<MerchantFields>): Promise<Merchant> {
+  updateMerchant(
+    id: string,
+    fields: Partial<MerchantFields> & { webhookUrl?: string | null },
+  ): Promise<Merchant> {
     return this.request('PATCH', `/v1/merchants/${encodeURIComponent(id)}`, fields);
   }
 
@@ -152,6 +158,25 @@ export class ConsoleApi {
     return this.request('POST', `/v1/merchants/${encodeURIComponent(id)}/roll-secret-key`, {
       expiresInSeconds,
     });
+  }
+
+  rollWebhookSecret(id: string, expiresInSeconds: number): Promise<RollWebhookSecretResponse> {
+    return this.request('POST', `/v1/merchants/${encodeURIComponent(id)}/roll-webhook-secret`, {
+      expiresInSeconds,
+    });
+  }
+
+  webhookEvents(merchantId: string, cursor?: string): Promise<WebhookEventPage> {
+    const params = new URLSearchParams({ limit: '20' });
+    if (cursor) params.set('cursor', cursor);
+    return this.request(
+      'GET',
+      `/v1/merchants/${encodeURIComponent(merchantId)}/webhook-events?${params}`,
+    );
+  }
+
+  redeliverWebhookEvent(eventId: string): Promise<WebhookEventView> {
+    return this.request('POST', `/v1/webhook-events/${encodeURIComponent(eventId)}/redeliver`, {});
   }
 
   auditEvents(filters: AuditFilters, cursor?: string): Promise<AuditPage> {

@@ -194,6 +194,57 @@ export const en = {
   keyRolled: 'New secret key made; the previous one stops at {at}. Copy the new key now.',
   auditOfMerchant: 'Audit log of this merchant',
 
+  webhooksTitle: 'Webhooks',
+  webhookUrl: 'Webhook URL',
+  webhookUrlHelp:
+    'Where the issuer POSTs signed events (payments, refunds) to the merchant’s server: https, on a public address.',
+  errWebhookUrlRequired: 'Type the webhook URL (or remove it with the other button).',
+  webhookSave: 'Save webhook URL',
+  webhookRemove: 'Remove webhook URL',
+  webhookRemoveTitle: 'Remove the webhook URL of {name}?',
+  webhookRemoveBody:
+    'The merchant’s server gets no more events; events still waiting to be delivered are given up.',
+  webhookUrlSaved: 'Webhook URL saved.',
+  webhookUrlSetSecret: 'Webhook URL saved. Copy its signing secret now: it is shown only once.',
+  webhookUrlRemoved: 'Webhook URL removed.',
+  webhookSecrets: 'Signing secrets',
+  webhookSecretsCaption: 'Webhook signing secrets of {name}',
+  webhookSecretStops: 'Stops signing',
+  webhookSecretCurrent: 'Current secret',
+  webhookNoSecret: 'No signing secret yet: the first webhook URL makes one.',
+  webhookOverlapHelp:
+    'How long the current secret keeps signing next to the new one (each request then carries both signatures). 0 stops it at once.',
+  webhookRoll: 'Roll signing secret',
+  webhookRollTitle: 'Roll the webhook signing secret of {name}?',
+  webhookRollNow:
+    'A new secret is made and the current one stops signing at once: the merchant’s server must check with the new secret from now on.',
+  webhookRollOverlap:
+    'A new secret is made; the current one keeps signing for {minutes} more minutes, then stops.',
+  webhookRolled:
+    'New signing secret made; the previous one stops at {at}. Copy the new secret now.',
+  webhookSecretTitle: 'Webhook signing secret of {name}',
+  webhookSecretOnce:
+    'Shown only this once. Copy it now into the merchant’s server configuration, where it checks the webhook-signature header.',
+  webhookCopySecret: 'Copy signing secret',
+  webhookLogTitle: 'Webhook deliveries',
+  webhookLogCaption: 'Webhook events of {name}, newest first',
+  webhookRefresh: 'Refresh',
+  webhookNoEvents: 'No webhook events yet.',
+  webhookEvent: 'Event',
+  webhookStatus: 'Status',
+  webhookAttempts: 'Attempts',
+  webhookNextTry: 'Next try',
+  webhookActions: 'Actions',
+  webhookPending: 'Pending',
+  webhookDelivered: 'Delivered',
+  webhookFailed: 'Given up',
+  webhookNoAttempt: 'None yet',
+  webhookAttemptCount: 'Attempts: {count}',
+  webhookRedeliver: 'Redeliver',
+  webhookRedeliverOf: 'Redeliver {id}',
+  webhookRedelivering: 'Event {id} will be sent again now, with the same id.',
+  webhookMore: 'Older events',
+
   auditTitle: 'Audit log',
   filtersTitle: 'Filters',
   filterAccount: 'Account ID',
@@ -235,4 +286,6 @@ export const en = {
   errorInternal: 'The issuer failed on its side; nothing was changed. Try again later.',
   errorInvalidResponse: 'The issuer’s answer could not be read. Reload the page.',
   errorTooLarge: 'Too much text in the form.',
+  errorWebhookUrl:
+    'The issuer refused this URL: it must be https, and its host must be (and resolve to) a public address.',
 };

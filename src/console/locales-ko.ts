@@ -192,6 +192,57 @@ export const ko: Record<keyof typeof en, string> = {
   keyRolled: '새 비밀 키를 만들었습니다. 이전 키는 {at}에 중지됩니다. 지금 새 키를 복사하세요.',
   auditOfMerchant: '이 가맹점의 감사 로그',
 
+  webhooksTitle: '웹훅',
+  webhookUrl: '웹훅 URL',
+  webhookUrlHelp:
+    '발급사가 서명된 이벤트(결제, 환불)를 가맹점 서버로 POST하는 주소입니다. 공개 주소의 https여야 합니다.',
+  errWebhookUrlRequired: '웹훅 URL을 입력하세요(지우려면 다른 버튼을 누르세요).',
+  webhookSave: '웹훅 URL 저장',
+  webhookRemove: '웹훅 URL 삭제',
+  webhookRemoveTitle: '{name}의 웹훅 URL을 삭제할까요?',
+  webhookRemoveBody:
+    '가맹점 서버는 더 이상 이벤트를 받지 않으며, 아직 전달되지 않은 이벤트는 포기됩니다.',
+  webhookUrlSaved: '웹훅 URL을 저장했습니다.',
+  webhookUrlSetSecret:
+    '웹훅 URL을 저장했습니다. 서명 비밀값을 지금 복사하세요. 한 번만 표시됩니다.',
+  webhookUrlRemoved: '웹훅 URL을 삭제했습니다.',
+  webhookSecrets: '서명 비밀값',
+  webhookSecretsCaption: '{name}의 웹훅 서명 비밀값',
+  webhookSecretStops: '서명 중단',
+  webhookSecretCurrent: '현재 비밀값',
+  webhookNoSecret: '아직 서명 비밀값이 없습니다. 첫 웹훅 URL을 저장하면 만들어집니다.',
+  webhookOverlapHelp:
+    '새 비밀값과 함께 현재 비밀값이 계속 서명하는 시간입니다(그동안 요청마다 두 서명이 붙습니다). 0이면 즉시 중단됩니다.',
+  webhookRoll: '서명 비밀값 교체',
+  webhookRollTitle: '{name}의 웹훅 서명 비밀값을 교체할까요?',
+  webhookRollNow:
+    '새 비밀값이 만들어지고 현재 비밀값은 즉시 서명을 멈춥니다. 가맹점 서버는 이제부터 새 비밀값으로 확인해야 합니다.',
+  webhookRollOverlap: '새 비밀값이 만들어지고, 현재 비밀값은 {minutes}분 더 서명한 뒤 멈춥니다.',
+  webhookRolled:
+    '새 서명 비밀값을 만들었습니다. 이전 비밀값은 {at}에 멈춥니다. 새 비밀값을 지금 복사하세요.',
+  webhookSecretTitle: '{name}의 웹훅 서명 비밀값',
+  webhookSecretOnce:
+    '이번 한 번만 표시됩니다. 지금 복사해 가맹점 서버 설정에 넣으세요. 서버는 이 값으로 webhook-signature 헤더를 확인합니다.',
+  webhookCopySecret: '서명 비밀값 복사',
+  webhookLogTitle: '웹훅 전달 기록',
+  webhookLogCaption: '{name}의 웹훅 이벤트, 최신순',
+  webhookRefresh: '새로 고침',
+  webhookNoEvents: '아직 웹훅 이벤트가 없습니다.',
+  webhookEvent: '이벤트',
+  webhookStatus: '상태',
+  webhookAttempts: '시도',
+  webhookNextTry: '다음 시도',
+  webhookActions: '작업',
+  webhookPending: '대기 중',
+  webhookDelivered: '전달됨',
+  webhookFailed: '포기함',
+  webhookNoAttempt: '아직 없음',
+  webhookAttemptCount: '{count}회 시도',
+  webhookRedeliver: '다시 보내기',
+  webhookRedeliverOf: '{id} 다시 보내기',
+  webhookRedelivering: '이벤트 {id}를 같은 id로 지금 다시 보냅니다.',
+  webhookMore: '이전 이벤트',
+
   auditTitle: '감사 로그',
   filtersTitle: '필터',
   filterAccount: '계정 ID',
@@ -233,4 +284,6 @@ export const ko: Record<keyof typeof en, string> = {
     '발급 서버 쪽에서 오류가 났습니다. 아무것도 바뀌지 않았습니다. 나중에 다시 시도하세요.',
   errorInvalidResponse: '발급 서버의 응답을 읽을 수 없습니다. 페이지를 새로 고치세요.',
   errorTooLarge: '입력한 내용이 너무 깁니다.',
+  errorWebhookUrl:
+    '발급사가 이 URL을 거부했습니다. https여야 하고, 호스트가 공개 주소여야(공개 주소로 확인되어야) 합니다.',
 };

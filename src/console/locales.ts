@@ -44,6 +44,7 @@ const ERROR_KEYS: Readonly<Record<string, MessageKey>> = {
   internal_error: 'errorInternal',
   invalid_response: 'errorInvalidResponse',
   payload_too_large: 'errorTooLarge',
+  webhook_url_not_allowed: 'errorWebhookUrl',
 };
 
 export function errorMessageKey(code: string): MessageKey {

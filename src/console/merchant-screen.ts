@@ -2,7 +2,7 @@
  * `<console-merchant>`: one merchant: its details and secret keys (prefixes only), editing name,
  * allowed origins and mode (`PATCH /v1/merchants/:id`), and rolling the secret key with an optional
  * overlap during which the previous key still works (`POST /v1/merchants/:id/roll-secret-key`). The
- * new key is shown once.
+ * new key is shown once. Its webhooks are `<console-webhooks>` (webhook-panel.ts).
  */
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
@@ -15,6 +15,7 @@ import { routePath } from './router.js';
 import { ConsoleScreen } from './screen-base.js';
 import './secret-box.js';
 import type { Merchant } from './types.js';
+import './webhook-panel.js';
 
 /** The issuer's longest overlap: 7 days. */
 const MAX_OVERLAP_MINUTES = 7 * 24 * 60;
@@ -185,6 +186,12 @@ export class ConsoleMerchant extends ConsoleScreen {
         </form>
       </section>
       ${this.renderRoll(merchant)}
+      <console-webhooks
+        .api=${this.api}
+        .merchant=${merchant}
+        locale=${this.locale}
+        @console-reload=${() => void this.load()}
+      ></console-webhooks>
       <p class="more">
         <a href=${routePath({ name: 'audit', filters: { merchantId: merchant.id } })}
           >${this.t('auditOfMerchant')}</a

@@ -338,8 +338,24 @@ export const consoleStyles = css`
   .badge.revoked {
     color: var(--dp-muted);
   }
-  .badge.live {
+  .badge.live,
+  .badge.webhook-delivered {
     color: var(--dp-ok);
+  }
+  .badge.webhook-pending {
+    color: var(--dp-warn);
+  }
+  .badge.webhook-failed {
+    color: var(--dp-danger);
+  }
+  code.event-id {
+    font-size: 0.82rem;
+    word-break: break-all;
+  }
+  ol.attempts {
+    margin: 4px 0 0;
+    padding-left: 1.2rem;
+    font-size: 0.88rem;
   }
   dl.details {
     display: grid;

@@ -25,6 +25,9 @@ export type {
   MerchantMode,
   RevokeCardResponse,
   RollSecretKeyResponse,
+  RollWebhookSecretResponse,
+  WebhookEventPage,
+  WebhookEventView,
 } from '../protocol/index.js';
 
 export type ConsoleSession = ConsoleSessionView;

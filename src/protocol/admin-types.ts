@@ -3,6 +3,7 @@
  * and cards, merchants and their keys, admin keys, console sessions, the audit log.
  */
 import type { IsoTimestamp, MerchantMode } from './types.js';
+import type { WebhookEventType } from './webhooks.js';
 
 /** Kinds of identity document an operator may record at the desk. */
 export const ID_DOCUMENT_TYPES = [
@@ -78,6 +79,55 @@ export interface MerchantView {
   createdAt?: IsoTimestamp;
   /** Its secret keys (never the keys themselves): the prefix, made, and when each stops. */
   secretKeys?: { prefix: string; createdAt: IsoTimestamp; expiresAt: IsoTimestamp | null }[];
+  /** Where the issuer POSTs webhook events; null: nowhere. */
+  webhookUrl: string | null;
+  /** Its webhook signing secrets (never the secrets): made, and when each stops signing. */
+  webhookSecrets?: { createdAt: IsoTimestamp; expiresAt: IsoTimestamp | null }[];
+  /**
+   * The webhook signing secret (`whsec_…`), shown once: in the answer of the `PATCH` that first
+   * set a webhook URL.
+   */
+  webhookSecret?: string;
+}
+
+/** `POST /v1/merchants/:id/roll-webhook-secret` answer: the new secret, shown once. */
+export interface RollWebhookSecretResponse {
+  webhookSecret: string;
+  /** When the previous secrets stop signing. */
+  previousSecretExpiresAt: IsoTimestamp;
+}
+
+/** One attempt to deliver a webhook event. */
+export interface WebhookAttemptView {
+  at: IsoTimestamp;
+  /** The HTTP status the merchant's server answered; null when it did not answer. */
+  statusCode: number | null;
+  /** Why there was no answer (timeout, refused address, connection error); null with a status. */
+  error: string | null;
+  durationMs: number;
+  /** The next try this attempt scheduled; null when none was. */
+  nextAttemptAt: IsoTimestamp | null;
+}
+
+export type WebhookEventStatus = 'pending' | 'delivered' | 'failed';
+
+/** A webhook event of a merchant with its delivery attempts (the admin API). */
+export interface WebhookEventView {
+  id: string;
+  type: WebhookEventType;
+  createdAt: IsoTimestamp;
+  /** `pending` (will be tried), `delivered` (a 2xx answer) or `failed` (given up). */
+  status: WebhookEventStatus;
+  nextAttemptAt: IsoTimestamp | null;
+  deliveredAt: IsoTimestamp | null;
+  /** Oldest first. */
+  attempts: WebhookAttemptView[];
+}
+
+/** `GET /v1/merchants/:id/webhook-events` answer, newest first; pass `nextCursor` as `cursor`. */
+export interface WebhookEventPage {
+  events: WebhookEventView[];
+  nextCursor: string | null;
 }
 
 /** `POST /v1/merchants/:id/roll-secret-key` answer: the new key, shown once. */

@@ -23,6 +23,11 @@ export const ERROR_SUMMARIES: Record<ErrorCode, string> = {
   session_cancelled: 'The session was cancelled.',
   session_declined: 'The payer declined the session.',
   session_failed: 'The session failed (too many failed attempts or a limit).',
+  session_not_settled: 'Only a settled session can be refunded.',
+  refund_exceeds_amount:
+    'The refunds of a session would sum past its amount (or nothing of it is left to refund).',
+  webhook_url_not_allowed:
+    'The webhook URL is not https, or its host is or resolves to a private, loopback, link-local or other non-public address.',
   handoff_expired: 'The hand-off code expired.',
   handoff_replaced: 'A newer hand-off code replaced this one; the merchant screen shows it.',
   handoff_claimed: 'The hand-off code was already claimed by another phone.',

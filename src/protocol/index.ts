@@ -16,3 +16,4 @@ export * from './status.js';
 export type * from './types.js';
 export type * from './push-types.js';
 export * from './admin-types.js';
+export * from './webhooks.js';

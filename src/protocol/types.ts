@@ -96,6 +96,32 @@ export interface Session {
   expiresAt: IsoTimestamp;
   createdAt: IsoTimestamp;
   settlementToken?: string;
+  /** Why a session ended without settling (`failed`, `declined`, `expired`, `cancelled`). */
+  error?: { code: ErrorCode; message: string };
+  /**
+   * Refunds of a settled session, oldest first: in `GET /v1/checkout-sessions/:id` and the
+   * webhook events, not in the answers of creation and cancellation.
+   */
+  refunds?: Refund[];
+}
+
+/** `POST /v1/checkout-sessions/:id/refunds` body (with an `Idempotency-Key` header). */
+export interface CreateRefundRequest {
+  /** Minor units; default: what is left of the payment. */
+  amount?: number;
+  reason?: string;
+}
+
+/** Money given back from a settled session; refunds of a session never sum past its amount. */
+export interface Refund {
+  id: string;
+  sessionId: string;
+  amount: number;
+  /** The session's currency. */
+  currency: string;
+  status: 'succeeded';
+  reason?: string;
+  createdAt: IsoTimestamp;
 }
 
 /** A checkout session as the merchant page sees it (the poll endpoint and SSE snapshots). */

@@ -48,6 +48,8 @@ const USAGE = `Usage: dualpay-issuer --port P (--db FILE | --database-url URL) [
                          public URL when https, else mailto:push@<host>)
   --dev-push             also accept push endpoints over http on loopback (tests, the demo);
                          only with a loopback public URL. Never in production
+  --dev-webhooks         development only: webhook URLs may be http to a loopback address
+                         (without it: https to a public address only)
   --recovery-cooling-off SECONDS
                          how long a card enrolled with a recovery code stays pending before it
                          may pay (default 86400: 24 h); the account's phones are told at once
@@ -116,6 +118,7 @@ try {
       'attestation-roots': { type: 'string' },
       'push-contact': { type: 'string' },
       'dev-push': { type: 'boolean', default: false },
+      'dev-webhooks': { type: 'boolean', default: false },
       'recovery-cooling-off': { type: 'string' },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
@@ -222,6 +225,7 @@ const running = await startIssuer({
   ...(trustProxy !== undefined ? { trustProxy } : {}),
   ...(maxConnectionsPerIp !== undefined ? { maxConnectionsPerIp } : {}),
   attestationRoots,
+  devWebhooks: args['dev-webhooks'],
   ...(recoveryCoolingOffSeconds !== undefined ? { recoveryCoolingOffSeconds } : {}),
   ...(publicUrl ? { publicUrl } : {}),
   ...(exchangeRates ? { exchangeRates } : {}),
@@ -275,6 +279,9 @@ process.stdout.write(
 );
 if (args['dev-push']) {
   process.stdout.write('--dev-push: push endpoints over http on loopback are accepted\n');
+}
+if (args['dev-webhooks']) {
+  process.stdout.write('--dev-webhooks: webhooks may go to loopback addresses over http\n');
 }
 if (args['seed-demo']) {
   process.stdout.write(

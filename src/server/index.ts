@@ -52,6 +52,8 @@ export {
   type WebPushNotifierOptions,
   type WebPushSettings,
 } from './push/notifier.js';
+export { DEFAULT_RETRY_DELAYS_MS, type WebhookDeliveryOptions } from './domain/webhook-delivery.js';
+export type { LookupAddress, WebhookLookup } from './webhooks/target.js';
 export type * from './store/types.js';
 export {
   AttestationRootsError,
@@ -101,6 +103,11 @@ export interface StartIssuerOptions
    * `onDelivery` metrics hook); unused when `notifier` is given.
    */
   push?: WebPushSettings;
+  /**
+   * How often webhook delivery looks for due events, in ms (it also runs after each change that
+   * queues one); 0 disables it. Default 1000.
+   */
+  webhookIntervalMs?: number;
 }
 
 export interface RunningIssuer {
@@ -205,6 +212,8 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
             throw error;
           });
     if ((options.sweepIntervalMs ?? 1000) > 0) issuer.startSweeper(options.sweepIntervalMs ?? 1000);
+    const webhookIntervalMs = options.webhookIntervalMs ?? 1000;
+    if (webhookIntervalMs > 0) issuer.startWebhookDelivery(webhookIntervalMs);
     return {
       url: `http://localhost:${port}`,
       port,

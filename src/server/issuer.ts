@@ -27,12 +27,16 @@ import { RecoveryService } from './domain/recovery.js';
 import { SILENT_NOTIFIER, type Notifier } from './domain/notifier.js';
 import type { PaymentPolicy } from './domain/policy.js';
 import { RiskPolicy, type RiskPolicyConfig } from './domain/risk.js';
+import { RefundService } from './domain/refunds.js';
+import { WebhookDelivery, type WebhookDeliveryOptions } from './domain/webhook-delivery.js';
+import { WebhookService } from './domain/webhooks.js';
 import { SigningKeys } from './keys.js';
 import { isLoopbackAddress } from './push/endpoints.js';
 import { VapidKeys } from './push/vapid.js';
 import type { ExchangeRates } from './limits.js';
 import { sharedFeatures, type Store } from './store/types.js';
 import { parseAttestationRoots, type AttestationRoot } from './webauthn/attestation.js';
+import { systemLookup, type WebhookLookup } from './webhooks/target.js';
 
 export { DEFAULT_RATE_LIMITS, type MissScope, type RateLimits } from './domain/context.js';
 
@@ -83,6 +87,15 @@ export interface IssuerOptions {
    */
   devPush?: boolean;
   /**
+   * Development only: webhook URLs may be loopback addresses, over http (`--dev-webhooks`).
+   * Without it a webhook URL must be https to a public address.
+   */
+  devWebhooks?: boolean;
+  /** Retry schedule, time limit and concurrency of webhook delivery (defaults: docs/protocol.md). */
+  webhookDelivery?: WebhookDeliveryOptions;
+  /** Resolves webhook host names (tests); default `dns.lookup` with every address. */
+  webhookLookup?: WebhookLookup;
+  /**
    * How long a recovery enrolment's card stays pending, in seconds (`--recovery-cooling-off`);
    * default 86400 (24 h).
    */
@@ -117,6 +130,9 @@ export class Issuer {
   readonly push: PushService;
   /** The VAPID key pair push subscriptions are bound to. */
   readonly vapid: VapidKeys;
+  readonly webhooks: WebhookService;
+  readonly refunds: RefundService;
+  private readonly delivery: WebhookDelivery;
   readonly recovery: RecoveryService;
   /** This process's Prometheus metrics (`GET /metrics`). */
   readonly metrics: IssuerMetrics;
@@ -157,8 +173,15 @@ export class Issuer {
       observer: this.metrics,
       logger: options.logger ?? SILENT_LOGGER,
       exchangeRates: options.exchangeRates,
+      keyEncryptionKey: options.keyEncryptionKey,
+      webhookTargets: {
+        devWebhooks: options.devWebhooks ?? false,
+        lookup: options.webhookLookup ?? systemLookup,
+      },
     });
-    this.merchants = new MerchantService(this.ctx);
+    this.webhooks = new WebhookService(this.ctx);
+    this.delivery = new WebhookDelivery(this.ctx, this.webhooks, options.webhookDelivery);
+    this.merchants = new MerchantService(this.ctx, this.webhooks);
     this.admins = new AdminService(this.ctx);
     this.audit = new AuditService(this.ctx);
     this.accounts = new AccountService(this.ctx);
@@ -170,6 +193,7 @@ export class Issuer {
     this.handoffs = new HandoffService(this.ctx, this.merchants, this.checkout);
     this.confirmation = new ConfirmationService(this.ctx, this.merchants, this.checkout);
     this.push = new PushService(this.ctx, this.merchants, this.vapid);
+    this.refunds = new RefundService(this.ctx, this.checkout);
     this.recovery = new RecoveryService(this.ctx, coolingOffMs(options.recoveryCoolingOffSeconds));
   }
 
@@ -181,6 +205,7 @@ export class Issuer {
     const issuer = new Issuer(options);
     await issuer.keys.init(issuer.now());
     await issuer.vapid.load(issuer.now());
+    await issuer.webhooks.sealClearSecrets();
     const shared = sharedFeatures(issuer.store);
     if (shared) {
       const hub = issuer.ctx.hub;
@@ -245,6 +270,19 @@ export class Issuer {
   }
 
   /**
+   * Starts delivering webhooks: a tick every `intervalMs` and one after each write that queued an
+   * event; ticks never overlap, and their errors are logged (`logger`), never thrown.
+   */
+  startWebhookDelivery(intervalMs = 1000): void {
+    this.delivery.start(intervalMs);
+  }
+
+  /** Delivers what is due now and waits for those attempts (tests and tools); returns how many. */
+  async deliverWebhooks(): Promise<number> {
+    return this.delivery.deliverDue();
+  }
+
+  /**
    * Expires due sessions, drops stale rate-limit state, reloads signing keys (another process may
    * have rotated), and writes the summaries of dropped refused-step audit rows whose minute ended.
    * With several processes on one database, expiry runs on one of them at a time.
@@ -266,10 +304,15 @@ export class Issuer {
     return expired;
   }
 
-  /** Stops the sweeper and writes what the refused-step audit budget still counts (call before closing the store). */
+  /**
+   * Stops the sweeper and webhook delivery (attempts in flight are cut off, recorded and
+   * rescheduled) and writes what the refused-step audit budget still counts (call before closing
+   * the store).
+   */
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
+    await this.delivery.stop();
     await this.stopListening?.();
     this.stopListening = undefined;
     await this.ctx.flushRefusalAudits(true);

@@ -1,7 +1,8 @@
 /**
  * `dualpay/verify`: offline verification of dualpay settlement tokens for merchant servers, with a
- * replay guard. Depends only on `jose` and Web Crypto; runs in Node, browsers and edge runtimes.
- * docs/verify.md is the guide.
+ * replay guard, and of the issuer's signed webhooks. Depends only on `jose`, `standardwebhooks`
+ * (pure JavaScript) and Web Crypto; runs in Node, browsers and edge runtimes. docs/verify.md is
+ * the guide.
  * @packageDocumentation
  */
 export {
@@ -21,4 +22,20 @@ export {
   type ExpectedOrder,
   type VerifySettlementTokenOptions,
 } from './verify.js';
-export type { SettlementClaims } from '../protocol/index.js';
+export {
+  WEBHOOK_ERROR_CODES,
+  WebhookError,
+  verifyWebhook,
+  type VerifyWebhookOptions,
+  type WebhookErrorCode,
+  type WebhookHeaders,
+} from './webhooks.js';
+export type {
+  CheckoutWebhookEvent,
+  Refund,
+  RefundWebhookEvent,
+  Session,
+  SettlementClaims,
+  WebhookEvent,
+  WebhookEventType,
+} from '../protocol/index.js';

@@ -4,7 +4,10 @@
  * revoking and freezing with their effect on real payments, merchants and key rolls, the audit
  * log, the session's life, and axe on every screen in English and Korean, at 1280 and 768 px.
  */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
+import { verifyWebhook } from '../../src/verify/index.js';
 import { CheckoutPage } from './pages/checkout-page.js';
 import { ConsolePage } from './pages/console-page.js';
 import { PhonePages } from './pages/phone-pages.js';
@@ -26,6 +29,53 @@ async function adminCall<T>(world: World, method: string, path: string, body?: u
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json().catch(() => null)) as T };
+}
+
+/** A merchant's webhook endpoint on loopback: keeps every request, answers `status`. */
+async function webhookReceiver() {
+  const received: { body: string; headers: IncomingHttpHeaders }[] = [];
+  const state = { status: 204 };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
+      res.writeHead(state.status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    received,
+    state,
+    url: `http://127.0.0.1:${port}/dualpay/webhooks`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The demo merchant's server makes a checkout session and cancels it: a `checkout.cancelled`. */
+async function cancelledSession(world: World): Promise<string> {
+  const call = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${world.issuer.url}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer sk_test_demo',
+        'content-type': 'application/json',
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+    expect(response.ok).toBe(true);
+    return (await response.json()) as { id: string };
+  };
+  const orderId = `o-${Math.random()}`;
+  const { id } = await call(
+    '/v1/checkout-sessions',
+    { amount: 100, currency: 'KRW', orderId },
+    { 'idempotency-key': orderId },
+  );
+  await call(`/v1/checkout-sessions/${id}/cancel`, {});
+  return id;
 }
 
 /** The label the console shows for the signed-in key ("Signed in as <label>"). */
@@ -80,7 +130,7 @@ test.describe('operator console', () => {
   const contexts: BrowserContext[] = [];
 
   test.beforeEach(async () => {
-    world = await startWorld({ exchangeRates: RATES });
+    world = await startWorld({ exchangeRates: RATES, devWebhooks: true });
   });
 
   test.afterEach(async () => {
@@ -248,6 +298,76 @@ test.describe('operator console', () => {
     await desk.snap('merchant-rolled');
   });
 
+  test('webhooks: the first URL shows its signing secret once; a failed delivery is in the log and Redeliver sends it again with the same id; a roll signs with the new secret; a private address is refused', async ({
+    browser,
+  }) => {
+    const receiver = await webhookReceiver();
+    receiver.state.status = 500;
+    const desk = await openDesk(browser);
+    await desk.signIn(ADMIN_KEY);
+    await desk.goto('/console/merchants/m_demo');
+    await expect(desk.webhooks().locator('#webhook-url')).toHaveValue('');
+
+    await desk.saveWebhookUrl('https://10.0.0.5/hooks');
+    await expect(desk.webhooks().locator('#webhook-url-error')).toContainText(
+      'The issuer refused this URL',
+    );
+    await desk.snap('merchant-webhook-refused');
+    await desk.saveWebhookUrl(receiver.url);
+    const secret = await desk.shownSecret();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+={0,2}$/);
+    await desk.snapPart(desk.webhooks(), 'webhook-secret');
+    await desk.page.getByRole('button', { name: 'I have stored it' }).click();
+    expect(await desk.deepText()).not.toContain(secret);
+
+    const sessionId = await cancelledSession(world);
+    await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    const first = receiver.received[0]!;
+    const event = verifyWebhook(first.body, first.headers, secret);
+    expect([event.type, event.data.id]).toEqual(['checkout.cancelled', sessionId]);
+    await desk.refreshWebhookLog();
+    const row = desk.webhookRows().first();
+    await expect(row.locator('.badge')).toHaveText('Pending');
+    await row.locator('summary').click();
+    await expect(row).toContainText('HTTP 500');
+    await expect(row.locator('code.event-id')).toHaveText(event.id);
+    await desk.snap('merchant-webhook-log');
+    await desk.snapPart(desk.webhooks(), 'webhook-log');
+
+    receiver.state.status = 204;
+    const before = receiver.received.length;
+    await row.getByRole('button', { name: `Redeliver ${event.id}` }).click();
+    await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBeGreaterThan(before);
+    expect(receiver.received.at(-1)?.headers['webhook-id']).toBe(event.id);
+    await expect
+      .poll(
+        async () => {
+          await desk.refreshWebhookLog();
+          return desk.webhookRows().first().locator('.badge').textContent();
+        },
+        { timeout: 10_000 },
+      )
+      .toBe('Delivered');
+
+    const rolled = await desk.rollWebhookSecret(0);
+    expect(rolled).not.toBe(secret);
+    await desk.page.getByRole('button', { name: 'I have stored it' }).click();
+    const sent = receiver.received.length;
+    await cancelledSession(world);
+    await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBeGreaterThan(sent);
+    const last = receiver.received.at(-1)!;
+    expect(verifyWebhook(last.body, last.headers, rolled).type).toBe('checkout.cancelled');
+    expect(() => verifyWebhook(last.body, last.headers, secret)).toThrow();
+
+    await desk.webhooks().getByRole('button', { name: 'Remove webhook URL' }).click();
+    await desk.confirmDialog(/^Remove webhook URL$/);
+    await expect(desk.webhooks().getByRole('button', { name: 'Remove webhook URL' })).toHaveCount(
+      0,
+    );
+    await expect(desk.webhooks().locator('#webhook-url')).toHaveValue('');
+    await receiver.close();
+  });
+
   test('a wrong or revoked admin key cannot sign in; a revoked key’s session ends; a signed-out cookie is dead', async ({
     browser,
   }) => {
@@ -371,7 +491,7 @@ test.describe('operator console', () => {
 });
 
 /** Visits every console screen (and its dialog, errors and one-time secret), running axe on each. */
-async function everyScreen(desk: ConsolePage): Promise<Record<string, string[]>> {
+async function everyScreen(desk: ConsolePage, world: World): Promise<Record<string, string[]>> {
   const found: Record<string, string[]> = {};
   const check = async (name: string) => {
     await desk.snap(name);
@@ -400,6 +520,26 @@ async function everyScreen(desk: ConsolePage): Promise<Record<string, string[]>>
   await check('merchants-secret');
   await desk.goto('/console/merchants/m_demo');
   await check('merchant');
+  await desk.saveWebhookUrl('https://10.0.0.5/hooks');
+  await expect(desk.webhooks().locator('.field-error')).toBeVisible();
+  await check('merchant-webhook-refused');
+  // Nothing listens on port 9 (discard): every delivery fails, and the log shows the attempts.
+  await desk.saveWebhookUrl('http://127.0.0.1:9/dualpay/webhooks');
+  await desk.shownSecret();
+  await check('merchant-webhook-secret');
+  await desk.page.getByRole('button', { name: /^(I have stored it|보관했습니다)$/ }).click();
+  await cancelledSession(world);
+  await expect
+    .poll(
+      async () => {
+        await desk.refreshWebhookLog();
+        return desk.webhookRows().locator('summary').count();
+      },
+      { timeout: 15_000 },
+    )
+    .toBeGreaterThan(0);
+  await desk.webhookRows().first().locator('summary').click();
+  await check('merchant-webhook-log');
   await desk.goto('/console/audit');
   await expect(desk.auditRows().first()).toBeVisible();
   await check('audit');
@@ -419,7 +559,7 @@ for (const [locale, width, colorScheme] of [
   test.describe(`console screens in ${locale} at ${width} px, ${colorScheme}`, () => {
     let world: World;
     test.beforeEach(async () => {
-      world = await startWorld();
+      world = await startWorld({ devWebhooks: true });
     });
     test.afterEach(() => world.close());
 
@@ -436,7 +576,7 @@ for (const [locale, width, colorScheme] of [
         `console-${locale.slice(0, 2)}-${width}-${colorScheme}`,
       );
 
-      const found = await everyScreen(desk);
+      const found = await everyScreen(desk, world);
 
       expect(found).toEqual({
         'sign-in': [],
@@ -447,6 +587,9 @@ for (const [locale, width, colorScheme] of [
         'freeze-dialog': [],
         'merchants-secret': [],
         merchant: [],
+        'merchant-webhook-refused': [],
+        'merchant-webhook-secret': [],
+        'merchant-webhook-log': [],
         audit: [],
         'not-found': [],
       });

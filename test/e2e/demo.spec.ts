@@ -1,7 +1,8 @@
 /**
  * The demo itself, as `npm run demo` runs it (after the build): buy a product on the demo shop,
  * enrol a card from its integrator panel, scan the QR from a screenshot, approve on the phone
- * with a virtual authenticator, and land on the order page with the verified claims. Then
+ * with a virtual authenticator, and land on the order page with the verified claims; close the shop
+ * tab as the phone approves, and find the order paid from the issuer's signed webhook. Then
  * Ctrl-C stops both servers cleanly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -166,6 +167,77 @@ test.describe('the demo (scripts/demo.mjs)', () => {
       '#. #. #. 오전 #:#:#'.replace('오전', /오후/.test(issuedAt ?? '') ? '오후' : '오전'),
     );
     expect(shape(receipt)).toContain(shape(issuedAt ?? ''));
+    await shopContext.close();
+    await phoneContext.close();
+  });
+
+  test('a closed shop tab loses nothing: the order the page never confirmed is paid from the signed webhook', async ({
+    browser,
+  }) => {
+    const admin = { authorization: 'Bearer ak_test_demo' };
+    const deliveredSettlements = async () => {
+      const response = await fetch(`${issuerUrl}/v1/merchants/m_demo/webhook-events?limit=100`, {
+        headers: admin,
+      });
+      const page = (await response.json()) as { events: { type: string; status: string }[] };
+      const settled = page.events.filter((event) => event.type === 'checkout.settled');
+      return settled.every((event) => event.status === 'delivered') ? settled.length : -1;
+    };
+    const merchant = (await (
+      await fetch(`${issuerUrl}/v1/merchants/m_demo`, { headers: admin })
+    ).json()) as { webhookUrl: string };
+    expect(merchant.webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/webhooks\/dualpay$/);
+    const before = await deliveredSettlements();
+    const shopContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const shopPage = await shopContext.newPage();
+    const checkout = new CheckoutPage(shopPage, 'demo-closed-tab');
+    const phoneContext = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      hasTouch: true,
+      isMobile: true,
+    });
+    const phone = await PhonePages.open(phoneContext, 'demo-phone-closed-tab');
+    await shopPage.goto(shopUrl);
+    await shopPage.getByText('Integrator panel').click();
+    const enrolPopup = shopContext.waitForEvent('page');
+    await shopPage.getByRole('button', { name: 'Enrol a test card' }).click();
+    await (await enrolPopup).close();
+    await phone.enrol((await shopPage.locator('#enrol-result a').getAttribute('href')) ?? '');
+    await shopPage.getByRole('button', { name: /^Add/ }).first().click();
+    const created = shopPage.waitForResponse('**/api/checkout');
+    await checkout.startPayment();
+    const sessionId = ((await (await created).json()) as { id: string }).id;
+    await phone.openPayment(await checkout.scanQr());
+    await phone.expectDetails();
+    await phone.typeNumber(await checkout.bindingCode());
+    // Whatever the element hears from here on, the page never tells the shop: the tab closes.
+    await shopPage.route('**/api/orders/*/confirm', (route) => route.abort());
+    await phone.approve();
+    await shopPage.close();
+    await expect(phone.heading()).toHaveText(/Payment approved/);
+
+    // The issuer delivers the settlement to the shop's webhook (the shop answers 2xx once paid).
+    await expect.poll(deliveredSettlements, { timeout: 20_000 }).toBe(before + 1);
+    const session = (await (
+      await fetch(`${issuerUrl}/v1/checkout-sessions/${sessionId}`, {
+        headers: { authorization: 'Bearer sk_test_demo' },
+      })
+    ).json()) as { orderId: string; status: string };
+    expect(session.status).toBe('settled');
+    const order = (await (await fetch(`${shopUrl}/api/orders/${session.orderId}`)).json()) as {
+      status: string;
+      paidVia: string;
+      claims: { sub: string };
+    };
+    expect([order.status, order.paidVia, order.claims.sub]).toEqual(['paid', 'webhook', sessionId]);
+
+    const reopened = await shopContext.newPage();
+    await reopened.goto(`${shopUrl}/order.html?id=${encodeURIComponent(session.orderId)}`);
+    await expect(reopened.locator('#order-status')).toHaveText(
+      'Paid. The shop verified the settlement token from the issuer’s signed webhook.',
+    );
+    await expect(reopened.locator('#claims')).toBeVisible();
+    await new CheckoutPage(reopened, 'demo-closed-tab').snap('order-from-webhook');
     await shopContext.close();
     await phoneContext.close();
   });

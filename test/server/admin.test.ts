@@ -232,6 +232,7 @@ describe('admin API: merchants', () => {
       name: 'Corner Bakery',
       mode: 'live',
       allowedOrigins: ['https://bakery.example'],
+      webhookUrl: null,
     });
     assert.equal(errorCodeOf(taken.body), 'merchant_name_taken');
   });

@@ -17,10 +17,18 @@ const byteOnlyQrSegments = {
 };
 
 /**
- * Serves CommonJS packages (qrcode's core, jsQR) as one esbuild-prebundled ES module each:
- * @rollup/plugin-commonjs does not work inside the test runner.
+ * Serves CommonJS packages (qrcode's core, jsQR, standardwebhooks) as one esbuild-prebundled ES
+ * module each: @rollup/plugin-commonjs does not work inside the test runner. An entry
+ * `{ specifier, names }` also exports those names (esbuild's default export of a package marked
+ * `__esModule` is its `default`, which such a package may not have).
  */
-export function prebundledCommonJs(specifiers) {
+export function prebundledCommonJs(entries) {
+  const named = new Map(
+    entries.map((entry) =>
+      typeof entry === 'string' ? [entry, []] : [entry.specifier, entry.names],
+    ),
+  );
+  const specifiers = [...named.keys()];
   const cache = new Map();
   const prefix = '/__prebundled/';
   return {
@@ -34,7 +42,15 @@ export function prebundledCommonJs(specifiers) {
       if (!specifiers.includes(specifier)) return undefined;
       if (!cache.has(specifier)) {
         const result = await esbuild.build({
-          stdin: { contents: `import m from '${specifier}'; export default m;`, resolveDir: root },
+          stdin: {
+            contents: [
+              `import m from '${specifier}';`,
+              `import * as all from '${specifier}';`,
+              'export default m;',
+              ...named.get(specifier).map((name) => `export const ${name} = all.${name};`),
+            ].join('\n'),
+            resolveDir: root,
+          },
           bundle: true,
           format: 'esm',
           write: false,

@@ -3,8 +3,10 @@ import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK }
 import { transactionHash } from '../../src/protocol/index.js';
 import {
   SettlementTokenError,
+  WebhookError,
   createMemoryReplayGuard,
   verifySettlementToken,
+  verifyWebhook,
   type VerifySettlementTokenOptions,
 } from '../../src/verify/index.js';
 
@@ -89,5 +91,36 @@ describe('verifySettlementToken in a browser', () => {
     );
 
     expect(code).to.equal('token_signature_invalid');
+  });
+});
+
+describe('verifyWebhook in the browser', () => {
+  it('verifies a Standard Webhooks signature made with Web Crypto, and refuses a changed body', async () => {
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    const secret = `whsec_${btoa(String.fromCharCode(...key))}`;
+    const body = JSON.stringify({ id: 'evt_b', type: 'refund.succeeded', createdAt: '', data: {} });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const hmac = await crypto.subtle.importKey(
+      'raw',
+      key,
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+    const mac = await crypto.subtle.sign(
+      'HMAC',
+      hmac,
+      new TextEncoder().encode(`evt_b.${timestamp}.${body}`),
+    );
+    const headers = new Headers({
+      'webhook-id': 'evt_b',
+      'webhook-timestamp': timestamp,
+      'webhook-signature': `v1,${btoa(String.fromCharCode(...new Uint8Array(mac)))}`,
+    });
+
+    expect(verifyWebhook(body, headers, secret).type).to.equal('refund.succeeded');
+    expect(() => verifyWebhook(body.replace('evt_b', 'evt_c'), headers, secret)).to.throw(
+      WebhookError,
+    );
   });
 });

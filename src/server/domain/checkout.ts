@@ -6,6 +6,7 @@
 import {
   ERROR_SUMMARIES,
   SESSION_TTL_MS,
+  STATUS_ERROR_CODES,
   base64urlEncode,
   generateBindingCode,
   isTerminalSessionStatus,
@@ -24,6 +25,8 @@ import * as v from '../validate.js';
 import { iso, type DomainContext } from './context.js';
 import type { MerchantService } from './merchants.js';
 import { refusalError } from './refusals.js';
+import { sessionView } from './views.js';
+import { sessionWebhookEvent } from './webhook-events.js';
 
 /** Polls this much earlier than `interval` are still accepted (network jitter). */
 const POLL_TOLERANCE_MS = 250;
@@ -105,7 +108,7 @@ export class CheckoutService {
     const session = await this.ctx.store.getSession(id);
     const now = this.ctx.now();
     if (session && !isTerminalSessionStatus(session.status) && now >= session.expiresAt) {
-      await this.expire(id, now);
+      await this.expire(session, now);
       return this.ctx.store.getSession(id);
     }
     return session;
@@ -131,23 +134,9 @@ export class CheckoutService {
     return (await this.loadSession(id)) ?? owner;
   }
 
-  /** The merchant server's view of a session. */
+  /** The merchant server's view of a session (without its refunds). */
   toSession(record: SessionRecord): Session {
-    return {
-      id: record.id,
-      status: record.status,
-      amount: record.amount,
-      currency: record.currency,
-      orderId: record.orderId,
-      description: record.description,
-      merchantId: record.merchantId,
-      clientSecret: record.clientSecret,
-      expiresAt: iso(record.expiresAt),
-      createdAt: iso(record.createdAt),
-      ...(record.settlementToken && record.status === 'settled'
-        ? { settlementToken: record.settlementToken }
-        : {}),
-    };
+    return sessionView(record);
   }
 
   /** The page's view of a session, as of `event` (default: now). */
@@ -193,18 +182,18 @@ export class CheckoutService {
 
   /** `POST /v1/checkout-sessions/:id/cancel`: cancels an unsettled session (merchant or page). */
   async cancelCheckoutSession(session: SessionRecord, actor: Actor): Promise<Session> {
-    const result = await this.end(session.id, ['open', 'claimed'], 'cancelled', actor);
+    const result = await this.end(session, ['open', 'claimed'], 'cancelled', actor);
     if (!result.ok) throw refusalError(result, this.ctx.now());
     return this.toSession(result.session);
   }
 
   /**
-   * Ends a session in `to` when it is in one of `from` (one conditional write), and wakes its
-   * streams. Only expiry may happen after the deadline. A person's refused step is audited; the
-   * sweeper losing a race to a payer is routine and is not.
+   * Ends `session` in `to` when it is in one of `from` (one conditional write, carrying the
+   * merchant's webhook event), and wakes its streams. Only expiry may happen after the deadline.
+   * A person's refused step is audited; the sweeper losing a race to a payer is routine and is not.
    */
   async end(
-    sessionId: string,
+    session: SessionRecord,
     from: readonly SessionStatus[],
     to: TerminalSessionStatus,
     actor: Actor,
@@ -212,18 +201,23 @@ export class CheckoutService {
   ): Promise<Outcome<{ session: SessionRecord }>> {
     const now = options.now ?? this.ctx.now();
     const action = `session.${to}`;
+    const errorCode = options.errorCode ?? STATUS_ERROR_CODES[to];
+    const webhook = sessionWebhookEvent({ ...session, status: to, errorCode }, now);
     const result = await this.ctx.store.finish({
-      sessionId,
+      sessionId: session.id,
       from,
       to,
-      errorCode: options.errorCode ?? `session_${to}`,
+      errorCode,
       ...(to === 'expired' ? {} : { unexpiredAt: now }),
       now,
-      audit: this.ctx.auditEntry(actor, action, sessionId, options.detail, now),
+      audit: this.ctx.auditEntry(actor, action, session.id, options.detail, now),
+      ...(webhook ? { webhook } : {}),
     });
-    if (result.ok) this.ctx.publish(result.session);
-    else if (actor.actor !== 'system' && result.session) {
-      await this.ctx.audit(actor, `${action}.refused`, sessionId, {
+    if (result.ok) {
+      this.ctx.publish(result.session);
+      this.ctx.webhookQueued();
+    } else if (actor.actor !== 'system' && result.session) {
+      await this.ctx.audit(actor, `${action}.refused`, session.id, {
         reason: refusalError(result, now).code,
         status: result.session.status,
       });
@@ -231,8 +225,9 @@ export class CheckoutService {
     return result;
   }
 
-  private async expire(id: string, now: number): Promise<boolean> {
-    return (await this.end(id, ['open', 'claimed'], 'expired', { actor: 'system' }, { now })).ok;
+  private async expire(session: SessionRecord, now: number): Promise<boolean> {
+    return (await this.end(session, ['open', 'claimed'], 'expired', { actor: 'system' }, { now }))
+      .ok;
   }
 
   /** Expires every due session. */
@@ -240,7 +235,11 @@ export class CheckoutService {
     let expired = 0;
     for (;;) {
       const ids = await this.ctx.store.listExpiredSessionIds(now, 500);
-      for (const id of ids) if (await this.expire(id, now)) expired++;
+      for (const id of ids) {
+        // The record renders the merchant's webhook event; one read per expiry.
+        const session = await this.ctx.store.getSession(id);
+        if (session && (await this.expire(session, now))) expired++;
+      }
       if (ids.length < 500) break;
     }
     return expired;

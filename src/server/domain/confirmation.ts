@@ -1,9 +1,8 @@
 /**
- * Two-factor approval and settlement. The phone proves the binding number (what the payer sees
- * on the merchant screen), gets a single-use challenge bound to the transaction, and sends the
- * card's assertion (user verification required: the card's PIN or biometric). `confirmHandoff`
- * reads as its steps: read the assertion → identify the card → verify it → apply policy → settle
- * → publish and notify.
+ * Two-factor approval and settlement. The phone proves the binding number (what the payer sees on
+ * the merchant screen), gets a single-use challenge bound to the transaction, and sends the card's
+ * assertion (user verification required: PIN or biometric). `confirmHandoff` reads as its steps:
+ * read the assertion → identify the card → verify it → apply policy → settle → publish and notify.
  */
 import {
   generateAuthenticationOptions,
@@ -41,6 +40,7 @@ import type { CheckoutService } from './checkout.js';
 import { iso, type DomainContext } from './context.js';
 import type { MerchantService } from './merchants.js';
 import { refusalError, sessionStateCode } from './refusals.js';
+import { sessionWebhookEvent } from './webhook-events.js';
 
 /** A challenge stays usable this long (and never beyond the session's expiry). */
 const CHALLENGE_TTL_MS = 5 * 60_000;
@@ -178,7 +178,7 @@ export class ConfirmationService {
 
   /** `POST /v1/handoffs/:code/decline`. */
   async declineHandoff(session: SessionRecord, actor: Actor): Promise<{ status: 'declined' }> {
-    const result = await this.checkout.end(session.id, ['claimed'], 'declined', actor);
+    const result = await this.checkout.end(session, ['claimed'], 'declined', actor);
     if (!result.ok) throw refusalError(result, this.ctx.now());
     return { status: 'declined' };
   }
@@ -189,7 +189,7 @@ export class ConfirmationService {
    * page learns `binding_mismatch` from the session's error.
    */
   private async stopOnMismatch(session: SessionRecord, actor: Actor): Promise<never> {
-    const result = await this.checkout.end(session.id, ['claimed'], 'failed', actor, {
+    const result = await this.checkout.end(session, ['claimed'], 'failed', actor, {
       errorCode: 'binding_mismatch',
       detail: { reason: 'binding_mismatch' },
     });
@@ -316,6 +316,12 @@ export class ConfirmationService {
       amount: limitAmount,
       max: account.monthlyLimit,
     };
+    const signed = await token;
+    // The merchant's event, rendered from the session as the settlement leaves it.
+    const webhook = sessionWebhookEvent(
+      { ...session, status: 'settled', settlementId, settlementToken: signed, errorCode: null },
+      now,
+    );
     for (let attempt = 0; ; attempt++) {
       const result = await settleOnce(this.ctx.store, {
         sessionId: session.id,
@@ -323,7 +329,7 @@ export class ConfirmationService {
         card: { id: card.id, expectedCounter: card.counter, newCounter },
         limit,
         settlementId,
-        token: await token,
+        token: signed,
         now,
         audit: this.ctx.auditEntry(actor, 'session.settled', session.id, {
           settlementId,
@@ -331,8 +337,12 @@ export class ConfirmationService {
           accountId: account.id,
           ...(risk ? { risk } : {}),
         }),
+        ...(webhook ? { webhook } : {}),
       });
-      if (result.ok) return result.session;
+      if (result.ok) {
+        this.ctx.webhookQueued();
+        return result.session;
+      }
       if (result.conflict === 'counter_moved' && attempt < COUNTER_RETRIES) {
         const fresh = await this.ctx.store.getCardByCredentialId(card.credentialId);
         if (fresh && counterAdvances(fresh.counter, newCounter)) {
@@ -402,7 +412,7 @@ export class ConfirmationService {
     detail: Record<string, unknown>,
   ): Promise<never> {
     const { session } = approval;
-    const result = await this.checkout.end(session.id, ['claimed'], 'failed', actor, {
+    const result = await this.checkout.end(session, ['claimed'], 'failed', actor, {
       errorCode: code,
       // The card and account go into the row's own columns: `Store.approvingAccount` finds them.
       detail: { reason: code, cardId: approval.card.id, accountId: approval.account.id, ...detail },
@@ -456,6 +466,10 @@ export class ConfirmationService {
   ): Promise<never> {
     const now = this.ctx.now();
     await this.ctx.audit(actor, 'approval.failed', session.id, { reason, ...detail });
+    const webhook = sessionWebhookEvent(
+      { ...session, status: 'failed', errorCode: 'session_failed' },
+      now,
+    );
     const after = await this.ctx.store.recordFailedAttempt({
       sessionId: session.id,
       maxAttempts: MAX_FAILED_ATTEMPTS,
@@ -463,9 +477,11 @@ export class ConfirmationService {
       audit: this.ctx.auditEntry(actor, 'session.failed', session.id, {
         reason: 'too_many_attempts',
       }),
+      ...(webhook ? { webhook } : {}),
     });
     if (after?.failedNow) {
       this.ctx.publish(after.session);
+      this.ctx.webhookQueued();
       throw new HttpError('session_failed', 'Too many failed attempts; this payment is locked', {
         cause,
       });

@@ -16,6 +16,7 @@ import {
   type SessionRecord,
   type Store,
 } from '../store/types.js';
+import type { TargetPolicy } from '../webhooks/target.js';
 import type { Notifier } from './notifier.js';
 import type { DomainObserver } from './observer.js';
 import type { PaymentPolicy } from './policy.js';
@@ -107,6 +108,10 @@ export interface ContextParts {
   observer: DomainObserver;
   logger: DomainLogger;
   exchangeRates: ExchangeRates | undefined;
+  /** Seals webhook secrets at rest, as it seals signing keys; none: stored in clear. */
+  keyEncryptionKey: Buffer | undefined;
+  /** Where webhooks may go (`devWebhooks`) and how host names resolve. */
+  webhookTargets: TargetPolicy;
 }
 
 export class DomainContext {
@@ -121,7 +126,14 @@ export class DomainContext {
   readonly observer: DomainObserver;
   /** Rates for counting payments in other currencies against limits; none: refused. */
   readonly exchangeRates: ExchangeRates | undefined;
+  readonly keyEncryptionKey: Buffer | undefined;
+  readonly webhookTargets: TargetPolicy;
   logger: DomainLogger;
+  /**
+   * Called after a write that may have put a webhook event in the outbox: the delivery worker
+   * (when started) sends it at once instead of at its next tick.
+   */
+  webhookQueued: () => void = () => undefined;
   readonly hub = new EventHub();
   /** This process's token buckets. */
   readonly limiter = new RateLimiter();
@@ -140,6 +152,8 @@ export class DomainContext {
     this.observer = parts.observer;
     this.logger = parts.logger;
     this.exchangeRates = parts.exchangeRates;
+    this.keyEncryptionKey = parts.keyEncryptionKey;
+    this.webhookTargets = parts.webhookTargets;
     const shared = sharedFeatures(parts.store);
     this.sharedBuckets = shared
       ? {

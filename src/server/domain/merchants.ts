@@ -1,7 +1,7 @@
 /**
  * Merchants and their secret keys: creation, look-up by id and by secret key (both cached for a
- * moment, since every merchant request needs one), changes (name, origins, mode) and key rolls
- * with an overlap.
+ * moment, since every merchant request needs one), changes (name, origins, mode, webhook URL) and
+ * key rolls with an overlap.
  */
 import {
   generateId,
@@ -17,6 +17,7 @@ import type { Actor, MerchantRecord } from '../store/types.js';
 import * as v from '../validate.js';
 import { iso, type DomainContext } from './context.js';
 import { merchantNameKey } from './merchant-names.js';
+import type { WebhookService } from './webhooks.js';
 
 /**
  * Cached merchants are trusted this long. Changes made here take effect at once; so do changes
@@ -37,6 +38,7 @@ interface Cached {
 
 export class MerchantService {
   private readonly ctx: DomainContext;
+  private readonly webhooks: WebhookService;
   private readonly byId = new Map<string, Cached>();
   private readonly byKeyHash = new Map<string, Cached>();
   /**
@@ -45,8 +47,9 @@ export class MerchantService {
    */
   private forgets = 0;
 
-  constructor(ctx: DomainContext) {
+  constructor(ctx: DomainContext, webhooks: WebhookService) {
     this.ctx = ctx;
+    this.webhooks = webhooks;
   }
 
   private fresh(entry: Cached | undefined): MerchantRecord | null {
@@ -105,7 +108,10 @@ export class MerchantService {
   }
 
   private async toView(merchant: MerchantRecord): Promise<MerchantView> {
-    const keys = await this.ctx.store.listMerchantKeys(merchant.id);
+    const [keys, webhookSecrets] = await Promise.all([
+      this.ctx.store.listMerchantKeys(merchant.id),
+      this.webhooks.secretViews(merchant.id),
+    ]);
     const now = this.ctx.now();
     return {
       ...shortView(merchant),
@@ -117,6 +123,7 @@ export class MerchantService {
           createdAt: iso(key.createdAt),
           expiresAt: key.expiresAt === null ? null : iso(key.expiresAt),
         })),
+      webhookSecrets,
     };
   }
 
@@ -143,6 +150,7 @@ export class MerchantService {
       nameKey: merchantNameKey(name),
       mode,
       allowedOrigins,
+      webhookUrl: null,
       createdAt: now,
     };
     const created = await this.ctx.store.createMerchant(
@@ -169,33 +177,42 @@ export class MerchantService {
     return { id, name, mode, secretKey };
   }
 
-  /** `PATCH /v1/merchants/:id`: name, allowed origins, mode. */
+  /**
+   * `PATCH /v1/merchants/:id`: name, allowed origins, mode, webhook URL (null removes it). The
+   * change that gives a merchant without a webhook secret its first URL also makes the secret, in
+   * the same write, and answers it once (`webhookSecret`).
+   */
   async updateMerchant(id: string, input: unknown, actor: Actor): Promise<MerchantView> {
     const body = v.object(input);
-    v.onlyFields(body, ['name', 'allowedOrigins', 'mode']);
+    v.onlyFields(body, ['name', 'allowedOrigins', 'mode', 'webhookUrl']);
     const name = body.name === undefined ? undefined : v.text(body.name, 'name', { max: 100 });
     const allowedOrigins =
       body.allowedOrigins === undefined ? undefined : v.origins(body.allowedOrigins);
     const mode = v.merchantMode(body.mode);
-    const patch = {
-      ...(name !== undefined ? { name, nameKey: merchantNameKey(name) } : {}),
+    const webhookUrl =
+      body.webhookUrl === undefined ? undefined : await this.webhooks.checkUrl(body.webhookUrl);
+    const changes = {
+      ...(name !== undefined ? { name } : {}),
       ...(allowedOrigins !== undefined ? { allowedOrigins } : {}),
       ...(mode !== undefined ? { mode } : {}),
+      ...(webhookUrl !== undefined ? { webhookUrl } : {}),
     };
-    const result = await this.ctx.store.updateMerchant(id, patch, {
-      ...this.ctx.auditEntry(actor, 'merchant.updated', undefined, {
-        ...(name !== undefined ? { name } : {}),
-        ...(allowedOrigins !== undefined ? { allowedOrigins } : {}),
-        ...(mode !== undefined ? { mode } : {}),
-      }),
-      merchantId: id,
-    });
+    const offered = webhookUrl ? this.webhooks.newSecret(id, this.ctx.now()) : undefined;
+    const result = await this.ctx.store.updateMerchant(
+      id,
+      { ...changes, ...(name !== undefined ? { nameKey: merchantNameKey(name) } : {}) },
+      { ...this.ctx.auditEntry(actor, 'merchant.updated', undefined, changes), merchantId: id },
+      offered ? { webhookSecret: offered.record } : {},
+    );
     this.forgetMerchant(id);
     if (!result.ok) {
       if (result.conflict === 'not_found') throw new HttpError('not_found', 'No such merchant');
       throw new HttpError('merchant_name_taken', NAME_TAKEN);
     }
-    return shortView(result.merchant);
+    return {
+      ...shortView(result.merchant),
+      ...(offered && result.webhookSecretAdded ? { webhookSecret: offered.secret } : {}),
+    };
   }
 
   /**
@@ -251,5 +268,6 @@ function shortView(merchant: MerchantRecord): MerchantView {
     name: merchant.name,
     mode: merchant.mode,
     allowedOrigins: merchant.allowedOrigins,
+    webhookUrl: merchant.webhookUrl,
   };
 }

@@ -21,6 +21,7 @@ import type {
   MerchantPatch,
   MerchantRecord,
   PushSubscriptionRecord,
+  RefundRecord,
   RecoveryCodeRecord,
   RiskSignalQuery,
   RiskSignals,
@@ -28,50 +29,33 @@ import type {
   SessionRecord,
   SigningKeyRecord,
   VapidKeyRecord,
+  WebhookAttemptRecord,
+  WebhookEventInput,
+  WebhookEventRecord,
+  WebhookSecretRecord,
 } from './types.js';
 
 export { StoreUnavailableError } from './errors.js';
+import type {
+  ClaimWebhookEventsInput,
+  CreateRefundResult,
+  DeviceEnrollmentInput,
+  DeviceEnrollmentResult,
+  RefundInput,
+  UseRecoveryCodeInput,
+  UseRecoveryCodeResult,
+  WebhookAttemptInput,
+} from './contract-inputs.js';
 
-/** What a recovery code is spent on. */
-export type RecoveryUse =
-  /** Freeze the code's account at once (a lost card). */
-  | { freeze: true }
-  /** A recovery enrolment for the code's account (`accountId` is filled in by the store). */
-  | { enrollment: Omit<EnrollmentRecord, 'accountId'> };
-
-export interface UseRecoveryCodeInput {
-  codeHash: string;
-  now: number;
-  use: RecoveryUse;
-  /** Written with the change; its `accountId` is the code's (filled in by the store). */
-  audit: AuditEntry;
-}
-
-/** Result of `useRecoveryCode`: the code's account, or why nothing was written. */
-export type UseRecoveryCodeResult =
-  { ok: true; accountId: string } | { ok: false; conflict: 'not_found' | 'code_used' };
-
-/** A second card's enrolment, approved by an active card of the account (a second device). */
-export interface DeviceEnrollmentInput {
-  /** A device challenge (`storeDeviceChallenge`): unused and unexpired, spent by this write. */
-  challenge: string;
-  /** The approving card: still active, its counter still what the caller read. */
-  card: { id: string; expectedCounter: number; newCounter: number };
-  /** Its `accountId` must be the approving card's account, which must not be frozen. */
-  enrollment: EnrollmentRecord;
-  now: number;
-  audit: AuditEntry;
-}
-
-/** Refused with `challenge_spent`, `counter_moved`, `card_inactive` or `account_frozen`. */
-export type DeviceEnrollmentResult = Outcome<{ enrollment: EnrollmentRecord }>;
+export type * from './contract-inputs.js';
 
 /** Result of `createMerchant`: stored, or refused (nothing written) since the name key is taken. */
 export type CreateMerchantResult = { ok: true } | { ok: false; conflict: 'name_taken' };
 
-/** Result of `updateMerchant`. */
+/** Result of `updateMerchant`: the merchant after it, and whether the offered secret was added. */
 export type UpdateMerchantResult =
-  { ok: true; merchant: MerchantRecord } | { ok: false; conflict: 'name_taken' | 'not_found' };
+  | { ok: true; merchant: MerchantRecord; webhookSecretAdded: boolean }
+  | { ok: false; conflict: 'name_taken' | 'not_found' };
 
 /** Result of `savePushSubscription`. */
 export interface SavePushSubscriptionResult {
@@ -119,7 +103,14 @@ export interface Refusal {
 
 export type Outcome<T> = ({ ok: true } & T) | Refusal;
 
-export interface SettleInput {
+/**
+ * The webhook event a write may carry (`SettleInput`, `FinishInput`, `FailedAttemptInput`,
+ * `RefundInput`): written in the write's transaction only if the write happens **and** the
+ * event's merchant has a webhook URL at that moment; otherwise dropped. Never a reason to refuse.
+ */
+export type WithWebhookEvent = { webhook?: WebhookEventInput };
+
+export interface SettleInput extends WithWebhookEvent {
   sessionId: string;
   /** Spent by this settlement; must be unused, unexpired and bound to the session. */
   challenge: string;
@@ -130,8 +121,9 @@ export interface SettleInput {
     newCounter: number;
   };
   /**
-   * The account's limit amounts since `since`, plus `amount` (this payment in the account's
-   * currency, recorded as the entry's `limitAmount`), must stay ≤ `max`.
+   * The account's limit amounts since `since`, less what refunds of payments made since `since`
+   * gave back (`RefundRecord.limitAmount` by `paymentAt`), plus `amount` (this payment in the
+   * account's currency, recorded as the entry's `limitAmount`), must stay ≤ `max`.
    */
   limit: { accountId: string; since: number; amount: number; max: number };
   settlementId: string;
@@ -140,7 +132,7 @@ export interface SettleInput {
   audit: AuditEntry;
 }
 
-export interface FinishInput {
+export interface FinishInput extends WithWebhookEvent {
   sessionId: string;
   /** The session must be in one of these statuses. */
   from: readonly SessionStatus[];
@@ -159,12 +151,12 @@ export interface ClaimInput {
   audit: AuditEntry;
 }
 
-export interface FailedAttemptInput {
+export interface FailedAttemptInput extends WithWebhookEvent {
   sessionId: string;
   /** The attempt that reaches this count moves a live session to `failed`. */
   maxAttempts: number;
   now: number;
-  /** Written when the session fails. */
+  /** Written when the session fails (so is `webhook`). */
   audit: AuditEntry;
 }
 
@@ -187,11 +179,16 @@ export interface Store {
   listMerchants(): Promise<MerchantRecord[]>;
   /** The merchant whose unexpired secret key has this hash. */
   findMerchantBySecretKeyHash(hash: string, now: number): Promise<MerchantRecord | null>;
-  /** Changes a merchant, only if a new `nameKey` is not another merchant's. */
+  /**
+   * Changes a merchant, only if a new `nameKey` is not another merchant's. With `webhookSecret`,
+   * also adds that secret in the same transaction, only if the merchant has no secret unexpired
+   * at the secret's `createdAt` (`webhookSecretAdded` says whether it did).
+   */
   updateMerchant(
     id: string,
     patch: MerchantPatch,
     audit: AuditEntry,
+    options?: { webhookSecret?: WebhookSecretRecord },
   ): Promise<UpdateMerchantResult>;
   /**
    * Adds a secret key and makes every other key of the merchant expire at `othersExpireAt`
@@ -203,6 +200,20 @@ export interface Store {
     audit: AuditEntry,
   ): Promise<boolean>;
   listMerchantKeys(merchantId: string): Promise<MerchantKeyRecord[]>;
+  /**
+   * Adds a webhook secret and makes every other secret of the merchant expire at
+   * `othersExpireAt` (secrets already expiring sooner keep their time). False when there is no
+   * such merchant.
+   */
+  rollWebhookSecret(
+    secret: WebhookSecretRecord,
+    othersExpireAt: number,
+    audit: AuditEntry,
+  ): Promise<boolean>;
+  /** Every webhook secret of the merchant, expired ones too, newest first. */
+  listWebhookSecrets(merchantId: string): Promise<WebhookSecretRecord[]>;
+  /** Replaces the stored form of a secret (sealing it at rest). */
+  setWebhookSecretValue(id: string, secret: string): Promise<void>;
 
   // Admin keys and console sessions
   /** Adds an admin key unless its hash is there already (then writes nothing); whether it did. */
@@ -231,7 +242,10 @@ export interface Store {
     limit: number;
   }): Promise<AccountRecord[]>;
   updateAccount(id: string, patch: AccountPatch, audit: AuditEntry): Promise<AccountRecord | null>;
-  /** What the account's ledger counted against its limit since `since`. */
+  /**
+   * What the account's ledger counted against its limit since `since`, less what refunds of the
+   * payments made since `since` gave back (whenever they were made).
+   */
   limitUsedSince(accountId: string, since: number): Promise<number>;
   createEnrollment(enrollment: EnrollmentRecord, audit: AuditEntry): Promise<void>;
   getEnrollment(codeHash: string): Promise<EnrollmentRecord | null>;
@@ -306,6 +320,50 @@ export interface Store {
   finish(input: FinishInput): Promise<Outcome<{ session: SessionRecord }>>;
   /** Ids of non-terminal sessions whose expiry has passed. */
   listExpiredSessionIds(now: number, limit: number): Promise<string[]>;
+
+  // Refunds
+  /**
+   * Refunds part of a settled session: first an idempotent repeat (same merchant and key: the
+   * stored refund if the request hash is the same, else `conflict`); then only if the session is
+   * the refund's merchant's and `settled`, its refunds still sum to `expectedRefunded`, and
+   * that plus this amount stays ≤ `maxTotal`. Writes the refund, its audit row and its webhook
+   * event in one transaction; refused, writes nothing.
+   */
+  createRefund(input: RefundInput): Promise<CreateRefundResult>;
+  /** A session's refunds, oldest first. */
+  listRefunds(sessionId: string): Promise<RefundRecord[]>;
+
+  // Webhook outbox
+  /**
+   * Claims up to `limit` pending events due at `now` whose lease has ended (or that have none),
+   * oldest due first, leasing them to `lockToken` until `lockedUntil`: with several processes
+   * each event is claimed by one at a time (SQLite: one `UPDATE … RETURNING`; PostgreSQL:
+   * `SELECT … FOR UPDATE SKIP LOCKED`).
+   */
+  claimWebhookEvents(input: ClaimWebhookEventsInput): Promise<WebhookEventRecord[]>;
+  /**
+   * Records an attempt (always: it happened) and counts it; if the event is still leased to
+   * `lockToken`, also applies the outcome and ends the lease. Returns whether it did.
+   */
+  recordWebhookAttempt(input: WebhookAttemptInput): Promise<boolean>;
+  getWebhookEvent(id: string): Promise<WebhookEventRecord | null>;
+  /** A merchant's events, newest first (by id); `beforeId` continues a page. */
+  listWebhookEvents(query: {
+    merchantId: string;
+    beforeId?: string;
+    limit: number;
+  }): Promise<WebhookEventRecord[]>;
+  /** The attempts of these events, oldest first per event. */
+  listWebhookAttempts(eventIds: readonly string[]): Promise<WebhookAttemptRecord[]>;
+  /**
+   * Makes an event pending and due at `now` (the same id), whatever its status; a claim in
+   * flight keeps its lease but can no longer change the event's status. Null when missing.
+   */
+  redeliverWebhookEvent(
+    id: string,
+    now: number,
+    audit: AuditEntry,
+  ): Promise<WebhookEventRecord | null>;
 
   // Events, ledger, audit
   listEventsAfter(sessionId: string, seq: number): Promise<SessionEventRecord[]>;

@@ -22,6 +22,8 @@ export interface MerchantRecord {
   nameKey: string;
   mode: MerchantMode;
   allowedOrigins: string[];
+  /** Where webhook events are POSTed (checked by the domain); null: the merchant gets none. */
+  webhookUrl: string | null;
   createdAt: number;
 }
 
@@ -76,6 +78,8 @@ export interface MerchantPatch {
   nameKey?: string;
   mode?: MerchantMode;
   allowedOrigins?: string[];
+  /** null removes it. */
+  webhookUrl?: string | null;
 }
 
 /** An admin key (stored as its hash), named after the person or system holding it. */
@@ -252,6 +256,86 @@ export interface LedgerEntryRecord {
   /** What the entry counts against the account's monthly limit, in the account's currency. */
   limitAmount: number;
   createdAt: number;
+}
+
+/**
+ * A refund of a settled session. Refunds of a session never sum past its amount; each gives back
+ * its share of the payment's `limitAmount` to the month of the payment (`paymentAt`).
+ */
+export interface RefundRecord {
+  id: string;
+  sessionId: string;
+  merchantId: string;
+  accountId: string;
+  amount: number;
+  currency: string;
+  /**
+   * What the refund gives back to the account's monthly limit, in the account's currency: its
+   * share of the payment's ledger `limitAmount` (the domain computes it).
+   */
+  limitAmount: number;
+  /** When the refunded payment was made: the refund lowers the usage counted since then. */
+  paymentAt: number;
+  reason: string | null;
+  /** Unique per merchant, with the request's hash (idempotent repeats). */
+  idempotencyKey: string;
+  requestHash: string;
+  createdAt: number;
+}
+
+/** A merchant's webhook signing secret; a roll gives the older ones an expiry. */
+export interface WebhookSecretRecord {
+  id: string;
+  merchantId: string;
+  /**
+   * `whsec_…`, or sealed (`enc:v1:…`, bound to `id`) under the key-encryption key: the issuer
+   * needs the secret itself to sign (HMAC), so it cannot keep a hash.
+   */
+  secret: string;
+  createdAt: number;
+  /** When it stops signing; null: until the next roll. */
+  expiresAt: number | null;
+}
+
+/** A webhook event for the outbox, written in the transaction of the change it reports. */
+export interface WebhookEventInput {
+  /** `evt_…`, sortable by time: the `webhook-id` of every attempt. */
+  id: string;
+  merchantId: string;
+  /** A `WebhookEventType`. */
+  type: string;
+  /** The JSON body, exactly as it is signed and POSTed. */
+  payload: string;
+  createdAt: number;
+}
+
+export type WebhookEventStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookEventRecord extends WebhookEventInput {
+  status: WebhookEventStatus;
+  /** Attempts made so far. */
+  attempts: number;
+  /** When the next attempt is due; null once delivered or given up. */
+  nextAttemptAt: number | null;
+  deliveredAt: number | null;
+  /** The claim's lease: nobody else claims the event before this time; null: unclaimed. */
+  lockedUntil: number | null;
+}
+
+/** One delivery attempt of a webhook event. */
+export interface WebhookAttemptRecord {
+  eventId: string;
+  /** 1, 2, … per event. */
+  attempt: number;
+  at: number;
+  url: string;
+  /** The answer's HTTP status; null when there was none. */
+  statusCode: number | null;
+  /** Why there was no answer (or why it was not sent); null with a status code. */
+  error: string | null;
+  durationMs: number;
+  /** The next attempt this one scheduled; null when none. */
+  nextAttemptAt: number | null;
 }
 
 export interface SigningKeyRecord {

@@ -219,6 +219,40 @@ export class ConsolePage {
     return this.shownSecret();
   }
 
+  // ── webhooks (on the merchant page) ──
+
+  webhooks(): Locator {
+    return this.page.locator('console-webhooks');
+  }
+
+  /** Types a webhook URL and saves it (the answer may show a signing secret, or an error). */
+  async saveWebhookUrl(url: string): Promise<void> {
+    await this.webhooks().locator('#webhook-url').fill(url);
+    await this.webhooks()
+      .getByRole('button', { name: /^(Save webhook URL|웹훅 URL 저장)$/ })
+      .click();
+  }
+
+  async rollWebhookSecret(overlapMinutes: number): Promise<string> {
+    await this.webhooks().locator('#webhook-overlap').fill(String(overlapMinutes));
+    await this.webhooks()
+      .getByRole('button', { name: /^(Roll signing secret|서명 비밀값 교체)$/ })
+      .click();
+    await this.confirmDialog(/^(Roll signing secret|서명 비밀값 교체)$/);
+    return this.shownSecret();
+  }
+
+  /** The delivery log's rows, newest first. */
+  webhookRows(): Locator {
+    return this.webhooks().locator('table.webhook-log tbody tr');
+  }
+
+  async refreshWebhookLog(): Promise<void> {
+    await this.webhooks()
+      .getByRole('button', { name: /^(Refresh|새로 고침)$/ })
+      .click();
+  }
+
   // ── audit log ──
 
   auditRows(): Locator {

@@ -40,6 +40,8 @@ export interface WorldOptions {
   exchangeRates?: ExchangeRates;
   /** Accept push endpoints over http on loopback (a local push service). */
   devPush?: boolean;
+  /** Webhook URLs may be http to loopback (`--dev-webhooks`): tests receive them locally. */
+  devWebhooks?: boolean;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -53,6 +55,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ...(options.handoffTtlMs ? { handoffTtlMs: options.handoffTtlMs } : {}),
     ...(options.exchangeRates ? { exchangeRates: options.exchangeRates } : {}),
     ...(options.devPush ? { devPush: true } : {}),
+    ...(options.devWebhooks ? { devWebhooks: true } : {}),
   });
   shop.issuerUrl = issuer.url;
   const extra: Shop[] = [];

@@ -313,6 +313,10 @@ interface Fixture {
   cardId: string;
   adminKeyId: string;
   consoleCookie: string;
+  /** A settled session of the demo merchant (refunds). */
+  settledId: string;
+  /** A webhook event of this fixture's merchant. */
+  webhookEventId: string;
 }
 
 export const ENDPOINT_NAMES = [
@@ -361,6 +365,10 @@ export const ENDPOINT_NAMES = [
   'POST /v1/console/session',
   'GET /v1/console/session',
   'DELETE /v1/console/session',
+  'POST /v1/checkout-sessions/:id/refunds',
+  'POST /v1/merchants/:id/roll-webhook-secret',
+  'GET /v1/merchants/:id/webhook-events',
+  'POST /v1/webhook-events/:id/redeliver',
 ] as const;
 export type EndpointName = (typeof ENDPOINT_NAMES)[number];
 
@@ -409,11 +417,23 @@ function validAdminRequest(
         ...post('/v1/merchants/{0}', [f.merchantId], {
           allowedOrigins: ['https://shop.example'],
           mode: 'test',
+          webhookUrl: WEBHOOK_URL,
         }),
         method: 'PATCH',
       };
     case 'POST /v1/merchants/:id/roll-secret-key':
       return post('/v1/merchants/{0}/roll-secret-key', [f.merchantId], { expiresInSeconds: 60 });
+    case 'POST /v1/merchants/:id/roll-webhook-secret':
+      return post('/v1/merchants/{0}/roll-webhook-secret', [f.merchantId], {
+        expiresInSeconds: 60,
+      });
+    case 'GET /v1/merchants/:id/webhook-events':
+      return {
+        ...get('/v1/merchants/{0}/webhook-events', [f.merchantId]),
+        template: '/v1/merchants/{0}/webhook-events?limit=5',
+      };
+    case 'POST /v1/webhook-events/:id/redeliver':
+      return post('/v1/webhook-events/{0}/redeliver', [f.webhookEventId]);
     case 'GET /v1/admin-keys':
       return get('/v1/admin-keys');
     case 'POST /v1/admin-keys':
@@ -494,6 +514,18 @@ function validRequest(name: EndpointName, f: Fixture, issuerOrigin: string): Val
           description: 'Coffee',
           metadata: { cart: '42' },
         },
+      };
+    case 'POST /v1/checkout-sessions/:id/refunds':
+      return {
+        method: 'POST',
+        template: '/v1/checkout-sessions/{0}/refunds',
+        params: [f.settledId],
+        headers: {
+          ...secret,
+          ...json,
+          'idempotency-key': `bad-input-refund-${process.pid}-${keys++}`,
+        },
+        body: { amount: 10, reason: 'fuzz' },
       };
     case 'GET /v1/checkout-sessions/:id':
       return {
@@ -657,6 +689,9 @@ function validRequest(name: EndpointName, f: Fixture, issuerOrigin: string): Val
       throw new Error(`no valid request for ${name}`);
   }
 }
+
+/** A webhook URL the world's resolver maps to a public address (nothing is ever sent). */
+const WEBHOOK_URL = 'https://hooks.example/dualpay';
 
 /** The allowed origin of the demo merchant in `startTestIssuer` (its seed default). */
 const DEMO_SHOP_ORIGIN = 'http://localhost:4000';
@@ -899,15 +934,19 @@ export async function startBadInputWorld(): Promise<BadInputWorld> {
       sessionCreate: GENEROUS,
       consoleSignIn: GENEROUS,
     },
+    webhookLookup: async (hostname) =>
+      hostname === 'hooks.example' ? [{ address: '93.184.216.34', family: 4 }] : [],
   });
   const payer = new Phone(server.url);
   await payer.enrol();
+  let settledId = '';
   for (const amount of [1500, 2500]) {
     const session = await createSession(server.url, { amount });
     const view = await publicSession(server.url, session);
     const handoff = await createHandoff(server.url, session);
     const paid = await payer.pay(handoff.code, view.body.bindingCode);
     assert.equal(paid.status, 200);
+    settledId = session.id;
   }
   const db = (server.issuer.store as SqliteStore).db;
   return {
@@ -940,6 +979,7 @@ export async function startBadInputWorld(): Promise<BadInputWorld> {
         claimed: { session, code, bindingCode, phone },
         assertion,
         enrollmentCode: enrollment.body.code,
+        settledId,
         ...(await adminSubjects(server)),
       };
     },
@@ -947,13 +987,31 @@ export async function startBadInputWorld(): Promise<BadInputWorld> {
   };
 }
 
-/** A merchant, an account with a card, an admin key and a console session of one fixture. */
+/**
+ * A merchant (with a webhook URL and one webhook event), an account with a card, an admin key and
+ * a console session of one fixture.
+ */
 async function adminSubjects(server: TestIssuer) {
   const admin = { token: DEMO.adminKey };
   const tag = `${process.pid}-${keys++}`;
-  const merchant = await request<{ id: string }>(server.url, 'POST', '/v1/merchants', {
+  const merchant = await request<{ id: string; secretKey: string }>(
+    server.url,
+    'POST',
+    '/v1/merchants',
+    { ...admin, body: { name: `Fuzz shop ${tag}`, allowedOrigins: ['https://shop.example'] } },
+  );
+  const hooked = await request(server.url, 'PATCH', `/v1/merchants/${merchant.body.id}`, {
     ...admin,
-    body: { name: `Fuzz shop ${tag}`, allowedOrigins: ['https://shop.example'] },
+    body: { webhookUrl: WEBHOOK_URL },
+  });
+  assert.equal(hooked.status, 200);
+  const ended = await createSession(server.url, {}, merchant.body.secretKey);
+  await request(server.url, 'POST', `/v1/checkout-sessions/${ended.id}/cancel`, {
+    token: merchant.body.secretKey,
+  });
+  const [event] = await server.issuer.store.listWebhookEvents({
+    merchantId: merchant.body.id,
+    limit: 1,
   });
   const account = await request<{ id: string }>(server.url, 'POST', '/v1/accounts', {
     ...admin,
@@ -971,6 +1029,7 @@ async function adminSubjects(server: TestIssuer) {
   assert.equal(signIn.status, 201);
   return {
     merchantId: merchant.body.id,
+    webhookEventId: event?.id ?? '',
     accountId: account.body.id,
     cardId,
     adminKeyId: adminKey.body.id,

@@ -13,7 +13,11 @@
  * - events of a session run 1, 2, … n without gaps, n is the session's `event_seq`, the first is
  *   `open`, the last has the session's status, and at most one terminal event exists (the last);
  * - failed attempts never pass MAX_FAILED_ATTEMPTS, and a session that reached it is not live;
- * - per account and UTC month, the ledger's limit amounts stay within the account's limit;
+ * - per account and UTC month, the ledger's limit amounts, less what refunds of that month's
+ *   payments gave back, stay within the account's limit;
+ * - refunds are of settled sessions, in their currency and merchant, and never sum past the
+ *   session's amount; the limit they give back never passes what their payment counted;
+ * - webhook events belong to existing merchants, and attempts to existing events;
  * - no stored display text or identifier holds a control (but `\t`, `\n`, `\r` in descriptions and
  *   metadata values), format (`Cf`) or line/paragraph separator character (finding 11);
  * - every merchant's `name_key` is `merchantNameKey` of its name, and no two merchants share one.
@@ -103,6 +107,23 @@ const EMPTY_QUERIES: Record<string, string> = {
     SELECT s.id, COUNT(*) AS terminal FROM sessions s
     JOIN session_events e ON e.session_id = s.id AND e.status IN (${TERMINAL})
     GROUP BY s.id HAVING terminal > 1 OR MAX(e.seq) <> s.event_seq`,
+  'refund of a session that is not settled, or of another merchant, account or currency': `
+    SELECT r.id, s.status FROM refunds r
+    LEFT JOIN sessions s ON s.id = r.session_id
+    LEFT JOIN ledger_entries l ON l.session_id = r.session_id
+    WHERE s.status IS NOT 'settled' OR r.merchant_id <> s.merchant_id
+       OR r.currency <> s.currency OR r.account_id IS NOT l.account_id
+       OR r.payment_at IS NOT l.created_at`,
+  'refunds of a session summing past its amount, or giving back more than it counted': `
+    SELECT r.session_id, SUM(r.amount) AS refunded, s.amount,
+           SUM(r.limit_amount) AS given_back, l.limit_amount
+    FROM refunds r JOIN sessions s ON s.id = r.session_id
+    JOIN ledger_entries l ON l.session_id = r.session_id
+    GROUP BY r.session_id HAVING refunded > s.amount OR given_back > l.limit_amount`,
+  'webhook event of a missing merchant, or attempt of a missing event': `
+    SELECT id FROM webhook_events WHERE merchant_id NOT IN (SELECT id FROM merchants)
+    UNION ALL
+    SELECT event_id FROM webhook_attempts WHERE event_id NOT IN (SELECT id FROM webhook_events)`,
   'failed attempts past the maximum, or a locked session still live': `
     SELECT id, status, failed_attempts FROM sessions
     WHERE failed_attempts > ${MAX_FAILED_ATTEMPTS}
@@ -174,7 +195,10 @@ function limitViolations(db: Database.Database): string[] {
   const rows = db
     .prepare(
       `SELECT l.account_id, strftime('%Y-%m', l.created_at / 1000, 'unixepoch') AS month,
-              SUM(l.limit_amount) AS total, a.monthly_limit
+              SUM(l.limit_amount - COALESCE(
+                (SELECT SUM(r.limit_amount) FROM refunds r WHERE r.session_id = l.session_id),
+                0)) AS total,
+              a.monthly_limit
        FROM ledger_entries l JOIN accounts a ON a.id = l.account_id
        GROUP BY l.account_id, month`,
     )

@@ -7,7 +7,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { SettleInput, Store } from '../../../src/server/store/types.js';
+import type {
+  RefundInput,
+  SettleInput,
+  Store,
+  WebhookEventInput,
+} from '../../../src/server/store/types.js';
 import {
   T0,
   audit,
@@ -298,11 +303,42 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describeSessions(() => store);
     describeCodes(() => store);
     describeRecords(() => store);
+    describeOutbox(() => store);
+    describeRefunds(() => store);
     describeRiskSignals(() => store);
     describePush(() => store);
     describeRecovery(() => store);
   });
 }
+
+/** A webhook event for the outbox (the store treats the payload as opaque text). */
+function webhookEvent(merchantId: string, createdAt = T0 + 2000): WebhookEventInput {
+  const id = `evt_${randomBytes(8).toString('hex')}`;
+  return {
+    id,
+    merchantId,
+    type: 'checkout.settled',
+    payload: JSON.stringify({ id, type: 'checkout.settled', data: { n: 1 } }),
+    createdAt,
+  };
+}
+
+/** Gives the merchant a webhook URL (events are written only for merchants that have one). */
+async function withWebhookUrl(store: Store, merchantId: string): Promise<void> {
+  const result = await store.updateMerchant(
+    merchantId,
+    { webhookUrl: 'https://hooks.example/dualpay' },
+    audit('merchant.updated'),
+  );
+  assert.ok(result.ok);
+}
+
+/**
+ * Claim times for the tests that claim: each call is earlier than every one before, so events
+ * other tests left pending in the shared store are never due at it.
+ */
+let claimWindow = T0 - 1e11;
+const nextClaimWindow = (): number => (claimWindow -= 1e8);
 
 function describeSessions(storeOf: () => Store): void {
   describe('sessions', () => {
@@ -1084,6 +1120,578 @@ function describeRecords(storeOf: () => Store): void {
       );
       assert.equal(keys.find((k) => k.kid === k1)?.retiredAt, T0 + 7);
       assert.equal(keys.find((k) => k.kid === k2)?.privateKey, 'enc:v1:sealed');
+    });
+  });
+}
+
+function describeOutbox(storeOf: () => Store): void {
+  describe('webhook secrets and the webhook outbox', () => {
+    it("writes a settlement's webhook event in its transaction, due at once; none when refused", async () => {
+      const store = storeOf();
+      const payer = await withPayer(store);
+      await withWebhookUrl(store, payer.merchant.id);
+      const paid = await claimedSession(store, payer.merchant.id);
+      const refused = await claimedSession(store, payer.merchant.id);
+      const settledEvent = webhookEvent(payer.merchant.id);
+      const refusedEvent = webhookEvent(payer.merchant.id);
+
+      const ok = await store.settle(settleInput(payer, paid, { webhook: settledEvent }));
+      const over = await store.settle(
+        settleInput(payer, refused, {
+          webhook: refusedEvent,
+          limit: { accountId: payer.accountId, since: T0, amount: 1500, max: 100 },
+        }),
+      );
+
+      assert.equal(ok.ok, true);
+      assert.equal(over.ok ? '' : over.conflict, 'over_limit');
+      assert.deepEqual(await store.getWebhookEvent(settledEvent.id), {
+        ...settledEvent,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: settledEvent.createdAt,
+        deliveredAt: null,
+        lockedUntil: null,
+      });
+      assert.equal(await store.getWebhookEvent(refusedEvent.id), null);
+    });
+
+    it('writes an event only for a merchant that has a webhook URL at the write', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      await createWithKey(store, merchant);
+      const first = sessionRecord(merchant.id);
+      const second = sessionRecord(merchant.id);
+      for (const record of [first, second]) await store.createSession(record, audit('c'));
+      const cancel = (sessionId: string, webhook: WebhookEventInput) =>
+        store.finish({
+          sessionId,
+          from: ['open'],
+          to: 'cancelled',
+          errorCode: 'session_cancelled',
+          now: T0 + 10,
+          audit: audit('session.cancelled', sessionId),
+          webhook,
+        });
+      const without = webhookEvent(merchant.id);
+      const withUrl = webhookEvent(merchant.id);
+
+      const before = await cancel(first.id, without);
+      await withWebhookUrl(store, merchant.id);
+      const after = await cancel(second.id, withUrl);
+
+      assert.deepEqual([before.ok, after.ok], [true, true]);
+      assert.equal(await store.getWebhookEvent(without.id), null);
+      assert.equal((await store.getWebhookEvent(withUrl.id))?.status, 'pending');
+    });
+
+    it("writes the failing attempt's event, and none for an attempt that does not fail the session", async () => {
+      const store = storeOf();
+      const payer = await withPayer(store);
+      await withWebhookUrl(store, payer.merchant.id);
+      const claimed = await claimedSession(store, payer.merchant.id);
+      const events = [webhookEvent(payer.merchant.id), webhookEvent(payer.merchant.id)];
+
+      for (const webhook of events) {
+        await store.recordFailedAttempt({
+          sessionId: claimed.session.id,
+          maxAttempts: 2,
+          now: T0 + 5000,
+          audit: audit('session.failed', claimed.session.id),
+          webhook,
+        });
+      }
+
+      assert.equal(await store.getWebhookEvent(events[0]?.id ?? ''), null);
+      assert.equal((await store.getWebhookEvent(events[1]?.id ?? ''))?.type, 'checkout.settled');
+    });
+
+    it('leases a due event to one claim: a second claim gets it only after the lease ends', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      await createWithKey(store, merchant);
+      await withWebhookUrl(store, merchant.id);
+      const now = nextClaimWindow();
+      const event = webhookEvent(merchant.id, now);
+      const session = sessionRecord(merchant.id);
+      await store.createSession(session, audit('c'));
+      await store.finish({
+        sessionId: session.id,
+        from: ['open'],
+        to: 'cancelled',
+        errorCode: 'session_cancelled',
+        now,
+        audit: audit('session.cancelled', session.id),
+        webhook: event,
+      });
+      const claim = (at: number, lockToken: string) =>
+        store.claimWebhookEvents({ now: at, lockedUntil: at + 60_000, lockToken, limit: 10 });
+
+      const early = await claim(now - 1, 'a');
+      const first = await claim(now, 'a');
+      const during = await claim(now + 59_999, 'b');
+      const afterLease = await claim(now + 60_000, 'b');
+
+      assert.deepEqual(early, []);
+      assert.deepEqual(
+        first.map((e) => [e.id, e.lockedUntil]),
+        [[event.id, now + 60_000]],
+      );
+      assert.deepEqual(during, []);
+      assert.deepEqual(
+        afterLease.map((e) => e.id),
+        [event.id],
+      );
+    });
+
+    it('hands each due event to exactly one of ten racing claims', async () => {
+      const store = storeOf();
+      const payer = await withPayer(store);
+      await withWebhookUrl(store, payer.merchant.id);
+      const now = nextClaimWindow();
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const claimed = await claimedSession(store, payer.merchant.id);
+        const event = webhookEvent(payer.merchant.id, now - i);
+        ids.push(event.id);
+        assert.ok((await store.settle(settleInput(payer, claimed, { webhook: event }))).ok);
+      }
+
+      const claims = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          store.claimWebhookEvents({
+            now,
+            lockedUntil: now + 60_000,
+            lockToken: `racer-${i}`,
+            limit: 2,
+          }),
+        ),
+      );
+
+      const claimedIds = claims.flat().map((event) => event.id);
+      assert.equal(claimedIds.length, 6);
+      assert.deepEqual(new Set(claimedIds), new Set(ids));
+    });
+
+    it('records every attempt, and changes the event only under the claim that holds it', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      await createWithKey(store, merchant);
+      await withWebhookUrl(store, merchant.id);
+      const now = nextClaimWindow();
+      const event = webhookEvent(merchant.id, now);
+      const session = sessionRecord(merchant.id);
+      await store.createSession(session, audit('c'));
+      await store.finish({
+        sessionId: session.id,
+        from: ['open'],
+        to: 'expired',
+        errorCode: 'session_expired',
+        now,
+        audit: audit('session.expired', session.id),
+        webhook: event,
+      });
+      await store.claimWebhookEvents({ now, lockedUntil: now + 60_000, lockToken: 'a', limit: 10 });
+      const attempt = (
+        lockToken: string,
+        at: number,
+        outcome: Parameters<Store['recordWebhookAttempt']>[0]['outcome'],
+      ) =>
+        store.recordWebhookAttempt({
+          eventId: event.id,
+          lockToken,
+          at,
+          url: 'https://hooks.example/dualpay',
+          statusCode: outcome.status === 'delivered' ? 204 : 500,
+          error: null,
+          durationMs: 12,
+          outcome,
+        });
+
+      const stranger = await attempt('b', now + 1, { status: 'delivered' });
+      const holder = await attempt('a', now + 2, {
+        status: 'pending',
+        nextAttemptAt: now + 10_000,
+      });
+      const rescheduled = await store.getWebhookEvent(event.id);
+      const notYet = await store.claimWebhookEvents({
+        now: now + 9_999,
+        lockedUntil: now + 70_000,
+        lockToken: 'c',
+        limit: 10,
+      });
+      const again = await store.claimWebhookEvents({
+        now: now + 10_000,
+        lockedUntil: now + 70_000,
+        lockToken: 'c',
+        limit: 10,
+      });
+      const delivered = await attempt('c', now + 10_001, { status: 'delivered' });
+
+      assert.deepEqual([stranger, holder, delivered], [false, true, true]);
+      assert.deepEqual(
+        [
+          rescheduled?.status,
+          rescheduled?.attempts,
+          rescheduled?.nextAttemptAt,
+          rescheduled?.lockedUntil,
+        ],
+        ['pending', 2, now + 10_000, null],
+      );
+      assert.deepEqual(notYet, []);
+      assert.deepEqual(
+        again.map((e) => e.id),
+        [event.id],
+      );
+      const done = await store.getWebhookEvent(event.id);
+      assert.deepEqual(
+        [done?.status, done?.attempts, done?.deliveredAt, done?.nextAttemptAt],
+        ['delivered', 3, now + 10_001, null],
+      );
+      assert.deepEqual(
+        (await store.listWebhookAttempts([event.id])).map((a) => [
+          a.attempt,
+          a.statusCode,
+          a.nextAttemptAt,
+        ]),
+        [
+          [1, 204, null],
+          [2, 500, now + 10_000],
+          [3, 204, null],
+        ],
+      );
+      assert.deepEqual(
+        await store.claimWebhookEvents({
+          now: now + 100_000,
+          lockedUntil: now + 200_000,
+          lockToken: 'd',
+          limit: 10,
+        }),
+        [],
+      );
+    });
+
+    it('redelivers an event with the same id, due at once; a claim in flight can no longer change it', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      await createWithKey(store, merchant);
+      await withWebhookUrl(store, merchant.id);
+      const now = nextClaimWindow();
+      const event = webhookEvent(merchant.id, now);
+      const session = sessionRecord(merchant.id);
+      await store.createSession(session, audit('c'));
+      await store.finish({
+        sessionId: session.id,
+        from: ['open'],
+        to: 'cancelled',
+        errorCode: 'session_cancelled',
+        now,
+        audit: audit('session.cancelled', session.id),
+        webhook: event,
+      });
+      const claim = (at: number, lockToken: string) =>
+        store.claimWebhookEvents({ now: at, lockedUntil: at + 60_000, lockToken, limit: 10 });
+      const record = (lockToken: string, at: number) =>
+        store.recordWebhookAttempt({
+          eventId: event.id,
+          lockToken,
+          at,
+          url: 'https://hooks.example/dualpay',
+          statusCode: 200,
+          error: null,
+          durationMs: 5,
+          outcome: { status: 'delivered' },
+        });
+      await claim(now, 'a');
+      await record('a', now + 1);
+
+      const redelivered = await store.redeliverWebhookEvent(
+        event.id,
+        now + 100,
+        audit('redeliver'),
+      );
+      const reclaimed = await claim(now + 100, 'b');
+      const again = await store.redeliverWebhookEvent(event.id, now + 200, audit('redeliver'));
+      const inFlight = await record('b', now + 201);
+      const missing = await store.redeliverWebhookEvent('evt_missing', now, audit('x'));
+
+      assert.deepEqual(
+        [
+          redelivered?.id,
+          redelivered?.status,
+          redelivered?.nextAttemptAt,
+          redelivered?.deliveredAt,
+        ],
+        [event.id, 'pending', now + 100, null],
+      );
+      assert.deepEqual(
+        reclaimed.map((e) => e.id),
+        [event.id],
+      );
+      assert.equal(again?.status, 'pending');
+      assert.equal(inFlight, false);
+      assert.equal((await store.getWebhookEvent(event.id))?.status, 'pending');
+      assert.deepEqual(await claim(now + 201, 'c'), []);
+      assert.deepEqual(
+        (await claim(now + 100 + 60_000, 'c')).map((e) => e.id),
+        [event.id],
+      );
+      assert.equal(missing, null);
+    });
+
+    it("lists a merchant's events newest first in pages, with their attempts", async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      const other = merchantRecord();
+      for (const m of [merchant, other]) {
+        await createWithKey(store, m);
+        await withWebhookUrl(store, m.id);
+      }
+      const tag = randomBytes(4).toString('hex');
+      const ids = [1, 2, 3].map((n) => `evt_${tag}_${n}`);
+      for (const [i, id] of [...ids, `evt_${tag}_4`].entries()) {
+        const owner = i < 3 ? merchant.id : other.id;
+        const session = sessionRecord(owner);
+        await store.createSession(session, audit('c'));
+        await store.finish({
+          sessionId: session.id,
+          from: ['open'],
+          to: 'cancelled',
+          errorCode: 'session_cancelled',
+          now: T0,
+          audit: audit('session.cancelled', session.id),
+          webhook: { ...webhookEvent(owner), id },
+        });
+      }
+
+      const first = await store.listWebhookEvents({ merchantId: merchant.id, limit: 2 });
+      const next = await store.listWebhookEvents({
+        merchantId: merchant.id,
+        limit: 2,
+        beforeId: first.at(-1)?.id ?? '',
+      });
+
+      assert.deepEqual(
+        [...first, ...next].map((e) => e.id),
+        [...ids].reverse(),
+      );
+      assert.deepEqual(await store.listWebhookAttempts(ids), []);
+      assert.deepEqual(await store.listWebhookAttempts([]), []);
+    });
+
+    it('adds a webhook secret with a merchant change only when none is live, and rolls secrets with an overlap', async () => {
+      const store = storeOf();
+      const merchant = merchantRecord();
+      await createWithKey(store, merchant);
+      const secret = (n: number, createdAt = T0) => ({
+        id: `whs_${randomBytes(6).toString('hex')}_${n}`,
+        merchantId: merchant.id,
+        secret: `whsec_${randomBytes(24).toString('base64')}`,
+        createdAt,
+        expiresAt: null,
+      });
+      const [s1, s2, s3] = [secret(1), secret(2, T0 + 1), secret(3, T0 + 2)];
+
+      const first = await store.updateMerchant(
+        merchant.id,
+        { webhookUrl: 'https://hooks.example/a' },
+        audit('merchant.updated'),
+        { webhookSecret: s1 },
+      );
+      const second = await store.updateMerchant(
+        merchant.id,
+        { webhookUrl: 'https://hooks.example/b' },
+        audit('merchant.updated'),
+        { webhookSecret: s2 },
+      );
+      const rolled = await store.rollWebhookSecret(s3, T0 + 60_000, audit('rolled'));
+      const nowhere = await store.rollWebhookSecret(
+        { ...secret(4), merchantId: 'm_missing' },
+        T0,
+        audit('rolled'),
+      );
+      await store.setWebhookSecretValue(s3.id, 'enc:v1:sealed');
+      const removed = await store.updateMerchant(
+        merchant.id,
+        { webhookUrl: null },
+        audit('merchant.updated'),
+      );
+
+      assert.deepEqual(
+        [first.ok && first.webhookSecretAdded, second.ok && second.webhookSecretAdded],
+        [true, false],
+      );
+      assert.equal(second.ok ? second.merchant.webhookUrl : '', 'https://hooks.example/b');
+      assert.deepEqual([rolled, nowhere], [true, false]);
+      assert.deepEqual(
+        (await store.listWebhookSecrets(merchant.id)).map((s) => [s.id, s.secret, s.expiresAt]),
+        [
+          [s3.id, 'enc:v1:sealed', null],
+          [s1.id, s1.secret, T0 + 60_000],
+        ],
+      );
+      assert.equal(removed.ok ? removed.merchant.webhookUrl : '', null);
+      assert.equal((await store.getMerchant(merchant.id))?.webhookUrl, null);
+    });
+  });
+}
+
+function describeRefunds(storeOf: () => Store): void {
+  describe('refunds', () => {
+    async function settled(store: Store, options: { amount?: number } = {}) {
+      const payer = await withPayer(store);
+      const claimed = await claimedSession(store, payer.merchant.id, {
+        amount: options.amount ?? 1500,
+      });
+      const input = settleInput(payer, claimed, {
+        limit: {
+          accountId: payer.accountId,
+          since: T0 - 86_400_000,
+          amount: options.amount ?? 1500,
+          max: 1_000_000,
+        },
+      });
+      assert.ok((await store.settle(input)).ok);
+      return { payer, session: claimed.session };
+    }
+    const refundInput = (
+      world: Awaited<ReturnType<typeof settled>>,
+      overrides: Partial<RefundInput['refund']> = {},
+      expectedRefunded = 0,
+    ): RefundInput => ({
+      refund: {
+        id: `re_${randomBytes(8).toString('hex')}`,
+        sessionId: world.session.id,
+        merchantId: world.payer.merchant.id,
+        accountId: world.payer.accountId,
+        amount: 500,
+        currency: 'KRW',
+        limitAmount: 500,
+        paymentAt: T0 + 2000,
+        reason: null,
+        idempotencyKey: `key-${randomBytes(6).toString('hex')}`,
+        requestHash: 'hash-a',
+        createdAt: T0 + 9000,
+        ...overrides,
+      },
+      expectedRefunded,
+      maxTotal: world.session.amount,
+      audit: audit('refund.created', world.session.id),
+    });
+
+    it('refunds a settled session with its audit row and event; the same key repeats it, another body conflicts', async () => {
+      const store = storeOf();
+      const world = await settled(store);
+      await withWebhookUrl(store, world.payer.merchant.id);
+      const event = webhookEvent(world.payer.merchant.id);
+      const input = { ...refundInput(world), webhook: event };
+
+      const created = await store.createRefund(input);
+      const repeated = await store.createRefund({
+        ...refundInput(world, { idempotencyKey: input.refund.idempotencyKey }, 500),
+      });
+      const conflict = await store.createRefund(
+        refundInput(world, { idempotencyKey: input.refund.idempotencyKey, requestHash: 'b' }, 500),
+      );
+
+      assert.deepEqual(created, { outcome: 'created', refund: input.refund });
+      assert.deepEqual(repeated, { outcome: 'repeated', refund: input.refund });
+      assert.deepEqual(conflict, { outcome: 'conflict' });
+      assert.deepEqual(await store.listRefunds(world.session.id), [input.refund]);
+      assert.equal((await store.getWebhookEvent(event.id))?.status, 'pending');
+      assert.ok(
+        (await store.listAudit({ sessionId: world.session.id })).some(
+          (row) => row.action === 'refund.created',
+        ),
+      );
+    });
+
+    it("refuses a session that is not settled, or another merchant's, writing nothing", async () => {
+      const store = storeOf();
+      const world = await settled(store);
+      const open = await store.createSession(sessionRecord(world.payer.merchant.id), audit('c'));
+      const openId = open.outcome === 'created' ? open.session.id : '';
+      const stranger = merchantRecord();
+      await createWithKey(store, stranger);
+
+      const notSettled = await store.createRefund(refundInput(world, { sessionId: openId }));
+      const foreign = await store.createRefund(refundInput(world, { merchantId: stranger.id }));
+
+      assert.deepEqual(notSettled, { outcome: 'refused', conflict: 'session_state', refunded: 0 });
+      assert.deepEqual(foreign, { outcome: 'refused', conflict: 'session_state', refunded: 0 });
+      assert.deepEqual(await store.listRefunds(openId), []);
+      assert.deepEqual(await store.listRefunds(world.session.id), []);
+    });
+
+    it('refuses a refund past the amount, and one computed from a stale total (compare-and-set)', async () => {
+      const store = storeOf();
+      const world = await settled(store);
+      await store.createRefund(refundInput(world, { amount: 1000, limitAmount: 1000 }));
+
+      const stale = await store.createRefund(refundInput(world, { amount: 100 }, 0));
+      const over = await store.createRefund(refundInput(world, { amount: 501 }, 1000));
+      const rest = await store.createRefund(
+        refundInput(world, { amount: 500, createdAt: T0 + 9500 }, 1000),
+      );
+
+      assert.deepEqual(stale, { outcome: 'refused', conflict: 'refunds_moved', refunded: 1000 });
+      assert.deepEqual(over, { outcome: 'refused', conflict: 'over_refund', refunded: 1000 });
+      assert.equal(rest.outcome, 'created');
+      assert.deepEqual(
+        (await store.listRefunds(world.session.id)).map((r) => r.amount),
+        [1000, 500],
+      );
+    });
+
+    it('never refunds past the amount when ten refunds of one session race (each retrying as the domain does)', async () => {
+      const store = storeOf();
+      const world = await settled(store);
+
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          for (;;) {
+            const refunded = (await store.listRefunds(world.session.id)).reduce(
+              (sum, r) => sum + r.amount,
+              0,
+            );
+            const result = await store.createRefund(refundInput(world, {}, refunded));
+            if (result.outcome !== 'refused' || result.conflict !== 'refunds_moved') {
+              return result.outcome === 'refused' ? result.conflict : result.outcome;
+            }
+          }
+        }),
+      );
+
+      assert.equal(outcomes.filter((o) => o === 'created').length, 3);
+      assert.equal(outcomes.filter((o) => o === 'over_refund').length, 7);
+      const total = (await store.listRefunds(world.session.id)).reduce((s, r) => s + r.amount, 0);
+      assert.equal(total, 1500);
+    });
+
+    it("gives a refund's limit amount back to the month of its payment, in limitUsedSince and in the settlement's limit", async () => {
+      const store = storeOf();
+      const world = await settled(store);
+      const [entry] = await store.listLedgerEntries({ sessionId: world.session.id });
+      await store.createRefund(
+        refundInput(world, { amount: 500, limitAmount: 400, paymentAt: entry?.createdAt ?? 0 }),
+      );
+      const next = await claimedSession(store, world.payer.merchant.id);
+      const limit = (max: number) => ({
+        accountId: world.payer.accountId,
+        since: T0,
+        amount: 1500,
+        max,
+      });
+
+      const used = await store.limitUsedSince(world.payer.accountId, T0);
+      const later = await store.limitUsedSince(world.payer.accountId, (entry?.createdAt ?? 0) + 1);
+      const over = await store.settle(settleInput(world.payer, next, { limit: limit(2599) }));
+      const within = await store.settle(settleInput(world.payer, next, { limit: limit(2600) }));
+
+      assert.equal(used, 1100);
+      assert.equal(later, 0);
+      assert.equal(over.ok ? '' : over.conflict, 'over_limit');
+      assert.equal(within.ok, true);
     });
   });
 }

@@ -36,6 +36,7 @@ export function merchantRecord(overrides: Partial<MerchantRecord> = {}): Merchan
     nameKey: `store test shop ${id}`,
     mode: 'test',
     allowedOrigins: ['https://shop.example'],
+    webhookUrl: null,
     createdAt: T0,
     ...overrides,
   };

@@ -470,4 +470,101 @@ describe('PgStore across processes', { skip: SKIP_POSTGRES }, () => {
     assert.equal(started, false);
     assert.equal(await one.getConsoleSession(tokenHash), null);
   });
+
+  /** A merchant with a webhook URL and `count` cancelled sessions, each with its event due at `at`. */
+  async function pendingEvents(count: number, at: number): Promise<string[]> {
+    const merchant = merchantRecord();
+    await one.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
+    const set = await two.updateMerchant(
+      merchant.id,
+      { webhookUrl: 'https://hooks.example/dualpay' },
+      audit('merchant.updated'),
+    );
+    assert.ok(set.ok);
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const record = sessionRecord(merchant.id);
+      await either(i).createSession(record, audit('session.created'));
+      const id = `evt_${randomBytes(8).toString('hex')}`;
+      const done = await either(i + 1).finish({
+        sessionId: record.id,
+        from: ['open'],
+        to: 'cancelled',
+        errorCode: 'session_cancelled',
+        now: at,
+        audit: audit('session.cancelled', record.id),
+        webhook: {
+          id,
+          merchantId: merchant.id,
+          type: 'checkout.cancelled',
+          payload: '{}',
+          createdAt: at,
+        },
+      });
+      assert.ok(done.ok);
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  it('leases each outbox event to one process at a time when twelve claims race from two processes', async () => {
+    const at = T0 - 5e10;
+    const ids = await pendingEvents(30, at);
+
+    const claimed: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const claims = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          either(i).claimWebhookEvents({
+            now: at,
+            lockedUntil: at + 60_000,
+            lockToken: `claim-${round}-${i}`,
+            limit: 2,
+          }),
+        ),
+      );
+      const got = claims.flat().map((event) => event.id);
+      if (got.length === 0) break;
+      claimed.push(...got);
+    }
+
+    assert.equal(new Set(claimed).size, claimed.length, 'an event was claimed twice');
+    assert.deepEqual([...claimed].sort(), [...ids].sort());
+  });
+
+  it('loses no event when the process holding its claim dies: another delivers it after the lease', async () => {
+    const at = T0 - 6e10;
+    const [id] = await pendingEvents(1, at);
+    const claim = (store: PgStore, now: number, lockToken: string) =>
+      store.claimWebhookEvents({ now, lockedUntil: now + 60_000, lockToken, limit: 10 });
+    const attempt = (store: PgStore, lockToken: string, now: number) =>
+      store.recordWebhookAttempt({
+        eventId: id ?? '',
+        lockToken,
+        at: now,
+        url: 'https://hooks.example/dualpay',
+        statusCode: 204,
+        error: null,
+        durationMs: 12,
+        outcome: { status: 'delivered' },
+      });
+
+    const dead = await claim(one, at, 'dead-process');
+    const during = await claim(two, at + 59_999, 'live-process');
+    const after = await claim(two, at + 60_000, 'live-process');
+    const delivered = await attempt(two, 'live-process', at + 60_100);
+    const late = await attempt(one, 'dead-process', at + 60_200);
+
+    assert.deepEqual(
+      [dead, during, after].map((events) => events.map((event) => event.id)),
+      [[id], [], [id]],
+    );
+    assert.deepEqual([delivered, late], [true, false]);
+    const event = await one.getWebhookEvent(id ?? '');
+    assert.deepEqual(
+      [event?.status, event?.deliveredAt, event?.attempts],
+      ['delivered', at + 60_100, 2],
+    );
+    assert.deepEqual(await claim(one, at + 1e9, 'later'), []);
+  });
 });

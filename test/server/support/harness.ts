@@ -89,6 +89,8 @@ export async function startTestIssuer(
     port: 0,
     seedDemo: true,
     sweepIntervalMs: 0,
+    // Webhook tests start delivery themselves (or call `issuer.deliverWebhooks()`).
+    webhookIntervalMs: 0,
     ...options,
   });
   return {

@@ -12,7 +12,7 @@ import {
 
 /** Creates, hands off, claims, approves; returns the session with its settlement token. */
 export async function settledSession(
-  server: TestIssuer,
+  server: Pick<TestIssuer, 'url'>,
   phone: Phone,
   overrides: Record<string, unknown> = {},
 ): Promise<Session & { settlementToken: string }> {

@@ -1,36 +1,13 @@
 /**
  * The admin API (admin key, or the operator console's session): accounts and their cards,
- * enrolment codes, merchants and their keys, admin keys, the audit log. Every change is audited
+ * enrolment codes, merchants and their keys and webhooks, admin keys, the audit log. Every change is audited
  * with the admin key's label (`admin:<label>`) and the client address.
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { HttpError } from '../../errors.js';
-import type { Actor } from '../../store/types.js';
-import { actorOf, requireAdmin, type AdminCaller } from '../auth.js';
+import type { FastifyPluginAsync } from 'fastify';
+import { requireAdmin } from '../auth.js';
+import { adminActor, idOf } from './admin-request.js';
 import { auditRoutes } from './audit.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The admin behind an admin route's request. */
-    adminCaller: AdminCaller | null;
-  }
-}
-
-type WithId = FastifyRequest<{ Params: { id: string } }>;
-
-/** Who the admin is, for the audit log. */
-export function adminActor(request: FastifyRequest): Actor {
-  const caller = request.adminCaller;
-  if (!caller) throw new HttpError('unauthorized');
-  return actorOf(request, `admin:${caller.admin.label}`);
-}
-
-/** An `:id` path parameter of an admin route, or `not_found` when it cannot be an id. */
-function idOf(request: WithId): string {
-  const { id } = request.params;
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new HttpError('not_found');
-  return id;
-}
+import { webhookAdminRoutes } from './webhooks.js';
 
 export const adminRoutes: FastifyPluginAsync = async (app) => {
   const { issuer } = app;
@@ -96,4 +73,5 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
   );
 
   await app.register(auditRoutes);
+  await app.register(webhookAdminRoutes);
 };

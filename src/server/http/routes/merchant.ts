@@ -1,6 +1,7 @@
-/** Merchant-server endpoints (secret key): create and read checkout sessions. */
+/** Merchant-server endpoints (secret key): create and read checkout sessions, refund them. */
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpError } from '../../errors.js';
+import { sessionView } from '../../domain/views.js';
 import type { MerchantRecord } from '../../store/types.js';
 import { actorOf, requireMerchant } from '../auth.js';
 
@@ -35,9 +36,33 @@ export const merchantRoutes: FastifyPluginAsync = async (app) => {
     return session;
   });
 
-  app.get<{ Params: { id: string } }>('/v1/checkout-sessions/:id', async (request) => {
+  const sessionIdOf = (request: { params: { id: string } }): string => {
     if (request.params.id.length > 64) throw new HttpError('not_found', 'No such checkout session');
-    const session = await issuer.checkout.merchantSession(merchantOf(request), request.params.id);
-    return issuer.checkout.toSession(session);
+    return request.params.id;
+  };
+
+  app.get<{ Params: { id: string } }>('/v1/checkout-sessions/:id', async (request) => {
+    const session = await issuer.checkout.merchantSession(
+      merchantOf(request),
+      sessionIdOf(request),
+    );
+    return sessionView(session, await issuer.refunds.refundsOf(session));
   });
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/checkout-sessions/:id/refunds',
+    async (request, reply) => {
+      const merchant = merchantOf(request);
+      const { refund, replayed } = await issuer.refunds.createRefund(
+        merchant,
+        sessionIdOf(request),
+        request.body,
+        request.headers['idempotency-key'],
+        actorOf(request, `merchant:${merchant.id}`),
+      );
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      reply.code(201);
+      return refund;
+    },
+  );
 };

@@ -4,7 +4,7 @@
  */
 import type { Pool } from 'pg';
 import type { ErrorCode, SessionStatus } from '../../../protocol/index.js';
-import type { AuditEntry, SessionRecord } from '../types.js';
+import type { AuditEntry, SessionRecord, WebhookEventInput } from '../types.js';
 import type { PgDatabase, Queryable } from './database.js';
 import * as rows from './rows.js';
 
@@ -100,6 +100,24 @@ export class PgBase {
          'seq', seq, 'status', status, 'errorCode', error_code, 'createdAt', created_at)::text)
        FROM event`,
       [sessionId, seq, status, errorCode, now],
+    );
+  }
+
+  /**
+   * Writes a webhook event into the outbox (inside the caller's transaction), due at once, only if
+   * its merchant has a webhook URL now: a merchant without one gets no events.
+   */
+  protected async insertWebhookEvent(
+    tx: Queryable,
+    event: WebhookEventInput | undefined,
+  ): Promise<void> {
+    if (!event) return;
+    await tx.run(
+      `INSERT INTO webhook_events (id, merchant_id, type, payload, created_at, status, attempts,
+         next_attempt_at)
+       SELECT $1, id, $2, $3, $4, 'pending', 0, $4 FROM merchants
+       WHERE id = $5 AND webhook_url IS NOT NULL`,
+      [event.id, event.type, event.payload, event.createdAt, event.merchantId],
     );
   }
 }

@@ -260,7 +260,69 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX device_challenges_expiry ON device_challenges (expires_at);
     `,
   },
-  // Version 4 is taken by another change (webhooks); versions are applied by number, gaps allowed.
+  {
+    version: 4,
+    name: 'webhooks (URL, secrets, an event outbox with delivery attempts) and refunds',
+    sql: `
+      ALTER TABLE merchants ADD COLUMN webhook_url ${T};
+
+      CREATE TABLE webhook_secrets (
+        id ${T} PRIMARY KEY,
+        merchant_id ${T} NOT NULL REFERENCES merchants (id),
+        secret ${T} NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT
+      );
+      CREATE INDEX webhook_secrets_merchant ON webhook_secrets (merchant_id, created_at);
+
+      -- The outbox: each row is written in the transaction of the change it reports.
+      CREATE TABLE webhook_events (
+        id ${T} PRIMARY KEY,
+        merchant_id ${T} NOT NULL REFERENCES merchants (id),
+        type ${T} NOT NULL,
+        payload ${T} NOT NULL,
+        created_at BIGINT NOT NULL,
+        status ${T} NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        next_attempt_at BIGINT,
+        delivered_at BIGINT,
+        locked_until BIGINT,
+        lock_token ${T}
+      );
+      CREATE INDEX webhook_events_due ON webhook_events (next_attempt_at, id) WHERE status = 'pending';
+      CREATE INDEX webhook_events_merchant ON webhook_events (merchant_id, id);
+
+      CREATE TABLE webhook_attempts (
+        event_id ${T} NOT NULL REFERENCES webhook_events (id),
+        attempt INTEGER NOT NULL CHECK (attempt >= 1),
+        at BIGINT NOT NULL,
+        url ${T} NOT NULL,
+        status_code INTEGER,
+        error ${T},
+        duration_ms INTEGER NOT NULL,
+        next_attempt_at BIGINT,
+        PRIMARY KEY (event_id, attempt)
+      );
+
+      CREATE TABLE refunds (
+        id ${T} PRIMARY KEY,
+        session_id ${T} NOT NULL REFERENCES sessions (id),
+        merchant_id ${T} NOT NULL REFERENCES merchants (id),
+        account_id ${T} NOT NULL REFERENCES accounts (id),
+        amount BIGINT NOT NULL CHECK (amount > 0),
+        currency ${T} NOT NULL,
+        limit_amount BIGINT NOT NULL CHECK (limit_amount >= 0),
+        payment_at BIGINT NOT NULL,
+        reason ${T},
+        idempotency_key ${T} NOT NULL,
+        request_hash ${T} NOT NULL,
+        created_at BIGINT NOT NULL,
+        UNIQUE (merchant_id, idempotency_key)
+      );
+      CREATE INDEX refunds_session ON refunds (session_id);
+      CREATE INDEX refunds_account_payment ON refunds (account_id, payment_at);
+    `,
+  },
   {
     version: 5,
     name: 'web push: subscriptions per account, the VAPID key pair (as SQLite version 10)',

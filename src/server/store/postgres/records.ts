@@ -13,6 +13,7 @@ import type {
   MerchantPatch,
   MerchantRecord,
   UpdateMerchantResult,
+  WebhookSecretRecord,
 } from '../types.js';
 import { Rollback, type Queryable } from './database.js';
 import { PgOperations } from './operations.js';
@@ -40,8 +41,11 @@ function isNameTaken(error: unknown): boolean {
   return code === '23505' && constraint === 'merchants_name_key';
 }
 
-const LEDGER_SUM =
-  'SELECT COALESCE(SUM(limit_amount), 0) AS total FROM ledger_entries WHERE account_id = $1 AND created_at >= $2';
+/** The ledger's sum since `$2`, less what refunds of those payments gave back (docs/protocol.md "Refunds"). */
+const LEDGER_SUM = `SELECT COALESCE(SUM(limit_amount), 0) - (
+    SELECT COALESCE(SUM(r.limit_amount), 0) FROM refunds r
+    WHERE r.account_id = $1 AND r.payment_at >= $2) AS total
+  FROM ledger_entries WHERE account_id = $1 AND created_at >= $2`;
 
 export class PgRecords extends PgOperations {
   // ── merchants and their keys ──
@@ -55,9 +59,17 @@ export class PgRecords extends PgOperations {
       // One statement decides: a name key another merchant holds (UNIQUE merchants_name_key)
       // inserts nothing, also when that merchant's transaction commits while this one waits.
       const inserted = await tx.run(
-        `INSERT INTO merchants (id, name, name_key, mode, allowed_origins, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name_key) DO NOTHING`,
-        [m.id, m.name, m.nameKey, m.mode, JSON.stringify(m.allowedOrigins), m.createdAt],
+        `INSERT INTO merchants (id, name, name_key, mode, allowed_origins, webhook_url, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name_key) DO NOTHING`,
+        [
+          m.id,
+          m.name,
+          m.nameKey,
+          m.mode,
+          JSON.stringify(m.allowedOrigins),
+          m.webhookUrl,
+          m.createdAt,
+        ],
       );
       if (inserted !== 1) return { ok: false, conflict: 'name_taken' };
       await this.insertMerchantKey(tx, key);
@@ -97,11 +109,18 @@ export class PgRecords extends PgOperations {
     id: string,
     patch: MerchantPatch,
     audit: AuditEntry,
+    options: { webhookSecret?: WebhookSecretRecord } = {},
   ): Promise<UpdateMerchantResult> {
     return this.engine.write(async (tx): Promise<UpdateMerchantResult> => {
       const { sql, values } = setClause(
         { ...patch },
-        { name: 'name', nameKey: 'name_key', mode: 'mode', allowedOrigins: 'allowed_origins' },
+        {
+          name: 'name',
+          nameKey: 'name_key',
+          mode: 'mode',
+          allowedOrigins: 'allowed_origins',
+          webhookUrl: 'webhook_url',
+        },
       );
       if (patch.nameKey !== undefined) {
         const holder = await tx.one('SELECT id FROM merchants WHERE name_key = $1', [
@@ -123,10 +142,32 @@ export class PgRecords extends PgOperations {
         throw error;
       }
       if (!row) return { ok: false, conflict: 'not_found' };
+      const secret = options.webhookSecret;
+      const webhookSecretAdded =
+        secret !== undefined && (await this.addFirstSecret(tx, id, secret));
       await this.audit(tx, audit);
       await this.notifyMerchantChanged(tx, id);
-      return { ok: true, merchant: rows.toMerchant(row) };
+      return { ok: true, merchant: rows.toMerchant(row), webhookSecretAdded };
     });
+  }
+
+  /** Adds `secret` unless the merchant has one unexpired at its `createdAt`; whether it did. */
+  private async addFirstSecret(
+    tx: Queryable,
+    merchantId: string,
+    secret: WebhookSecretRecord,
+  ): Promise<boolean> {
+    // The merchant's row lock queues two first settings: the second (a new statement, a new
+    // snapshot) finds the first one's secret.
+    await tx.run('SELECT 1 FROM merchants WHERE id = $1 FOR NO KEY UPDATE', [merchantId]);
+    const added = await tx.run(
+      `INSERT INTO webhook_secrets (id, merchant_id, secret, created_at, expires_at)
+       SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (
+         SELECT 1 FROM webhook_secrets
+         WHERE merchant_id = $2 AND (expires_at IS NULL OR expires_at > $4))`,
+      [secret.id, merchantId, secret.secret, secret.createdAt, secret.expiresAt],
+    );
+    return added === 1;
   }
 
   async rollMerchantKey(

@@ -21,8 +21,12 @@ export {
   toMerchant,
   toMerchantKey,
   toRecoveryCode,
+  toRefund,
   toSession,
   toSigningKey,
+  toWebhookAttempt,
+  toWebhookEvent,
+  toWebhookSecret,
 } from '../sqlite/rows.js';
 
 export function toCard(row: sqlite.Row): CardRecord {

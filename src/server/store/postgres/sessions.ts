@@ -24,12 +24,12 @@ import type {
   SettleInput,
 } from '../types.js';
 import { Refused, type Tx } from './database.js';
-import { PgPush } from './push.js';
+import { PgOutbox } from './webhooks.js';
 import * as rows from './rows.js';
 
 const LOCK_SESSION = 'SELECT * FROM sessions WHERE id = $1 FOR NO KEY UPDATE';
 
-export class PgSessions extends PgPush {
+export class PgSessions extends PgOutbox {
   async createSession(s: SessionRecord, audit: AuditEntry): Promise<CreateSessionResult> {
     return this.engine.write(async (tx): Promise<CreateSessionResult> => {
       // A racing request with the same key waits here for the other transaction: when it
@@ -211,6 +211,7 @@ export class PgSessions extends PgPush {
         )) as rows.Row,
       );
       await this.insertEvent(tx, sessionId, failed.eventSeq, 'failed', 'session_failed', now);
+      await this.insertWebhookEvent(tx, input.webhook);
       await this.audit(tx, input.audit);
       return { session: failed, failedNow: true };
     });
@@ -277,6 +278,7 @@ export class PgSessions extends PgPush {
       ],
     );
     await this.insertEvent(tx, sessionId, session.eventSeq, 'settled', null, now);
+    await this.insertWebhookEvent(tx, input.webhook);
     await this.audit(tx, input.audit);
     return { ok: true, session };
   }
@@ -292,6 +294,7 @@ export class PgSessions extends PgPush {
       if (!row) throw new Refused('session_state', sessionId);
       const session = rows.toSession(row);
       await this.insertEvent(tx, sessionId, session.eventSeq, to, input.errorCode, now);
+      await this.insertWebhookEvent(tx, input.webhook);
       await this.audit(tx, input.audit);
       return { ok: true, session };
     });

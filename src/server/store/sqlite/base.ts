@@ -1,6 +1,6 @@
 /** The bottom of the SQLite store's class chain: the engine, statement helpers, audit rows. */
 import type Database from 'better-sqlite3';
-import type { AuditEntry, SessionRecord } from '../types.js';
+import type { AuditEntry, SessionRecord, WebhookEventInput } from '../types.js';
 import { SqliteDatabase } from './database.js';
 import * as rows from './rows.js';
 
@@ -58,6 +58,26 @@ export class SqliteBase {
       entry.ip ?? null,
       entry.userAgent?.slice(0, 256) ?? null,
       JSON.stringify(entry.detail ?? {}),
+    );
+  }
+
+  /**
+   * Writes a webhook event into the outbox (inside the caller's write), due at once, only if its
+   * merchant has a webhook URL now: a merchant without one gets no events.
+   */
+  protected insertWebhookEvent(event: WebhookEventInput | undefined): void {
+    if (!event) return;
+    this.run(
+      `INSERT INTO webhook_events (id, merchant_id, type, payload, created_at, status, attempts,
+         next_attempt_at)
+       SELECT ?, id, ?, ?, ?, 'pending', 0, ? FROM merchants
+       WHERE id = ? AND webhook_url IS NOT NULL`,
+      event.id,
+      event.type,
+      event.payload,
+      event.createdAt,
+      event.createdAt,
+      event.merchantId,
     );
   }
 }

@@ -349,4 +349,67 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX device_challenges_expiry ON device_challenges(expires_at);
     `,
   },
+  {
+    version: 12,
+    name: 'webhooks (URL, secrets, an event outbox with delivery attempts) and refunds',
+    sql: `
+      ALTER TABLE merchants ADD COLUMN webhook_url TEXT;
+
+      CREATE TABLE webhook_secrets (
+        id TEXT PRIMARY KEY,
+        merchant_id TEXT NOT NULL REFERENCES merchants(id),
+        secret TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER
+      ) STRICT;
+      CREATE INDEX webhook_secrets_merchant ON webhook_secrets(merchant_id, created_at);
+
+      -- The outbox: each row is written in the transaction of the change it reports.
+      CREATE TABLE webhook_events (
+        id TEXT PRIMARY KEY,
+        merchant_id TEXT NOT NULL REFERENCES merchants(id),
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        next_attempt_at INTEGER,
+        delivered_at INTEGER,
+        locked_until INTEGER,
+        lock_token TEXT
+      ) STRICT;
+      CREATE INDEX webhook_events_due ON webhook_events(next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX webhook_events_merchant ON webhook_events(merchant_id, id);
+
+      CREATE TABLE webhook_attempts (
+        event_id TEXT NOT NULL REFERENCES webhook_events(id),
+        attempt INTEGER NOT NULL CHECK (attempt >= 1),
+        at INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        status_code INTEGER,
+        error TEXT,
+        duration_ms INTEGER NOT NULL,
+        next_attempt_at INTEGER,
+        PRIMARY KEY (event_id, attempt)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE refunds (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        merchant_id TEXT NOT NULL REFERENCES merchants(id),
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        currency TEXT NOT NULL,
+        limit_amount INTEGER NOT NULL CHECK (limit_amount >= 0),
+        payment_at INTEGER NOT NULL,
+        reason TEXT,
+        idempotency_key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (merchant_id, idempotency_key)
+      ) STRICT;
+      CREATE INDEX refunds_session ON refunds(session_id);
+      CREATE INDEX refunds_account_payment ON refunds(account_id, payment_at);
+    `,
+  },
 ];

@@ -13,6 +13,7 @@ import type {
   MerchantPatch,
   MerchantRecord,
   UpdateMerchantResult,
+  WebhookSecretRecord,
 } from '../types.js';
 import { SqliteOperations } from './operations.js';
 import * as rows from './rows.js';
@@ -45,14 +46,16 @@ export class SqliteRecords extends SqliteOperations {
       // One statement decides: a name key another merchant holds (UNIQUE merchants_name_key)
       // inserts nothing; any other clash (id, secret key) still throws.
       const inserted = this.run(
-        `INSERT INTO merchants (id, name, name_key, mode, secret_key_hash, allowed_origins, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name_key) DO NOTHING`,
+        `INSERT INTO merchants (id, name, name_key, mode, secret_key_hash, allowed_origins,
+           webhook_url, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name_key) DO NOTHING`,
         m.id,
         m.name,
         m.nameKey,
         m.mode,
         key.keyHash,
         JSON.stringify(m.allowedOrigins),
+        m.webhookUrl,
         m.createdAt,
       );
       if (inserted.changes !== 1) return { ok: false, conflict: 'name_taken' };
@@ -96,6 +99,7 @@ export class SqliteRecords extends SqliteOperations {
     id: string,
     patch: MerchantPatch,
     audit: AuditEntry,
+    options: { webhookSecret?: WebhookSecretRecord } = {},
   ): Promise<UpdateMerchantResult> {
     return this.engine.write((): UpdateMerchantResult => {
       const { sql, values } = setClause(
@@ -105,6 +109,7 @@ export class SqliteRecords extends SqliteOperations {
           nameKey: 'name_key',
           mode: 'mode',
           allowedOrigins: 'allowed_origins',
+          webhookUrl: 'webhook_url',
         },
       );
       if (patch.nameKey !== undefined) {
@@ -117,8 +122,24 @@ export class SqliteRecords extends SqliteOperations {
             .get(...values, id)
         : this.one('SELECT * FROM merchants WHERE id = ?', id);
       if (!row) return { ok: false, conflict: 'not_found' };
+      const secret = options.webhookSecret;
+      const webhookSecretAdded =
+        secret !== undefined &&
+        this.run(
+          `INSERT INTO webhook_secrets (id, merchant_id, secret, created_at, expires_at)
+           SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (
+             SELECT 1 FROM webhook_secrets
+             WHERE merchant_id = ? AND (expires_at IS NULL OR expires_at > ?))`,
+          secret.id,
+          id,
+          secret.secret,
+          secret.createdAt,
+          secret.expiresAt,
+          id,
+          secret.createdAt,
+        ).changes === 1;
       this.audit(audit);
-      return { ok: true, merchant: rows.toMerchant(row as rows.Row) };
+      return { ok: true, merchant: rows.toMerchant(row as rows.Row), webhookSecretAdded };
     });
   }
 
@@ -225,9 +246,15 @@ export class SqliteRecords extends SqliteOperations {
   }
 
   async limitUsedSince(accountId: string, since: number): Promise<number> {
+    // A refund gives back to the month of the payment it refunds (docs/protocol.md "Refunds").
     return rows.num(
       this.one(
-        'SELECT COALESCE(SUM(limit_amount), 0) AS total FROM ledger_entries WHERE account_id = ? AND created_at >= ?',
+        `SELECT COALESCE(SUM(limit_amount), 0) - (
+           SELECT COALESCE(SUM(r.limit_amount), 0) FROM refunds r
+           WHERE r.account_id = ? AND r.payment_at >= ?) AS total
+         FROM ledger_entries WHERE account_id = ? AND created_at >= ?`,
+        accountId,
+        since,
         accountId,
         since,
       )?.total,

@@ -14,9 +14,14 @@ import type {
   LedgerEntryRecord,
   MerchantRecord,
   RecoveryCodeRecord,
+  RefundRecord,
   SessionEventRecord,
   SessionRecord,
   SigningKeyRecord,
+  WebhookAttemptRecord,
+  WebhookEventRecord,
+  WebhookEventStatus,
+  WebhookSecretRecord,
 } from '../types.js';
 
 export type Row = Record<string, unknown>;
@@ -34,6 +39,7 @@ export function toMerchant(row: Row): MerchantRecord {
     nameKey: str(row.name_key),
     mode: row.mode === 'live' ? 'live' : 'test',
     allowedOrigins: json<string[]>(row.allowed_origins),
+    webhookUrl: strOrNull(row.webhook_url),
     createdAt: num(row.created_at),
   };
 }
@@ -223,5 +229,60 @@ export function toSigningKey(row: Row): SigningKeyRecord {
     createdAt: num(row.created_at),
     activatedAt: numOrNull(row.activated_at),
     retiredAt: numOrNull(row.retired_at),
+  };
+}
+
+export function toRefund(row: Row): RefundRecord {
+  return {
+    id: str(row.id),
+    sessionId: str(row.session_id),
+    merchantId: str(row.merchant_id),
+    accountId: str(row.account_id),
+    amount: num(row.amount),
+    currency: str(row.currency),
+    limitAmount: num(row.limit_amount),
+    paymentAt: num(row.payment_at),
+    reason: strOrNull(row.reason),
+    idempotencyKey: str(row.idempotency_key),
+    requestHash: str(row.request_hash),
+    createdAt: num(row.created_at),
+  };
+}
+
+export function toWebhookSecret(row: Row): WebhookSecretRecord {
+  return {
+    id: str(row.id),
+    merchantId: str(row.merchant_id),
+    secret: str(row.secret),
+    createdAt: num(row.created_at),
+    expiresAt: numOrNull(row.expires_at),
+  };
+}
+
+export function toWebhookEvent(row: Row): WebhookEventRecord {
+  return {
+    id: str(row.id),
+    merchantId: str(row.merchant_id),
+    type: str(row.type),
+    payload: str(row.payload),
+    createdAt: num(row.created_at),
+    status: str(row.status) as WebhookEventStatus,
+    attempts: num(row.attempts),
+    nextAttemptAt: numOrNull(row.next_attempt_at),
+    deliveredAt: numOrNull(row.delivered_at),
+    lockedUntil: numOrNull(row.locked_until),
+  };
+}
+
+export function toWebhookAttempt(row: Row): WebhookAttemptRecord {
+  return {
+    eventId: str(row.event_id),
+    attempt: num(row.attempt),
+    at: num(row.at),
+    url: str(row.url),
+    statusCode: numOrNull(row.status_code),
+    error: strOrNull(row.error),
+    durationMs: num(row.duration_ms),
+    nextAttemptAt: numOrNull(row.next_attempt_at),
   };
 }

@@ -20,8 +20,8 @@ import type {
   Store,
 } from '../types.js';
 import { Refused } from './database.js';
-import { SqlitePush } from './push.js';
 import * as rows from './rows.js';
+import { SqliteOutbox } from './webhooks.js';
 
 export interface SqliteStoreOptions {
   /** Path of the database file; `:memory:` for a throwaway store. */
@@ -35,7 +35,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
 const SESSION_RETURNING = 'RETURNING *';
 
-export class SqliteStore extends SqlitePush implements Store {
+export class SqliteStore extends SqliteOutbox implements Store {
   // ── sessions ──
 
   /** Records event `seq` of a session (the caller has already set `event_seq` to it). */
@@ -235,6 +235,7 @@ export class SqliteStore extends SqlitePush implements Store {
         ) as rows.Row,
       );
       this.insertEvent(sessionId, failed.eventSeq, 'failed', 'session_failed', now);
+      this.insertWebhookEvent(input.webhook);
       this.audit(input.audit);
       return { session: failed, failedNow: true };
     });
@@ -284,9 +285,16 @@ export class SqliteStore extends SqlitePush implements Store {
       ) {
         throw new Refused('account_frozen', sessionId);
       }
+      // What refunds gave back counts in the month of the payment they refund (docs/protocol.md
+      // "Refunds"), as in limitUsedSince.
       const total = rows.num(
         this.one(
-          'SELECT COALESCE(SUM(limit_amount), 0) AS total FROM ledger_entries WHERE account_id = ? AND created_at >= ?',
+          `SELECT COALESCE(SUM(limit_amount), 0) - (
+             SELECT COALESCE(SUM(r.limit_amount), 0) FROM refunds r
+             WHERE r.account_id = ? AND r.payment_at >= ?) AS total
+           FROM ledger_entries WHERE account_id = ? AND created_at >= ?`,
+          limit.accountId,
+          limit.since,
           limit.accountId,
           limit.since,
         )?.total,
@@ -305,6 +313,7 @@ export class SqliteStore extends SqlitePush implements Store {
         now,
       );
       this.insertEvent(sessionId, session.eventSeq, 'settled', null, now);
+      this.insertWebhookEvent(input.webhook);
       this.audit(input.audit);
       return { ok: true, session };
     });
@@ -326,6 +335,7 @@ export class SqliteStore extends SqlitePush implements Store {
       if (!row) throw new Refused('session_state', sessionId);
       const session = rows.toSession(row);
       this.insertEvent(sessionId, session.eventSeq, to, input.errorCode, now);
+      this.insertWebhookEvent(input.webhook);
       this.audit(input.audit);
       return { ok: true, session };
     });
