@@ -150,6 +150,7 @@ describe('attestation trust at enrolment and payment (security review finding 2)
     assert.deepEqual(row.detail, {
       aaguid: YUBIKEY_5_AAGUID,
       fmt: 'packed',
+      purpose: 'desk',
       trusted: false,
       reason: 'no_certificate_chain',
     });
@@ -191,6 +192,7 @@ describe('attestation trust at enrolment and payment (security review finding 2)
     assert.deepEqual(row.detail, {
       aaguid: YUBIKEY_5_AAGUID,
       fmt: 'packed',
+      purpose: 'desk',
       trusted: true,
       root: 'C=KR, O=dualpay tests, CN=Trusted Attestation Root',
       rootFingerprint: trustedRoot.fingerprint256,

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Handoff, PublicSession, Session } from '../../src/protocol/index.js';
-import { DEMO, startIssuer, type RunningIssuer } from '../../src/server/index.js';
+import { ALLOW_ALL_POLICY, DEMO, startIssuer, type RunningIssuer } from '../../src/server/index.js';
 import { Phone, request } from '../server/support/harness.js';
 
 export interface BrowserIssuer {
@@ -31,6 +31,9 @@ export async function startBrowserIssuer(shopOrigins: string[]): Promise<Browser
     sweepIntervalMs: 200,
     now: () => Date.now() + offsetMs,
     rateLimits: { handoffCreate: { perMinute: 600, burst: 100 } },
+    // One card pays and fails for the whole suite, hundreds of times in minutes: the risk
+    // policy's velocity limits would stop it (they are tested in test/server/risk.test.ts).
+    policy: ALLOW_ALL_POLICY,
   });
   const phone = new Phone(running.url);
   await phone.enrol();
