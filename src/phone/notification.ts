@@ -3,12 +3,14 @@
  * worker shows (`sw.ts`). A payment attempt reads "₩4,500 paid to Demo Shop" or "A payment of
  * ₩4,500 was refused: monthly limit", tagged with the session id (a second message about the same
  * payment replaces the first), and opens `/p/:id`. A notice about the account (frozen, a
- * replacement card, a new card) opens the recovery page, `/r`.
+ * replacement card, a new card) opens the recovery page, `/r`; a refund ("₩1,500 refunded by Demo
+ * Shop") opens the payment's page.
  */
 import {
   formatAmount,
   type AccountNoticePush,
   type PaymentAttemptPush,
+  type RefundPush,
 } from '../protocol/index.js';
 import { formatDateTime, phoneLocale, type PhoneLocale } from './locales.js';
 import { pushMessage, refusalReason, type PushMessageKey } from './push-locales.js';
@@ -37,6 +39,40 @@ function paymentAttempt(payload: unknown): PaymentAttemptPush | null {
     return null;
   }
   return p as PaymentAttemptPush;
+}
+
+/** The payload, when it is a well-formed refund. */
+function refund(payload: unknown): RefundPush | null {
+  const p = payload as Partial<RefundPush> | null;
+  if (
+    !p ||
+    p.type !== 'refund' ||
+    typeof p.sessionId !== 'string' ||
+    !SESSION_ID.test(p.sessionId) ||
+    typeof p.noticeToken !== 'string' ||
+    typeof p.merchantName !== 'string' ||
+    typeof p.amount !== 'number' ||
+    typeof p.currency !== 'string' ||
+    typeof p.at !== 'string'
+  ) {
+    return null;
+  }
+  return p as RefundPush;
+}
+
+function refundContent(r: RefundPush, locale: PhoneLocale, language: string): NotificationContent {
+  const values = { amount: money(r.amount, r.currency, language), merchant: r.merchantName };
+  const at = Date.parse(r.at);
+  return {
+    title: pushMessage(locale, 'refundTitle', values),
+    options: {
+      body: pushMessage(locale, 'refundBody'),
+      tag: `refund-${r.sessionId}`,
+      lang: locale,
+      ...(Number.isNaN(at) ? {} : { timestamp: at }),
+      data: { url: `/p/${r.sessionId}#${r.noticeToken}` },
+    },
+  };
 }
 
 const NOTICES: Record<AccountNoticePush['notice'], [PushMessageKey, PushMessageKey]> = {
@@ -95,6 +131,8 @@ export function notificationFor(payload: unknown, language: string): Notificatio
   const locale = phoneLocale(language);
   const notice = accountNotice(payload);
   if (notice) return noticeContent(notice, locale);
+  const refunded = refund(payload);
+  if (refunded) return refundContent(refunded, locale, language);
   const attempt = paymentAttempt(payload);
   if (!attempt) {
     return {

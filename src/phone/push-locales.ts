@@ -22,6 +22,8 @@ const en = {
   settledBody: 'Tap to see this payment. Not you? Freeze your account from there.',
   refusedTitle: 'A payment of {amount} was refused: {reason}',
   refusedBody: 'At {merchant}. Tap to see this payment.',
+  refundTitle: '{amount} refunded by {merchant}',
+  refundBody: 'Your monthly limit has this amount back. Tap to see the payment.',
   genericTitle: 'dualpay',
   genericBody: 'Open dualpay for details.',
   // Notices about the account (they open the recovery page, /r)
@@ -74,6 +76,8 @@ const ko: Record<PushMessageKey, string> = {
   settledBody: '눌러서 결제 내역을 확인하세요. 본인이 아니라면 그곳에서 계정을 동결하세요.',
   refusedTitle: '{amount} 결제가 거절됨: {reason}',
   refusedBody: '{merchant}. 눌러서 결제 내역을 확인하세요.',
+  refundTitle: '{merchant}에서 {amount} 환불됨',
+  refundBody: '월 한도에 이 금액이 다시 더해졌습니다. 눌러서 결제 내역을 확인하세요.',
   genericTitle: 'dualpay',
   genericBody: 'dualpay를 열어 자세히 확인하세요.',
   frozenTitle: '복구 코드로 계정이 동결되었습니다',

@@ -78,8 +78,22 @@ export interface AccountNoticePush {
   activatesAt?: IsoTimestamp;
 }
 
+/** The plaintext of a push message about a refund of a settled payment. */
+export interface RefundPush {
+  type: 'refund';
+  sessionId: string;
+  /** Opens the payment's notice page: `/p/<sessionId>#<noticeToken>`. */
+  noticeToken: string;
+  merchantName: string;
+  /** The refund's amount, in minor units of the payment's currency. */
+  amount: number;
+  currency: string;
+  /** When the refund was made. */
+  at: IsoTimestamp;
+}
+
 /** Every push message the issuer sends. */
-export type PushMessage = PaymentAttemptPush | AccountNoticePush;
+export type PushMessage = PaymentAttemptPush | AccountNoticePush | RefundPush;
 
 /** What the payment page (`/p/:sessionId`) says happened. */
 export type PaymentNoticeOutcome = 'settled' | 'refused' | 'stopped' | 'pending';

@@ -21,6 +21,24 @@ const settled = {
 const refused = { ...settled, outcome: 'refused', reason: 'limit_exceeded' };
 
 describe('notificationFor', () => {
+  it('tells of a refund, and opens the payment’s page', () => {
+    const refund = {
+      type: 'refund',
+      sessionId: 'cs_abcdefghijkl',
+      noticeToken: 'AAAAAAAAAAAAAAAAAAAAAA',
+      merchantName: 'Demo Shop',
+      amount: 1500,
+      currency: 'KRW',
+      at: '2026-12-06T10:00:00.000Z',
+    };
+    const en = notificationFor(refund, 'en-US');
+    const ko = notificationFor(refund, 'ko-KR');
+    assert.equal(en.title, '₩1,500 refunded by Demo Shop');
+    assert.equal(ko.title, 'Demo Shop에서 ₩1,500 환불됨');
+    assert.deepEqual(en.options.data, { url: '/p/cs_abcdefghijkl#AAAAAAAAAAAAAAAAAAAAAA' });
+    assert.equal(notificationFor({ ...refund, sessionId: '../x' }, 'en').options.data.url, null);
+  });
+
   it('says what was paid, to whom, in the payload currency, and opens the payment', () => {
     const { title, options } = notificationFor(settled, 'en-US');
     assert.equal(title, '₩4,500 paid to Demo Shop');

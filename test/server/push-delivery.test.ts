@@ -199,6 +199,51 @@ describe('push messages after identified attempts', () => {
     }
   });
 
+  it('tells the payer of a refund, once, with its amount and the payment’s notice token', async () => {
+    const channel = await subscribe(world);
+    const { session } = await pay(world);
+    await until(() => world.push.messages(channel.channel).length === 1);
+
+    const refunded = await request(
+      world.server.url,
+      'POST',
+      `/v1/checkout-sessions/${session.id}/refunds`,
+      {
+        token: DEMO.secretKey,
+        headers: { 'idempotency-key': 'push-refund-1' },
+        body: { amount: 500 },
+      },
+    );
+    const again = await request(
+      world.server.url,
+      'POST',
+      `/v1/checkout-sessions/${session.id}/refunds`,
+      {
+        token: DEMO.secretKey,
+        headers: { 'idempotency-key': 'push-refund-1' },
+        body: { amount: 500 },
+      },
+    );
+
+    assert.equal(refunded.status, 201);
+    assert.deepEqual(again.body, refunded.body);
+    await until(() => world.push.messages(channel.channel).length === 2);
+    const payload = world.push.messages(channel.channel)[1]?.payload as Record<string, unknown>;
+    const first = world.push.messages(channel.channel)[0]?.payload as Record<string, unknown>;
+    assert.deepEqual(payload, {
+      type: 'refund',
+      sessionId: session.id,
+      noticeToken: first.noticeToken,
+      merchantName: DEMO.merchantName,
+      amount: 500,
+      currency: 'KRW',
+      at: payload.at,
+    });
+    // The replayed request is not a second refund: no second message.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(world.push.messages(channel.channel).length, 2);
+  });
+
   it('sends the refusal with its reason: monthly limit', async () => {
     const channel = await subscribe(world);
     await admin(world, 'PATCH', `/v1/accounts/${DEMO.accountId}`, { monthlyLimit: 100 });

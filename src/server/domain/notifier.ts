@@ -5,7 +5,13 @@
  * a slow or failing notifier cannot delay or undo a settlement.
  */
 import type { ErrorCode } from '../../protocol/index.js';
-import type { AccountRecord, CardRecord, MerchantRecord, SessionRecord } from '../store/types.js';
+import type {
+  AccountRecord,
+  CardRecord,
+  MerchantRecord,
+  RefundRecord,
+  SessionRecord,
+} from '../store/types.js';
 
 export interface AttemptNotice {
   outcome: 'settled' | 'refused';
@@ -33,10 +39,20 @@ export interface AccountNotice {
   activatesAt?: number;
 }
 
+/** A refund of a settled payment (the payer's monthly usage was given back). */
+export interface RefundNotice {
+  session: SessionRecord;
+  merchant: MerchantRecord;
+  account: AccountRecord;
+  refund: RefundRecord;
+}
+
 export interface Notifier {
   paymentAttempt(notice: AttemptNotice): void | Promise<void>;
   /** Told after a change to an account's access (optional: a notifier may ignore them). */
   accountNotice?(notice: AccountNotice): void | Promise<void>;
+  /** Optional: told after a refund was stored (never awaited, as `paymentAttempt`). */
+  refund?(notice: RefundNotice): void | Promise<void>;
 }
 
 /** The default notifier: does nothing. */

@@ -96,7 +96,10 @@ export class RefundService {
       });
       if (result.outcome === 'conflict') throw this.conflict();
       if (result.outcome !== 'refused') {
-        if (result.outcome === 'created') this.ctx.webhookQueued();
+        if (result.outcome === 'created') {
+          this.ctx.webhookQueued();
+          this.notify(session, merchant, result.refund);
+        }
         return {
           refund: this.repeat(result.refund, requestHash),
           replayed: result.outcome === 'repeated',
@@ -109,6 +112,18 @@ export class RefundService {
     throw new HttpError('rate_limited', 'Too many refunds of this session at once; retry', {
       headers: { 'retry-after': '1' },
     });
+  }
+
+  /** Tells the payer's phones (never awaited: a slow notifier cannot hold the refund). */
+  private notify(session: SessionRecord, merchant: MerchantRecord, refund: RefundRecord): void {
+    const { ctx } = this;
+    if (!ctx.notifier.refund) return;
+    void Promise.resolve()
+      .then(async () => {
+        const account = await ctx.store.getAccount(refund.accountId);
+        if (account) await ctx.notifier.refund?.({ session, merchant, account, refund });
+      })
+      .catch((error: unknown) => ctx.logger.warn({ err: error }, 'notifier failed'));
   }
 
   /** An earlier refund made with this key: the same request gets it again, another is refused. */

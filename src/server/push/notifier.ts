@@ -10,9 +10,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type * as WebPush from 'web-push';
-import type { AccountNoticePush, PaymentAttemptPush } from '../../protocol/index.js';
+import type { AccountNoticePush, PaymentAttemptPush, RefundPush } from '../../protocol/index.js';
 import { iso, type DomainLogger } from '../domain/context.js';
-import type { AccountNotice, AttemptNotice, Notifier } from '../domain/notifier.js';
+import type { AccountNotice, AttemptNotice, Notifier, RefundNotice } from '../domain/notifier.js';
 import type { AuditEntry, PushSubscriptionRecord, Store } from '../store/types.js';
 import { PushAddressRefused, checkPushEndpoint, type EndpointRoute } from './endpoints.js';
 import { paymentNoticeToken } from './notice-token.js';
@@ -92,6 +92,19 @@ export function paymentAttemptPayload(notice: AttemptNotice): PaymentAttemptPush
   };
 }
 
+/** The message about a refund (docs/protocol.md "Push message"). */
+export function refundPayload(notice: RefundNotice): RefundPush {
+  return {
+    type: 'refund',
+    sessionId: notice.session.id,
+    noticeToken: paymentNoticeToken(notice.session),
+    merchantName: notice.merchant.name,
+    amount: notice.refund.amount,
+    currency: notice.refund.currency,
+    at: iso(notice.refund.createdAt),
+  };
+}
+
 /** The message about the account itself (docs/protocol.md "Push message"). */
 export function accountNoticePayload(notice: AccountNotice): AccountNoticePush {
   return {
@@ -164,6 +177,10 @@ export class WebPushNotifier implements Notifier {
 
   async paymentAttempt(notice: AttemptNotice): Promise<void> {
     await this.notifyAccount(notice.account.id, paymentAttemptPayload(notice));
+  }
+
+  async refund(notice: RefundNotice): Promise<void> {
+    await this.notifyAccount(notice.account.id, refundPayload(notice));
   }
 
   /** A freeze, a recovery enrolment or a new card: every phone of the account hears of it. */
