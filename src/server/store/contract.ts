@@ -36,6 +36,9 @@ import type {
 } from './types.js';
 
 export { StoreUnavailableError } from './errors.js';
+
+/** How many of a phone's latest sessions `riskSignals` reads for `phoneOtherAccountsLong`. */
+export const PHONE_SESSIONS_READ = 100;
 import type {
   ClaimWebhookEventsInput,
   CreateRefundResult,

@@ -215,7 +215,11 @@ export interface RiskSignals {
   accountLargestAmount: number;
   /** The account's payments to this merchant before (0: a new merchant for this payer). */
   merchantPaymentsEver: number;
-  /** Other accounts paid for from this phone in the long window (up to 500 payments read). */
+  /**
+   * Other accounts paid for from this phone in the long window, among its latest
+   * `PHONE_SESSIONS_READ` (100) sessions there: a phone used for several accounts shows in its
+   * recent ones, and the read stays bounded for a phone that pays very often.
+   */
   phoneOtherAccountsLong: number;
 }
 

@@ -12,6 +12,7 @@ import type {
   RiskSignals,
   SigningKeyRecord,
 } from '../types.js';
+import { PHONE_SESSIONS_READ } from '../contract.js';
 import { PgBase } from './base.js';
 import { Rollback } from './database.js';
 import * as rows from './rows.js';
@@ -177,10 +178,10 @@ export class PgOperations extends PgBase {
          ${capped('ledger_entries WHERE account_id = $1')} AS ape,
          (SELECT COALESCE(MAX(limit_amount), 0) FROM ledger_entries WHERE account_id = $1) AS ala,
          ${capped('ledger_entries WHERE account_id = $1 AND merchant_id = $3')} AS mpe,
-         (SELECT COUNT(DISTINCT account_id) FROM (SELECT l.account_id FROM sessions s
-            JOIN ledger_entries l ON l.session_id = s.id
-            WHERE s.phone_token_hash = $4 AND s.created_at >= $6 AND l.account_id <> $1
-            LIMIT 500) p) AS pal`,
+         (SELECT COUNT(DISTINCT l.account_id) FROM (SELECT id FROM sessions
+            WHERE phone_token_hash = $4 AND created_at >= $6
+            ORDER BY created_at DESC LIMIT ${PHONE_SESSIONS_READ}) s
+            JOIN ledger_entries l ON l.session_id = s.id WHERE l.account_id <> $1) AS pal`,
       [q.accountId, q.cardId, q.merchantId, q.phoneTokenHash, q.shortSince, q.longSince, q.cap],
     );
     const n = (key: string) => rows.num(row?.[key] ?? 0);

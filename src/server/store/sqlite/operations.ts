@@ -12,6 +12,7 @@ import type {
   RiskSignals,
   SigningKeyRecord,
 } from '../types.js';
+import { PHONE_SESSIONS_READ } from '../contract.js';
 import { SqliteBase } from './base.js';
 import * as rows from './rows.js';
 
@@ -183,10 +184,10 @@ export class SqliteOperations extends SqliteBase {
          ${capped('ledger_entries WHERE account_id = :account')} AS ape,
          (SELECT COALESCE(MAX(limit_amount), 0) FROM ledger_entries WHERE account_id = :account) AS ala,
          ${capped('ledger_entries WHERE account_id = :account AND merchant_id = :merchant')} AS mpe,
-         (SELECT COUNT(DISTINCT account_id) FROM (SELECT l.account_id FROM sessions s
-            JOIN ledger_entries l ON l.session_id = s.id
-            WHERE s.phone_token_hash = :phone AND s.created_at >= :long AND l.account_id <> :account
-            LIMIT 500)) AS pal`,
+         (SELECT COUNT(DISTINCT l.account_id) FROM (SELECT id FROM sessions
+            WHERE phone_token_hash = :phone AND created_at >= :long
+            ORDER BY created_at DESC LIMIT ${PHONE_SESSIONS_READ}) s
+            JOIN ledger_entries l ON l.session_id = s.id WHERE l.account_id <> :account) AS pal`,
       {
         account: q.accountId,
         card: q.cardId,
