@@ -65,13 +65,18 @@ function staleLock(dir) {
 
 /** Rewrites an example's lockfile: no download addresses, no integrity for the tarball. */
 async function updateLock(dir) {
+  // Without its entry, npm reads the tarball again (its dependencies may have changed; with the
+  // entry in place it answers "up to date" and keeps the old ones).
+  const lockPath = join(dir, 'package-lock.json');
+  const before = readJson(lockPath);
+  delete before.packages['node_modules/dualpay'];
+  writeFileSync(lockPath, `${JSON.stringify(before, null, 2)}\n`);
   const code = await sh(
     'npm',
     ['install', '--package-lock-only', '--omit-lockfile-registry-resolved', ...NPM_FLAGS],
     dir,
   );
   if (code !== 0) throw new Error(`npm install --package-lock-only failed in ${dir}`);
-  const lockPath = join(dir, 'package-lock.json');
   const lock = readJson(lockPath);
   delete lock.packages['node_modules/dualpay'].integrity;
   writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
