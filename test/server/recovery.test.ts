@@ -4,6 +4,7 @@
  * the cooling-off), and a second device approved by an active card.
  */
 import assert from 'node:assert/strict';
+import { createECDH, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { Account, AuditEventPage } from '../../src/protocol/index.js';
@@ -25,6 +26,19 @@ const admin = { token: DEMO.adminKey };
 const CODE_FORMAT = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
 const UNKNOWN_CODE = 'ZZZZ-ZZZZ-ZZZZ-ZZZZ';
 const answer = (result: HttpResult) => `${result.status} ${errorCodeOf(result.body) ?? ''}`.trim();
+
+/** What a browser's `PushSubscription.toJSON()` holds: an https endpoint and a P-256 key. */
+function browserSubscription() {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return {
+    endpoint: `https://fcm.googleapis.com/fcm/send/${randomBytes(12).toString('hex')}`,
+    keys: {
+      p256dh: ecdh.getPublicKey().toString('base64url'),
+      auth: randomBytes(16).toString('base64url'),
+    },
+  };
+}
 
 describe('recovery', () => {
   let server: TestIssuer;
@@ -233,6 +247,24 @@ describe('recovery', () => {
     assert.equal(Date.parse(made.body.activatesAt), clock.now + 3_600_000);
     const replacement = new Phone(server.url);
     const cardId = await replacement.enrolWith(made.body.code);
+    // Whoever used the code cannot read the account's payments through notifications before the
+    // cooling-off ends; a desk enrolment of the same account, at the same time, can subscribe.
+    const earlySubscription = await replacement.post(
+      `/v1/enrollments/${made.body.code}/push-subscription`,
+      { subscription: browserSubscription() },
+    );
+    const desk = await request<{ code: string }>(
+      server.url,
+      'POST',
+      `/v1/accounts/${DEMO.accountId}/enrollments`,
+      admin,
+    );
+    const deskPhone = new Phone(server.url);
+    await deskPhone.enrolWith(desk.body.code);
+    const deskSubscription = await deskPhone.post(
+      `/v1/enrollments/${desk.body.code}/push-subscription`,
+      { subscription: browserSubscription() },
+    );
 
     const pending = (await account(DEMO.accountId)).cards.find((c) => c.id === cardId);
     const early = await pay(replacement);
@@ -240,6 +272,8 @@ describe('recovery', () => {
     const later = await pay(replacement);
 
     assert.equal(pending?.status, 'pending');
+    assert.equal(answer(earlySubscription), '409 push_subscription_not_allowed');
+    assert.equal(deskSubscription.status, 201);
     assert.equal(answer(early), '422 authentication_failed');
     assert.equal(later.status, 200);
     assert.equal(replacement.recoveryCodes, undefined);
