@@ -41,3 +41,15 @@ export function valueOf(root: ParentNode, id: string): string {
   );
   return control?.value.trim() ?? '';
 }
+
+/** The longest overlap a key or secret roll offers (the old one keeps working), in minutes. */
+export const MAX_OVERLAP_MINUTES = 7 * 24 * 60;
+
+/** An overlap typed in minutes (empty: none), or null when it is not 0–`MAX_OVERLAP_MINUTES`. */
+export function overlapMinutes(input: HTMLInputElement | null): number | null {
+  const text = (input?.value ?? '').normalize('NFKC').trim();
+  const minutes = text === '' ? 0 : Number(text);
+  return Number.isInteger(minutes) && minutes >= 0 && minutes <= MAX_OVERLAP_MINUTES
+    ? minutes
+    : null;
+}

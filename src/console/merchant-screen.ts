@@ -8,7 +8,15 @@ import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import type { ConsoleConfirm } from './confirm-dialog.js';
 import './confirm-dialog.js';
-import { describedBy, fieldError, focusFirstInvalid, invalid, type FieldErrors } from './forms.js';
+import {
+  MAX_OVERLAP_MINUTES,
+  describedBy,
+  fieldError,
+  focusFirstInvalid,
+  invalid,
+  overlapMinutes,
+  type FieldErrors,
+} from './forms.js';
 import { MERCHANT_FIELDS, merchantFields, readMerchantForm } from './merchant-form.js';
 import { modeBadge } from './merchants-screen.js';
 import { routePath } from './router.js';
@@ -18,7 +26,6 @@ import type { Merchant } from './types.js';
 import './webhook-panel.js';
 
 /** The issuer's longest overlap: 7 days. */
-const MAX_OVERLAP_MINUTES = 7 * 24 * 60;
 
 export class ConsoleMerchant extends ConsoleScreen {
   @property() merchantId = '';
@@ -69,9 +76,8 @@ export class ConsoleMerchant extends ConsoleScreen {
   private async roll(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const input = this.renderRoot.querySelector<HTMLInputElement>('#overlap');
-    const text = (input?.value ?? '').normalize('NFKC').trim();
-    const minutes = text === '' ? 0 : Number(text);
-    if (!Number.isInteger(minutes) || minutes < 0 || minutes > MAX_OVERLAP_MINUTES) {
+    const minutes = overlapMinutes(input);
+    if (minutes === null) {
       this.errors = { overlap: this.t('errOverlap', { max: MAX_OVERLAP_MINUTES }) };
       await this.updateComplete;
       input?.focus();

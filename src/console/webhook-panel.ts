@@ -12,13 +12,19 @@ import { property, query, state } from 'lit/decorators.js';
 import { errorCodeOf } from './api.js';
 import type { ConsoleConfirm } from './confirm-dialog.js';
 import './confirm-dialog.js';
-import { describedBy, fieldError, invalid, type FieldErrors } from './forms.js';
+import {
+  MAX_OVERLAP_MINUTES,
+  describedBy,
+  fieldError,
+  invalid,
+  overlapMinutes,
+  type FieldErrors,
+} from './forms.js';
 import { ConsoleScreen } from './screen-base.js';
 import './secret-box.js';
 import type { Merchant, WebhookEventPage, WebhookEventView } from './types.js';
 
 /** The issuer's longest overlap of webhook secrets: 7 days. */
-const MAX_OVERLAP_MINUTES = 7 * 24 * 60;
 /** The issuer's codes that are about the URL typed (shown under the field). */
 const URL_CODES = new Set(['webhook_url_not_allowed', 'invalid_request']);
 
@@ -116,9 +122,8 @@ export class ConsoleWebhooks extends ConsoleScreen {
   private async roll(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const input = this.renderRoot.querySelector<HTMLInputElement>('#webhook-overlap');
-    const text = (input?.value ?? '').normalize('NFKC').trim();
-    const minutes = text === '' ? 0 : Number(text);
-    if (!Number.isInteger(minutes) || minutes < 0 || minutes > MAX_OVERLAP_MINUTES) {
+    const minutes = overlapMinutes(input);
+    if (minutes === null) {
       this.errors = { 'webhook-overlap': this.t('errOverlap', { max: MAX_OVERLAP_MINUTES }) };
       this.focusById('webhook-overlap');
       return;

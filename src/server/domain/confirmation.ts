@@ -451,9 +451,7 @@ export class ConfirmationService {
       card: approval.card,
       at: this.ctx.now(),
     };
-    void Promise.resolve()
-      .then(() => this.ctx.notifier.paymentAttempt(notice))
-      .catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'notifier failed'));
+    this.ctx.notifyLater((notifier) => notifier.paymentAttempt(notice));
   }
 
   /** Counts a failed approval and throws the error the phone sees. */

@@ -59,20 +59,18 @@ export function noticeAccount(
   accountId: string,
   activatesAt?: number,
 ): void {
+  if (!ctx.notifier.accountNotice) return;
   const at = ctx.now();
-  void Promise.resolve()
-    .then(async () => {
-      if (!ctx.notifier.accountNotice) return;
-      const account = await ctx.store.getAccount(accountId);
-      if (!account) return;
-      await ctx.notifier.accountNotice({
-        type,
-        account,
-        at,
-        ...(activatesAt !== undefined ? { activatesAt } : {}),
-      });
-    })
-    .catch((error: unknown) => ctx.logger.warn({ err: error }, 'notifier failed'));
+  ctx.notifyLater(async (notifier) => {
+    const account = await ctx.store.getAccount(accountId);
+    if (!account) return;
+    await notifier.accountNotice?.({
+      type,
+      account,
+      at,
+      ...(activatesAt !== undefined ? { activatesAt } : {}),
+    });
+  });
 }
 
 export class RecoveryService {

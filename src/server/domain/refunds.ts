@@ -118,12 +118,10 @@ export class RefundService {
   private notify(session: SessionRecord, merchant: MerchantRecord, refund: RefundRecord): void {
     const { ctx } = this;
     if (!ctx.notifier.refund) return;
-    void Promise.resolve()
-      .then(async () => {
-        const account = await ctx.store.getAccount(refund.accountId);
-        if (account) await ctx.notifier.refund?.({ session, merchant, account, refund });
-      })
-      .catch((error: unknown) => ctx.logger.warn({ err: error }, 'notifier failed'));
+    ctx.notifyLater(async (notifier) => {
+      const account = await ctx.store.getAccount(refund.accountId);
+      if (account) await notifier.refund?.({ session, merchant, account, refund });
+    });
   }
 
   /** An earlier refund made with this key: the same request gets it again, another is refused. */
