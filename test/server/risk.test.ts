@@ -27,6 +27,7 @@ import {
   type TestIssuer,
 } from './support/harness.js';
 import { freePort, spawnIssuer } from './support/process.js';
+import { capsFor } from '../../src/server/domain/risk.js';
 
 const admin = { token: DEMO.adminKey };
 
@@ -95,7 +96,9 @@ describe('the default risk policy', () => {
     const risk = settled.detail.risk as Record<string, unknown>;
     assert.equal(risk.accountPaymentsShort, 49);
     assert.equal(risk.cardPaymentsShort, 49);
-    assert.equal(risk.merchantPaymentsEver, 49);
+    // Whether the merchant is new needs only one earlier payment: that count stops at 1.
+    assert.equal(risk.merchantPaymentsEver, 1);
+    assert.equal(risk.accountAmountShort, null, 'no amount limit by default: not read');
     assert.equal(risk.sameNetwork, true); // page and phone both on loopback
     assert.deepEqual(risk.flags, ['newCard']);
     assert.equal(risk.score, 1);
@@ -242,6 +245,38 @@ describe('a risk policy file', () => {
     } finally {
       await server.dispose();
     }
+  });
+});
+
+describe('what a policy reads', () => {
+  it('caps each count one past the largest threshold it is compared with', () => {
+    assert.deepEqual(capsFor(DEFAULT_RISK_POLICY), {
+      accountPaymentsShort: 121,
+      accountPaymentsLong: 2001,
+      accountFailuresShort: 11,
+      cardPaymentsShort: 121,
+      cardFailuresLong: 21,
+      phoneOtherAccountsLong: 11,
+      merchantPaymentsEver: 1,
+      accountPaymentsEver: 4,
+      accountLargestAmount: 1,
+    });
+  });
+
+  it('reads nothing for a limit set to null or a signal of weight 0', () => {
+    const policy = parseRiskPolicy({
+      limits: {
+        accountPaymentsShort: null,
+        accountPaymentsLong: null,
+        accountFailuresShort: null,
+        cardPaymentsShort: null,
+        cardFailuresLong: null,
+        phoneAccountsLong: null,
+        accountAmountShort: 50_000,
+      },
+      score: { weights: { newMerchant: 0, largeAmount: 0, sharedPhone: 0, recentFailures: 2 } },
+    });
+    assert.deepEqual(capsFor(policy), { cardFailuresLong: 4, accountAmountShort: 1001 });
   });
 });
 

@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { networkOf } from '../rate-limit.js';
-import type { RiskSignals, Store } from '../store/types.js';
+import type { RiskSignalQuery, RiskSignals, Store } from '../store/types.js';
 import type { PaymentAttempt, PaymentPolicy, PolicyDecision } from './policy.js';
 
 /**
@@ -113,7 +113,7 @@ type SignalName = keyof RiskScore['weights'];
 export interface RiskAssessment {
   signals: RiskSignals & {
     /** Accounts paid for from this phone in the long window, this one included. */
-    phoneAccountsLong: number;
+    phoneAccountsLong: number | null;
     sameNetwork: boolean | null;
     cardAgeSeconds: number;
   };
@@ -127,20 +127,12 @@ export interface RiskAssessment {
 export class RiskPolicy implements PaymentPolicy {
   readonly config: RiskPolicyConfig;
   private readonly store: Store;
-  private readonly cap: number;
+  private readonly caps: RiskSignalQuery['caps'];
 
   constructor(store: Store, config: RiskPolicyConfig = DEFAULT_RISK_POLICY) {
     this.store = store;
     this.config = config;
-    // Counts need to go only one past the largest threshold they are compared with.
-    const { limits, score } = config;
-    const thresholds = [
-      ...Object.values(limits).filter((limit): limit is number => limit !== null),
-      score.largeAmountHistory,
-      score.sharedPhoneAccounts,
-      score.recentFailures,
-    ];
-    this.cap = Math.max(1, ...thresholds) + 1;
+    this.caps = capsFor(config);
   }
 
   async evaluate(attempt: PaymentAttempt): Promise<PolicyDecision> {
@@ -160,13 +152,14 @@ export class RiskPolicy implements PaymentPolicy {
       phoneTokenHash: session.phoneTokenHash,
       shortSince: now - this.config.shortWindowSeconds * 1000,
       longSince: now - this.config.longWindowSeconds * 1000,
-      cap: this.cap,
+      caps: this.caps,
     });
     const phoneNetwork = networkOf(attempt.phoneIp);
     const sameNetwork =
       session.pageNetwork && phoneNetwork ? session.pageNetwork === phoneNetwork : null;
     const cardAgeSeconds = Math.floor((now - (card.activatesAt ?? card.createdAt)) / 1000);
-    const phoneAccountsLong = counts.phoneOtherAccountsLong + 1;
+    const phoneAccountsLong =
+      counts.phoneOtherAccountsLong === null ? null : counts.phoneOtherAccountsLong + 1;
     const signals = { ...counts, phoneAccountsLong, sameNetwork, cardAgeSeconds };
     const reasons = this.overLimits(signals, attempt.limitAmount);
     const { flags, score } = this.score(signals, attempt.limitAmount);
@@ -179,17 +172,19 @@ export class RiskPolicy implements PaymentPolicy {
   /** The limits this payment would pass, as reasons (`cardPaymentsShort limit 3`). */
   private overLimits(signals: RiskAssessment['signals'], limitAmount: number): string[] {
     const { limits } = this.config;
-    const withThis: Record<keyof RiskLimits, number> = {
-      accountPaymentsShort: signals.accountPaymentsShort + 1,
-      accountPaymentsLong: signals.accountPaymentsLong + 1,
-      accountAmountShort: signals.accountAmountShort + limitAmount,
+    const plus = (count: number | null, more: number) => (count === null ? null : count + more);
+    // A limit's count is read whenever the limit is set (`capsFor`), so null means no limit.
+    const withThis: Record<keyof RiskLimits, number | null> = {
+      accountPaymentsShort: plus(signals.accountPaymentsShort, 1),
+      accountPaymentsLong: plus(signals.accountPaymentsLong, 1),
+      accountAmountShort: plus(signals.accountAmountShort, limitAmount),
       accountFailuresShort: signals.accountFailuresShort,
-      cardPaymentsShort: signals.cardPaymentsShort + 1,
+      cardPaymentsShort: plus(signals.cardPaymentsShort, 1),
       cardFailuresLong: signals.cardFailuresLong,
       phoneAccountsLong: signals.phoneAccountsLong,
     };
     return (Object.keys(withThis) as (keyof RiskLimits)[])
-      .filter((name) => withThis[name] > (limits[name] ?? Infinity))
+      .filter((name) => (withThis[name] ?? -Infinity) > (limits[name] ?? Infinity))
       .map((name) => `${name} limit ${limits[name]}`);
   }
 
@@ -198,19 +193,60 @@ export class RiskPolicy implements PaymentPolicy {
     limitAmount: number,
   ): { flags: SignalName[]; score: number } {
     const rule = this.config.score;
+    // A signal of weight 0 is not read (`capsFor`): its count is null and it does not hold.
+    const atLeast = (count: number | null, threshold: number) =>
+      count !== null && count >= threshold;
     const held: Record<SignalName, boolean> = {
       newCard: signals.cardAgeSeconds < rule.newCardSeconds,
       newMerchant: signals.merchantPaymentsEver === 0,
       otherNetwork: signals.sameNetwork === false,
       largeAmount:
-        signals.accountPaymentsEver >= rule.largeAmountHistory &&
-        limitAmount > rule.largeAmountFactor * signals.accountLargestAmount,
-      sharedPhone: signals.phoneAccountsLong >= rule.sharedPhoneAccounts,
-      recentFailures: signals.cardFailuresLong >= rule.recentFailures,
+        atLeast(signals.accountPaymentsEver, rule.largeAmountHistory) &&
+        limitAmount > rule.largeAmountFactor * (signals.accountLargestAmount ?? Infinity),
+      sharedPhone: atLeast(signals.phoneAccountsLong, rule.sharedPhoneAccounts),
+      recentFailures: atLeast(signals.cardFailuresLong, rule.recentFailures),
     };
     const flags = (Object.keys(held) as SignalName[]).filter((name) => held[name]);
     return { flags, score: flags.reduce((total, name) => total + rule.weights[name], 0) };
   }
+}
+
+/**
+ * What the store must read for `config`, each count with its own cap: one past the largest
+ * threshold it is compared with (a busy account then costs no more than a quiet one). A limit
+ * set to null and a signal of weight 0 read nothing.
+ */
+export function capsFor(config: RiskPolicyConfig): RiskSignalQuery['caps'] {
+  const caps: RiskSignalQuery['caps'] = {};
+  const need = (name: keyof RiskSignals, threshold: number) => {
+    caps[name] = Math.max(caps[name] ?? 0, Math.floor(threshold) + 1);
+  };
+  const { limits, score } = config;
+  const { weights } = score;
+  for (const name of [
+    'accountPaymentsShort',
+    'accountPaymentsLong',
+    'accountFailuresShort',
+    'cardPaymentsShort',
+    'cardFailuresLong',
+  ] as const) {
+    if (limits[name] !== null) need(name, limits[name]);
+  }
+  // This phone's own account counts too: the other accounts need to reach the limit less one.
+  if (limits.phoneAccountsLong !== null) need('phoneOtherAccountsLong', limits.phoneAccountsLong);
+  if (weights.sharedPhone > 0) need('phoneOtherAccountsLong', score.sharedPhoneAccounts);
+  if (weights.recentFailures > 0) need('cardFailuresLong', score.recentFailures);
+  if (weights.newMerchant > 0) need('merchantPaymentsEver', 0);
+  if (weights.largeAmount > 0) {
+    need('accountPaymentsEver', score.largeAmountHistory);
+    need('accountLargestAmount', 0);
+  }
+  if (limits.accountAmountShort !== null) {
+    // The sum reads the window's payments up to the largest count's cap, and at least 1,000.
+    const counts = Object.values(caps);
+    need('accountAmountShort', Math.max(1_000, ...counts));
+  }
+  return caps;
 }
 
 // ── the policy file ──

@@ -37,8 +37,7 @@ import type {
 
 export { StoreUnavailableError } from './errors.js';
 
-/** How many of a phone's latest sessions `riskSignals` reads for `phoneOtherAccountsLong`. */
-export const PHONE_SESSIONS_READ = 100;
+export { PHONE_SESSIONS_READ } from './risk-sql.js';
 import type {
   ClaimWebhookEventsInput,
   CreateRefundResult,

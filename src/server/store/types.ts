@@ -193,35 +193,42 @@ export interface RiskSignalQuery {
   shortSince: number;
   longSince: number;
   /**
-   * Counts stop here (each is `min(count, cap)`): the policy needs to know only whether a
-   * threshold was passed, and a busy account must not make every approval slower.
+   * What to read, each signal with its cap: a count stops there (`min(count, cap)`), since the
+   * policy needs to know only whether a threshold was passed and a busy account must not make
+   * every approval slower. `accountAmountShort` sums at most `cap` payments;
+   * `accountLargestAmount` takes any cap. A signal not asked for is not read and comes back `null`.
    */
-  cap: number;
+  caps: Partial<Record<RiskSignalName, number>>;
 }
 
-/** Counts for one approval, each at most `cap`; settled payments are ledger entries. */
+/**
+ * Counts for one approval, each at most its cap, `null` when not asked for; settled payments are
+ * ledger entries.
+ */
 export interface RiskSignals {
   /** The account's settled payments in each window, and their sum in the account currency. */
-  accountPaymentsShort: number;
-  accountPaymentsLong: number;
-  accountAmountShort: number;
+  accountPaymentsShort: number | null;
+  accountPaymentsLong: number | null;
+  accountAmountShort: number | null;
   /** The account's failed approvals (audit `approval.failed`) in the short window. */
-  accountFailuresShort: number;
+  accountFailuresShort: number | null;
   /** The card's settled payments in the short window, and its failed approvals in the long one. */
-  cardPaymentsShort: number;
-  cardFailuresLong: number;
+  cardPaymentsShort: number | null;
+  cardFailuresLong: number | null;
   /** The account's settled payments before now, and the largest of them (account currency). */
-  accountPaymentsEver: number;
-  accountLargestAmount: number;
+  accountPaymentsEver: number | null;
+  accountLargestAmount: number | null;
   /** The account's payments to this merchant before (0: a new merchant for this payer). */
-  merchantPaymentsEver: number;
+  merchantPaymentsEver: number | null;
   /**
    * Other accounts paid for from this phone in the long window, among its latest
    * `PHONE_SESSIONS_READ` (100) sessions there: a phone used for several accounts shows in its
    * recent ones, and the read stays bounded for a phone that pays very often.
    */
-  phoneOtherAccountsLong: number;
+  phoneOtherAccountsLong: number | null;
 }
+
+export type RiskSignalName = keyof RiskSignals;
 
 export interface HandoffRecord {
   codeHash: string;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { RiskSignalQuery, Store } from '../../../src/server/store/types.js';
+import type { RiskSignalName, RiskSignalQuery, Store } from '../../../src/server/store/types.js';
 import {
   T0,
   audit,
@@ -78,6 +78,20 @@ async function claimedAt(
   return { session: record, challenge };
 }
 
+const SIGNALS: RiskSignalName[] = [
+  'accountPaymentsShort',
+  'accountPaymentsLong',
+  'accountAmountShort',
+  'accountFailuresShort',
+  'cardPaymentsShort',
+  'cardFailuresLong',
+  'accountPaymentsEver',
+  'accountLargestAmount',
+  'merchantPaymentsEver',
+  'phoneOtherAccountsLong',
+];
+
+/** Asks for every signal, each capped at `cap`. */
 function query(payer: Payer, now: number, phone: string, cap = 100): RiskSignalQuery {
   return {
     accountId: payer.accountId,
@@ -86,7 +100,7 @@ function query(payer: Payer, now: number, phone: string, cap = 100): RiskSignalQ
     phoneTokenHash: phone,
     shortSince: now - MINUTE,
     longSince: now - DAY,
-    cap,
+    caps: Object.fromEntries(SIGNALS.map((name) => [name, cap])),
   };
 }
 
@@ -130,6 +144,46 @@ export function describeRiskSignals(storeOf: () => Store): void {
       assert.equal(signals.cardPaymentsShort, 3);
       assert.equal(signals.accountPaymentsEver, 3);
       assert.equal(signals.merchantPaymentsEver, 3);
+    });
+
+    it('stops each count at its own cap, and reads only the signals asked for', async () => {
+      const store = storeOf();
+      const payer = await withPayer(store);
+      const phone = `phone-${randomBytes(4).toString('hex')}`;
+      const now = T0 + DAY;
+      for (let i = 0; i < 5; i++)
+        await pay(store, payer, now - 1000 * (i + 1), 100 * (i + 1), phone);
+
+      const signals = await store.riskSignals({
+        ...query(payer, now, phone),
+        caps: { accountPaymentsShort: 4, merchantPaymentsEver: 1, accountLargestAmount: 1 },
+      });
+
+      assert.deepEqual(signals, {
+        accountPaymentsShort: 4,
+        accountPaymentsLong: null,
+        accountAmountShort: null,
+        accountFailuresShort: null,
+        cardPaymentsShort: null,
+        cardFailuresLong: null,
+        accountPaymentsEver: null,
+        accountLargestAmount: 500,
+        merchantPaymentsEver: 1,
+        phoneOtherAccountsLong: null,
+      });
+      const none = await store.riskSignals({ ...query(payer, now, phone), caps: {} });
+      assert.ok(Object.values(none).every((value) => value === null));
+    });
+
+    it('refuses a cap that is not a positive integer (it is written into the statement)', async () => {
+      const store = storeOf();
+      const payer = await withPayer(store);
+      for (const cap of [0, -1, 1.5, Number.NaN, '1; DROP TABLE sessions' as unknown as number]) {
+        await assert.rejects(
+          store.riskSignals({ ...query(payer, T0, 'p'), caps: { accountPaymentsEver: cap } }),
+          RangeError,
+        );
+      }
     });
 
     it('knows a merchant the account never paid, and the card’s other cards apart', async () => {

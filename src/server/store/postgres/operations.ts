@@ -12,7 +12,7 @@ import type {
   RiskSignals,
   SigningKeyRecord,
 } from '../types.js';
-import { PHONE_SESSIONS_READ } from '../contract.js';
+import { riskParams, riskSignalsOf, riskStatement } from '../risk-sql.js';
 import { PgBase } from './base.js';
 import { Rollback } from './database.js';
 import * as rows from './rows.js';
@@ -164,39 +164,10 @@ export class PgOperations extends PgBase {
   // ── risk signals ──
 
   async riskSignals(q: RiskSignalQuery): Promise<RiskSignals> {
-    // One statement; every count reads an index and stops at the cap (as in the SQLite store).
-    const capped = (from: string) => `(SELECT COUNT(*) FROM (SELECT 1 FROM ${from} LIMIT $7) c)`;
-    const row = await this.one(
-      `SELECT
-         ${capped('ledger_entries WHERE account_id = $1 AND created_at >= $5')} AS aps,
-         ${capped('ledger_entries WHERE account_id = $1 AND created_at >= $6')} AS apl,
-         (SELECT COALESCE(SUM(limit_amount), 0) FROM (SELECT limit_amount FROM ledger_entries
-            WHERE account_id = $1 AND created_at >= $5 LIMIT $7) a) AS aas,
-         ${capped(`audit_log WHERE account_id = $1 AND action = 'approval.failed' AND at >= $5`)} AS afs,
-         ${capped('ledger_entries WHERE card_id = $2 AND created_at >= $5')} AS cps,
-         ${capped(`audit_log WHERE card_id = $2 AND action = 'approval.failed' AND at >= $6`)} AS cfl,
-         ${capped('ledger_entries WHERE account_id = $1')} AS ape,
-         (SELECT COALESCE(MAX(limit_amount), 0) FROM ledger_entries WHERE account_id = $1) AS ala,
-         ${capped('ledger_entries WHERE account_id = $1 AND merchant_id = $3')} AS mpe,
-         (SELECT COUNT(DISTINCT l.account_id) FROM (SELECT id FROM sessions
-            WHERE phone_token_hash = $4 AND created_at >= $6
-            ORDER BY created_at DESC LIMIT ${PHONE_SESSIONS_READ}) s
-            JOIN ledger_entries l ON l.session_id = s.id WHERE l.account_id <> $1) AS pal`,
-      [q.accountId, q.cardId, q.merchantId, q.phoneTokenHash, q.shortSince, q.longSince, q.cap],
-    );
-    const n = (key: string) => rows.num(row?.[key] ?? 0);
-    return {
-      accountPaymentsShort: n('aps'),
-      accountPaymentsLong: n('apl'),
-      accountAmountShort: n('aas'),
-      accountFailuresShort: n('afs'),
-      cardPaymentsShort: n('cps'),
-      cardFailuresLong: n('cfl'),
-      accountPaymentsEver: n('ape'),
-      accountLargestAmount: n('ala'),
-      merchantPaymentsEver: n('mpe'),
-      phoneOtherAccountsLong: Math.min(n('pal'), q.cap),
-    };
+    // One statement: each signal asked for reads an index and stops at its cap.
+    const statement = riskStatement(q.caps, (n) => `$${n}`);
+    const row = await this.one(statement.text, riskParams(statement, q));
+    return riskSignalsOf(statement, row ?? undefined, rows.num);
   }
 
   // ── signing keys ──

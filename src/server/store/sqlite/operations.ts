@@ -12,7 +12,7 @@ import type {
   RiskSignals,
   SigningKeyRecord,
 } from '../types.js';
-import { PHONE_SESSIONS_READ } from '../contract.js';
+import { riskParams, riskSignalsOf, riskStatement } from '../risk-sql.js';
 import { SqliteBase } from './base.js';
 import * as rows from './rows.js';
 
@@ -169,48 +169,11 @@ export class SqliteOperations extends SqliteBase {
   // ── risk signals ──
 
   async riskSignals(q: RiskSignalQuery): Promise<RiskSignals> {
-    // One statement; every count reads an index and stops at the cap (it runs before every
-    // settlement, and a busy account must not slow it down).
-    const capped = (from: string) => `(SELECT COUNT(*) FROM (SELECT 1 FROM ${from} LIMIT :cap))`;
-    const row = this.one(
-      `SELECT
-         ${capped('ledger_entries WHERE account_id = :account AND created_at >= :short')} AS aps,
-         ${capped('ledger_entries WHERE account_id = :account AND created_at >= :long')} AS apl,
-         (SELECT COALESCE(SUM(limit_amount), 0) FROM (SELECT limit_amount FROM ledger_entries
-            WHERE account_id = :account AND created_at >= :short LIMIT :cap)) AS aas,
-         ${capped(`audit_log WHERE account_id = :account AND action = 'approval.failed' AND at >= :short`)} AS afs,
-         ${capped('ledger_entries WHERE card_id = :card AND created_at >= :short')} AS cps,
-         ${capped(`audit_log WHERE card_id = :card AND action = 'approval.failed' AND at >= :long`)} AS cfl,
-         ${capped('ledger_entries WHERE account_id = :account')} AS ape,
-         (SELECT COALESCE(MAX(limit_amount), 0) FROM ledger_entries WHERE account_id = :account) AS ala,
-         ${capped('ledger_entries WHERE account_id = :account AND merchant_id = :merchant')} AS mpe,
-         (SELECT COUNT(DISTINCT l.account_id) FROM (SELECT id FROM sessions
-            WHERE phone_token_hash = :phone AND created_at >= :long
-            ORDER BY created_at DESC LIMIT ${PHONE_SESSIONS_READ}) s
-            JOIN ledger_entries l ON l.session_id = s.id WHERE l.account_id <> :account) AS pal`,
-      {
-        account: q.accountId,
-        card: q.cardId,
-        merchant: q.merchantId,
-        phone: q.phoneTokenHash,
-        short: q.shortSince,
-        long: q.longSince,
-        cap: q.cap,
-      },
-    );
-    const n = (key: string) => rows.num(row?.[key] ?? 0);
-    return {
-      accountPaymentsShort: n('aps'),
-      accountPaymentsLong: n('apl'),
-      accountAmountShort: n('aas'),
-      accountFailuresShort: n('afs'),
-      cardPaymentsShort: n('cps'),
-      cardFailuresLong: n('cfl'),
-      accountPaymentsEver: n('ape'),
-      accountLargestAmount: n('ala'),
-      merchantPaymentsEver: n('mpe'),
-      phoneOtherAccountsLong: Math.min(n('pal'), q.cap),
-    };
+    // One statement: each signal asked for reads an index and stops at its cap.
+    // Named (`@p1`): better-sqlite3 binds an array to `?`, not to the numbered `?1`.
+    const statement = riskStatement(q.caps, (n) => `@p${n}`);
+    const values = riskParams(statement, q).map((value, i) => [`p${i + 1}`, value]);
+    return riskSignalsOf(statement, this.one(statement.text, Object.fromEntries(values)), rows.num);
   }
 
   // ── signing keys ──
