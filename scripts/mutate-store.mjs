@@ -14,6 +14,7 @@ const BASE = 'src/server/store/sqlite/base.ts';
 const OUTBOX = 'src/server/store/sqlite/webhooks.ts';
 const OPERATIONS = 'src/server/store/sqlite/operations.ts';
 const RECOVERY = 'src/server/store/sqlite/recovery.ts';
+const RISK_SQL = 'src/server/store/risk-sql.ts';
 
 /** [file, what the rule is, text to find (exactly once), replacement, test that must fail]. */
 const MUTATIONS = [
@@ -67,14 +68,14 @@ const MUTATIONS = [
     'keeps the month within the limit',
   ],
   [
-    STORE,
+    RECORDS,
     'the limit counts its window',
     'WHERE account_id = ? AND created_at >= ?',
     'WHERE account_id = ? AND ? IS NOT NULL',
     'counts only the window since its start',
   ],
   [
-    STORE,
+    RECORDS,
     'the limit counts limit amounts',
     'SELECT COALESCE(SUM(limit_amount), 0)',
     'SELECT COALESCE(SUM(amount), 0)',
@@ -228,6 +229,27 @@ const MUTATIONS = [
     'activates a next signing key only from the expected current key',
   ],
   [
+    STORE,
+    'a settlement records which account its phone paid for',
+    'if (session.phoneTokenHash) {',
+    'if (session.phoneTokenHash && 0) {',
+    'counts the other accounts one phone paid for in the long window',
+  ],
+  [
+    STORE,
+    'a phone keeps the latest payment for each account',
+    'SET last_paid_at = MAX(last_paid_at, excluded.last_paid_at)',
+    'SET last_paid_at = excluded.last_paid_at',
+    'counts the other accounts one phone paid for in the long window',
+  ],
+  [
+    RISK_SQL,
+    'a phone counts only its other accounts, in the long window',
+    'AND last_paid_at >= ${p(\'long\')}',
+    'AND ${p(\'long\')} IS NOT NULL',
+    'counts the other accounts one phone paid for in the long window',
+  ],
+  [
     OPERATIONS,
     'activation only from the expected current key',
     'if ((current ? String(current.kid) : null) !== expectedCurrentKid) return false;',
@@ -270,15 +292,8 @@ const MUTATIONS = [
     'ignores a failure audit row that names no account',
   ],
   [
-    STORE,
-    'the settlement limit subtracts what refunds gave back',
-    'WHERE r.account_id = ? AND r.payment_at >= ?) AS total',
-    'WHERE r.account_id = ? AND r.payment_at >= ? AND 0) AS total',
-    "gives a refund's limit amount back to the month of its payment",
-  ],
-  [
     RECORDS,
-    'limitUsedSince subtracts what refunds gave back',
+    'the limit (settlement and limitUsedSince) subtracts what refunds gave back',
     'WHERE r.account_id = ? AND r.payment_at >= ?) AS total',
     'WHERE r.account_id = ? AND r.payment_at >= ? AND 0) AS total',
     "gives a refund's limit amount back to the month of its payment",
@@ -391,7 +406,7 @@ function failingTests() {
 }
 
 const originals = new Map(
-  [STORE, RECORDS, BASE, OUTBOX, OPERATIONS, RECOVERY, PUSH].map((file) => [
+  [STORE, RECORDS, BASE, OUTBOX, OPERATIONS, RECOVERY, PUSH, RISK_SQL].map((file) => [
     file,
     readFileSync(file, 'utf8'),
   ]),

@@ -37,7 +37,6 @@ import type {
 
 export { StoreUnavailableError } from './errors.js';
 
-export { PHONE_SESSIONS_READ } from './risk-sql.js';
 import type {
   ClaimWebhookEventsInput,
   CreateRefundResult,

@@ -10,9 +10,6 @@ import type { RiskSignalName, RiskSignalQuery, RiskSignals } from './types.js';
 /** The query's values a statement may use, numbered in the order it first uses them. */
 type Param = 'account' | 'card' | 'merchant' | 'phone' | 'short' | 'long';
 
-/** How many of a phone's latest sessions `riskSignals` reads for `phoneOtherAccountsLong`. */
-export const PHONE_SESSIONS_READ = 100;
-
 type Expression = (cap: number, p: (name: Param) => string) => string;
 
 const counted = (from: string, cap: number) =>
@@ -55,11 +52,11 @@ const SIGNALS: Record<RiskSignalName, Expression> = {
       cap,
     ),
   phoneOtherAccountsLong: (cap, p) =>
-    `(SELECT COUNT(*) FROM (SELECT DISTINCT l.account_id FROM (SELECT id FROM sessions
-       WHERE phone_token_hash = ${p('phone')} AND created_at >= ${p('long')}
-       ORDER BY created_at DESC LIMIT ${PHONE_SESSIONS_READ}) s
-       JOIN ledger_entries l ON l.session_id = s.id
-       WHERE l.account_id <> ${p('account')} LIMIT ${cap}) d)`,
+    counted(
+      `phone_accounts WHERE phone_token_hash = ${p('phone')} AND account_id <> ${p('account')}
+         AND last_paid_at >= ${p('long')}`,
+      cap,
+    ),
 };
 
 const NAMES = Object.keys(SIGNALS) as RiskSignalName[];

@@ -220,11 +220,7 @@ export interface RiskSignals {
   accountLargestAmount: number | null;
   /** The account's payments to this merchant before (0: a new merchant for this payer). */
   merchantPaymentsEver: number | null;
-  /**
-   * Other accounts paid for from this phone in the long window, among its latest
-   * `PHONE_SESSIONS_READ` (100) sessions there: a phone used for several accounts shows in its
-   * recent ones, and the read stays bounded for a phone that pays very often.
-   */
+  /** Other accounts with a payment approved from this phone (its cookie) in the long window. */
   phoneOtherAccountsLong: number | null;
 }
 

@@ -20,6 +20,7 @@ import {
   sessionRecord,
   withPayer,
 } from './fixtures.js';
+import { pay, query } from './risk-signals.js';
 import { freshDatabase, SKIP_POSTGRES } from '../../support/postgres.js';
 import * as server from '../../../src/server/index.js';
 import { StoreUnavailableError } from '../../../src/server/store/contract.js';
@@ -122,6 +123,36 @@ describe('PgStore', { skip: SKIP_POSTGRES }, () => {
 
       assert.equal(applied.rowCount, MIGRATIONS.length);
       assert.deepEqual(versions, [MIGRATIONS.at(-1)?.version, MIGRATIONS.at(-1)?.version]);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('upgrades a version-5 database: the accounts each phone paid for come from its ledger', async () => {
+    const database = await freshDatabase();
+    try {
+      const store = await openPgStore({ connectionString: database.url });
+      const [me, friend] = [await withPayer(store), await withPayer(store)];
+      await pay(store, me, T0 + 1000, 100, 'phone-1');
+      await pay(store, friend, T0 + 2000, 100, 'phone-1');
+      // Back to version 5, with the ledger as it stands.
+      await store.pool.query(`
+        DROP FUNCTION dualpay_settle;
+        DROP TABLE phone_accounts;
+        CREATE INDEX sessions_phone ON sessions (phone_token_hash, created_at)
+          WHERE phone_token_hash IS NOT NULL;
+        DELETE FROM schema_migrations WHERE version = 6;
+      `);
+      await store.close();
+
+      const upgraded = await openPgStore({ connectionString: database.url });
+      const signals = await upgraded.riskSignals(query(me, T0 + 3000, 'phone-1'));
+      const version = await upgraded.schemaVersion();
+      await pay(upgraded, me, T0 + 4000, 100, 'phone-1'); // the function is back
+      await upgraded.close();
+
+      assert.equal(version, MIGRATIONS.at(-1)?.version);
+      assert.equal(signals.phoneOtherAccountsLong, 1);
     } finally {
       await database.drop();
     }

@@ -23,7 +23,7 @@ const DAY = 86_400_000;
 type Payer = Awaited<ReturnType<typeof withPayer>>;
 
 /** Settles one payment of `amount` by `payer` at `at`, approved from `phone`. */
-async function pay(
+export async function pay(
   store: Store,
   payer: Payer,
   at: number,
@@ -92,7 +92,7 @@ const SIGNALS: RiskSignalName[] = [
 ];
 
 /** Asks for every signal, each capped at `cap`. */
-function query(payer: Payer, now: number, phone: string, cap = 100): RiskSignalQuery {
+export function query(payer: Payer, now: number, phone: string, cap = 100): RiskSignalQuery {
   return {
     accountId: payer.accountId,
     cardId: payer.card.id,
@@ -257,6 +257,7 @@ export function describeRiskSignals(storeOf: () => Store): void {
       await pay(store, me, now - 5000, 100, phone);
       await pay(store, friend, now - 4000, 100, phone);
       await pay(store, friend, now - 3000, 100, phone);
+      await pay(store, friend, now - 2 * DAY, 100, phone); // settled last, yet the older payment
       await pay(store, stranger, now - 2 * DAY, 100, phone); // too long ago
       await pay(store, stranger, now - 2000, 100, `${phone}-other`); // another phone
 

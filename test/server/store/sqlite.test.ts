@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { describeStoreConformance } from './conformance.js';
-import { audit, createWithKey, merchantRecord } from './fixtures.js';
+import { T0, audit, createWithKey, merchantRecord, withPayer } from './fixtures.js';
+import { pay, query } from './risk-signals.js';
 import { MIGRATIONS } from '../../../src/server/store/sqlite/migrations.js';
 import { SqliteStore } from '../../../src/server/store/sqlite/store.js';
 
@@ -160,6 +161,32 @@ describe('SqliteStore merchant name keys (migration 3)', () => {
       applied.map((row) => (row as { version: number }).version),
       MIGRATIONS.map((migration) => migration.version),
     );
+  });
+
+  it('upgrades a version-12 file: the accounts each phone paid for come from its ledger', async () => {
+    const file = join(dir, 'v12.db');
+    const store = new SqliteStore(file);
+    const [me, friend] = [await withPayer(store), await withPayer(store)];
+    await pay(store, me, T0 + 1000, 100, 'phone-1');
+    await pay(store, friend, T0 + 2000, 100, 'phone-1');
+    // Back to version 12, with the ledger as it stands.
+    store.db.exec(`
+      DROP TABLE phone_accounts;
+      CREATE INDEX sessions_phone ON sessions(phone_token_hash, created_at)
+        WHERE phone_token_hash IS NOT NULL;
+      DROP INDEX ledger_account_month;
+      CREATE INDEX ledger_account_month ON ledger_entries(account_id, created_at);
+      DELETE FROM schema_migrations WHERE version = 13;
+    `);
+    await store.close();
+
+    const upgraded = new SqliteStore(file);
+    const signals = await upgraded.riskSignals(query(me, T0 + 3000, 'phone-1'));
+    const version = upgraded.schemaVersion();
+    await upgraded.close();
+
+    assert.equal(version, MIGRATIONS.at(-1)?.version);
+    assert.equal(signals.phoneOtherAccountsLong, 1);
   });
 
   it('keeps name keys unique in the schema itself (UNIQUE index)', async () => {

@@ -60,6 +60,8 @@ export const TYPES: CustomTypesConfig = {
 /** A write that meets a deadlock or serialization failure is retried whole, this many times. */
 const MAX_ATTEMPTS = 3;
 const RETRYABLE = new Set(['40P01', '40001']);
+/** How a server-side function's refusal begins (`RAISE EXCEPTION 'dualpay:over_limit'`). */
+const REFUSAL = 'dualpay:';
 
 /**
  * Thrown inside a write to refuse it: the transaction is rolled back, so a refused write leaves
@@ -267,7 +269,7 @@ export class PgDatabase implements Queryable {
         discard();
         throw error instanceof Refused || error instanceof Rollback ? lost : error;
       });
-      if (error instanceof Refused) return (await this.refusal(client, error)) as T;
+      if (error instanceof Refused) return (await this.refusal(new Tx(client), error)) as T;
       if (error instanceof Rollback) return error.value as T;
       throw error;
     }
@@ -277,13 +279,39 @@ export class PgDatabase implements Queryable {
     return value;
   }
 
+  /**
+   * Runs one statement that writes alone: it commits whole or not at all (no BEGIN, no COMMIT:
+   * one round trip). A deadlock or serialization failure runs it again, as `write` does. A
+   * server-side function refuses by raising `dualpay:<conflict>` (P0001): the answer is then
+   * that refusal, with the session (`sessionId`) as it is now.
+   */
+  async writeOne(
+    text: string,
+    params: unknown[],
+    sessionId: string,
+  ): Promise<{ ok: true; row: Row } | Refusal> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const row = (await this.pool.query<Row>(text, params)).rows[0];
+        if (!row) throw new Error(`${text.slice(0, 40)}… returned no row`);
+        return { ok: true, row };
+      } catch (error) {
+        const { code, message } = error as { code?: unknown; message?: unknown };
+        if (code === 'P0001' && typeof message === 'string' && message.startsWith(REFUSAL)) {
+          const conflict = message.slice(REFUSAL.length) as Conflict;
+          return this.refusal(this, new Refused(conflict, sessionId));
+        }
+        if (attempt < MAX_ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) continue;
+        throw storeError(error);
+      }
+    }
+  }
+
   /** The answer to a refused write, read after its rollback. */
-  private async refusal(client: PoolClient, refused: Refused): Promise<Refusal> {
+  private async refusal(reader: Queryable, refused: Refused): Promise<Refusal> {
     let session: SessionRecord | null = null;
     if (refused.sessionId !== null) {
-      const row = await new Tx(client).one('SELECT * FROM sessions WHERE id = $1', [
-        refused.sessionId,
-      ]);
+      const row = await reader.one('SELECT * FROM sessions WHERE id = $1', [refused.sessionId]);
       session = row ? toSession(row) : null;
     }
     return { ok: false, conflict: refused.conflict, session };

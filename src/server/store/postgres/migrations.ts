@@ -10,6 +10,7 @@
  */
 import type { PoolClient } from 'pg';
 import { advisoryKey } from './advisory.js';
+import { SETTLE_FUNCTION_V6 } from './settle-function.js';
 
 export interface Migration {
   version: number;
@@ -344,6 +345,25 @@ export const MIGRATIONS: readonly Migration[] = [
         private_key ${T} NOT NULL,
         created_at BIGINT NOT NULL
       );
+    `,
+  },
+  {
+    version: 6,
+    name: 'accounts per phone kept at settlement (as SQLite version 13); the settlement function',
+    sql: `
+      CREATE TABLE phone_accounts (
+        phone_token_hash ${T} NOT NULL,
+        account_id ${T} NOT NULL REFERENCES accounts (id),
+        last_paid_at BIGINT NOT NULL,
+        PRIMARY KEY (phone_token_hash, account_id)
+      );
+      INSERT INTO phone_accounts (phone_token_hash, account_id, last_paid_at)
+        SELECT s.phone_token_hash, l.account_id, MAX(l.created_at)
+        FROM ledger_entries l JOIN sessions s ON s.id = l.session_id
+        WHERE s.phone_token_hash IS NOT NULL
+        GROUP BY s.phone_token_hash, l.account_id;
+      DROP INDEX sessions_phone;
+      ${SETTLE_FUNCTION_V6}
     `,
   },
 ];

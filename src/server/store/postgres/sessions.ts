@@ -27,6 +27,9 @@ import { Refused, type Tx } from './database.js';
 import { PgOutbox } from './webhooks.js';
 import * as rows from './rows.js';
 
+/** `dualpay_settle`'s 26 parameters. */
+const SETTLE_PARAMS = Array.from({ length: 26 }, (_, i) => `$${i + 1}`).join(', ');
+
 const LOCK_SESSION = 'SELECT * FROM sessions WHERE id = $1 FOR NO KEY UPDATE';
 
 export class PgSessions extends PgOutbox {
@@ -218,69 +221,42 @@ export class PgSessions extends PgOutbox {
   }
 
   async settle(input: SettleInput): Promise<Outcome<{ session: SessionRecord }>> {
-    return this.engine.write(async (tx): Promise<Outcome<{ session: SessionRecord }>> =>
-      this.settleIn(tx, input),
-    );
-  }
-
-  private async settleIn(tx: Tx, input: SettleInput): Promise<Outcome<{ session: SessionRecord }>> {
-    const { sessionId, now, card, limit } = input;
-    // Racing settlements of one session queue on its row; the first moves it to `settled`, the
-    // others re-check `status = 'claimed'` on the new version and update nothing.
-    const row = await tx.one(
-      `UPDATE sessions SET status = 'settled', settlement_id = $1, settlement_token = $2,
-         event_seq = event_seq + 1
-       WHERE id = $3 AND status = 'claimed' AND expires_at > $4 RETURNING *`,
-      [input.settlementId, input.token, sessionId, now],
-    );
-    if (!row) throw new Refused('session_state', sessionId);
-    const session = rows.toSession(row);
-    const spent = await tx.run(
-      'UPDATE challenges SET used_at = $1 WHERE challenge = $2 AND session_id = $3 AND used_at IS NULL AND expires_at > $1',
-      [now, input.challenge, sessionId],
-    );
-    if (spent !== 1) throw new Refused('challenge_spent', sessionId);
-    // Compare-and-set on the counter: a payment by the same card that moved it meanwhile holds
-    // the card's row until it commits; this one then finds another counter and updates nothing.
-    const moved = await tx.run(
-      `UPDATE cards SET counter = $1, last_used_at = $2
-       WHERE id = $3 AND counter = $4 AND revoked_at IS NULL AND (activates_at IS NULL OR activates_at <= $2)`,
-      [card.newCounter, now, card.id, card.expectedCounter],
-    );
-    if (moved !== 1) {
-      const live = await tx.one(
-        'SELECT 1 FROM cards WHERE id = $1 AND revoked_at IS NULL AND (activates_at IS NULL OR activates_at <= $2)',
-        [card.id, now],
-      );
-      throw new Refused(live ? 'counter_moved' : 'card_inactive', sessionId);
-    }
-    // The account's row lock makes the month's sum and this entry one step: a settlement of the
-    // same account in another process waits here until this one commits, and its sum (a new
-    // statement, a new snapshot) then counts this entry. It also waits out a freeze in progress.
-    const account = await tx.one('SELECT frozen_at FROM accounts WHERE id = $1 FOR NO KEY UPDATE', [
-      limit.accountId,
-    ]);
-    if (account && account.frozen_at !== null) throw new Refused('account_frozen', sessionId);
-    const total = await this.limitUsedIn(tx, limit.accountId, limit.since);
-    if (total + limit.amount > limit.max) throw new Refused('over_limit', sessionId);
-    await tx.run(
-      'INSERT INTO ledger_entries (id, session_id, merchant_id, account_id, card_id, amount, currency, limit_amount, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    // One call of the settlement function (settle-function.ts): its writes commit together, or
+    // its refusal rolls them all back.
+    const { card, limit, webhook, audit } = input;
+    const answer = await this.engine.writeOne(
+      `SELECT * FROM dualpay_settle(${SETTLE_PARAMS})`,
       [
+        input.sessionId,
         input.settlementId,
-        sessionId,
-        session.merchantId,
-        limit.accountId,
+        input.token,
+        input.now,
+        input.challenge,
         card.id,
-        session.amount,
-        session.currency,
+        card.expectedCounter,
+        card.newCounter,
+        limit.accountId,
+        limit.since,
         limit.amount,
-        now,
+        limit.max,
+        webhook?.id ?? null,
+        webhook?.type ?? null,
+        webhook?.payload ?? null,
+        webhook?.createdAt ?? null,
+        audit.at,
+        audit.actor,
+        audit.action,
+        audit.sessionId ?? null,
+        audit.accountId ?? null,
+        audit.cardId ?? null,
+        audit.merchantId ?? null,
+        audit.ip ?? null,
+        audit.userAgent?.slice(0, 256) ?? null,
+        JSON.stringify(audit.detail ?? {}),
       ],
+      input.sessionId,
     );
-    await this.insertEvent(tx, sessionId, session.eventSeq, 'settled', null, now);
-    await this.insertWebhookEvent(tx, input.webhook);
-    await this.audit(tx, input.audit);
-    return { ok: true, session };
+    return answer.ok ? { ok: true, session: rows.toSession(answer.row) } : answer;
   }
 
   async finish(input: FinishInput): Promise<Outcome<{ session: SessionRecord }>> {

@@ -246,6 +246,11 @@ export class SqliteRecords extends SqliteOperations {
   }
 
   async limitUsedSince(accountId: string, since: number): Promise<number> {
+    return this.limitUsed(accountId, since);
+  }
+
+  /** What counts against the account's limit since `since` (inside a write, or alone). */
+  protected limitUsed(accountId: string, since: number): number {
     // A refund gives back to the month of the payment it refunds (docs/protocol.md "Refunds").
     return rows.num(
       this.one(

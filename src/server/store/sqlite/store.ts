@@ -285,20 +285,7 @@ export class SqliteStore extends SqliteOutbox implements Store {
       ) {
         throw new Refused('account_frozen', sessionId);
       }
-      // What refunds gave back counts in the month of the payment they refund (docs/protocol.md
-      // "Refunds"), as in limitUsedSince.
-      const total = rows.num(
-        this.one(
-          `SELECT COALESCE(SUM(limit_amount), 0) - (
-             SELECT COALESCE(SUM(r.limit_amount), 0) FROM refunds r
-             WHERE r.account_id = ? AND r.payment_at >= ?) AS total
-           FROM ledger_entries WHERE account_id = ? AND created_at >= ?`,
-          limit.accountId,
-          limit.since,
-          limit.accountId,
-          limit.since,
-        )?.total,
-      );
+      const total = this.limitUsed(limit.accountId, limit.since);
       if (total + limit.amount > limit.max) throw new Refused('over_limit', sessionId);
       this.run(
         'INSERT INTO ledger_entries (id, session_id, merchant_id, account_id, card_id, amount, currency, limit_amount, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -312,6 +299,16 @@ export class SqliteStore extends SqliteOutbox implements Store {
         limit.amount,
         now,
       );
+      if (session.phoneTokenHash) {
+        // The accounts each phone paid for (the risk policy's shared-phone count).
+        this.run(
+          `INSERT INTO phone_accounts (phone_token_hash, account_id, last_paid_at) VALUES (?, ?, ?)
+           ON CONFLICT DO UPDATE SET last_paid_at = MAX(last_paid_at, excluded.last_paid_at)`,
+          session.phoneTokenHash,
+          limit.accountId,
+          now,
+        );
+      }
       this.insertEvent(sessionId, session.eventSeq, 'settled', null, now);
       this.insertWebhookEvent(input.webhook);
       this.audit(input.audit);
