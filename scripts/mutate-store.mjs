@@ -245,8 +245,8 @@ const MUTATIONS = [
   [
     RISK_SQL,
     'a phone counts only its other accounts, in the long window',
-    'AND last_paid_at >= ${p(\'long\')}',
-    'AND ${p(\'long\')} IS NOT NULL',
+    "AND last_paid_at >= ${p('long')}",
+    "AND ${p('long')} IS NOT NULL",
     'counts the other accounts one phone paid for in the long window',
   ],
   [
