@@ -340,7 +340,9 @@ export class ConfirmationService {
         ...(webhook ? { webhook } : {}),
       });
       if (result.ok) {
-        this.ctx.webhookQueued();
+        // The store wrote an event only for a merchant with a webhook URL; should this copy of
+        // the merchant be older than its URL, the deliverer's next tick finds the event.
+        if (approval.merchant.webhookUrl) this.ctx.webhookQueued();
         return result.session;
       }
       if (result.conflict === 'counter_moved' && attempt < COUNTER_RETRIES) {

@@ -158,6 +158,35 @@ describe('PgStore', { skip: SKIP_POSTGRES }, () => {
     }
   });
 
+  it('keeps reading after another process adds a column under its prepared statements', async () => {
+    const database = await freshDatabase();
+    try {
+      const store = await openPgStore({ connectionString: database.url, max: 2 });
+      const merchant = merchantRecord();
+      await store.createMerchant(merchant, keyOf(merchant), audit('merchant.created'));
+      const created = await store.createSession(sessionRecord(merchant.id), audit('created'));
+      assert.equal(created.outcome, 'created');
+      const id = created.session.id;
+      // Prepared on both connections of the pool.
+      await Promise.all([store.getSession(id), store.getSession(id), store.getSession(id)]);
+      const other = new pg.Client({ connectionString: database.url });
+      await other.connect();
+      await other.query('ALTER TABLE sessions ADD COLUMN added_later TEXT');
+      await other.end();
+
+      const after = await Promise.all([store.getSession(id), store.getSession(id)]);
+      const again = await store.getSession(id);
+      await store.close();
+
+      assert.deepEqual(
+        [...after, again].map((session) => session?.id),
+        [id, id, id],
+      );
+    } finally {
+      await database.drop();
+    }
+  });
+
   it('keeps what was written across reopening, and migrates nothing the second time', async () => {
     const database = await freshDatabase();
     try {

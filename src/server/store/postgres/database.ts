@@ -100,6 +100,30 @@ function findsNothing(text: string, params: unknown[]): boolean {
 
 const NOTHING = { rows: [] as Row[], rowCount: 0 };
 
+/** At most this many statement texts get a name (the rest run unnamed, parsed each time). */
+const NAMED_STATEMENTS_MAX = 500;
+/** A prepared statement whose result columns changed under it (a migration added a column). */
+const STALE_PLAN = '0A000';
+
+/**
+ * Names for the statements sent on the pool: pg prepares a named statement once per connection,
+ * and PostgreSQL then skips parsing (and, after a few runs, planning) it. A confirmation sends
+ * about eight, most of them the same texts every time.
+ */
+class StatementNames {
+  private readonly names = new Map<string, string>();
+
+  /** The query config for `text`: named while there is room, unnamed beyond. */
+  config(text: string, values: unknown[]): pg.QueryConfig {
+    let name = this.names.get(text);
+    if (!name && this.names.size < NAMED_STATEMENTS_MAX) {
+      name = `dualpay_${this.names.size}`;
+      this.names.set(text, name);
+    }
+    return name ? { name, text, values } : { text, values };
+  }
+}
+
 /** What reads and writes run on: the pool (reads, one statement each) or a transaction. */
 export interface Queryable {
   one(text: string, params?: unknown[]): Promise<Row | undefined>;
@@ -136,6 +160,7 @@ export class Tx implements Queryable {
 export class PgDatabase implements Queryable {
   readonly pool: Pool;
   readonly options: Readonly<PgStoreOptions>;
+  private readonly statements = new StatementNames();
 
   private constructor(pool: Pool, options: PgStoreOptions) {
     this.pool = pool;
@@ -191,9 +216,23 @@ export class PgDatabase implements Queryable {
   private async query(text: string, params: unknown[]) {
     if (findsNothing(text, params)) return NOTHING;
     try {
-      return await this.pool.query<Row>(text, params);
+      return await this.prepared(text, params);
     } catch (error) {
       throw storeError(error);
+    }
+  }
+
+  /**
+   * One statement on the pool, named (prepared once per connection). A statement prepared before
+   * another process's migration changed its result columns fails with 0A000 on that connection;
+   * pg's pool closes a connection whose query failed, and the statement runs again unnamed.
+   */
+  private async prepared(text: string, params: unknown[]) {
+    try {
+      return await this.pool.query<Row>(this.statements.config(text, params));
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== STALE_PLAN) throw error;
+      return this.pool.query<Row>(text, params);
     }
   }
 
@@ -292,7 +331,7 @@ export class PgDatabase implements Queryable {
   ): Promise<{ ok: true; row: Row } | Refusal> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const row = (await this.pool.query<Row>(text, params)).rows[0];
+        const row = (await this.prepared(text, params)).rows[0];
         if (!row) throw new Error(`${text.slice(0, 40)}… returned no row`);
         return { ok: true, row };
       } catch (error) {
