@@ -5,7 +5,7 @@
  * rows, the ledger), instead of on a random page each: fewer pages written per commit. The random
  * part alone keeps ids unguessable, as `generateId` does.
  */
-import { base64urlEncode, randomBytes } from '../protocol/index.js';
+import { randomBytes } from 'node:crypto';
 
 /** Base64url's 64 characters in ASCII order, so that encoded numbers sort as the numbers do. */
 const SORTED_ALPHABET = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
@@ -24,5 +24,6 @@ export function encodeTime(ms: number): string {
 
 /** `prefix_` + 8 time characters + 22 random base64url characters (128 bits). */
 export function generateSortableId(prefix: string, now = Date.now()): string {
-  return `${prefix}_${encodeTime(now)}${base64urlEncode(randomBytes(16))}`;
+  // node:crypto's own bytes and encoder: about twice as fast as Web Crypto's and ours, per id.
+  return `${prefix}_${encodeTime(now)}${randomBytes(16).toString('base64url')}`;
 }

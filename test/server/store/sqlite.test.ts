@@ -26,17 +26,19 @@ describe('SqliteStore', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dualpay-store-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('creates one file in WAL mode with synchronous FULL and foreign keys on', async () => {
+  it('creates one file in WAL mode with synchronous FULL, foreign keys on, temporaries in memory', async () => {
     const store = new SqliteStore(join(dir, 'a.db'));
 
     const journal = store.db.pragma('journal_mode', { simple: true });
     const synchronous = store.db.pragma('synchronous', { simple: true });
     const foreignKeys = store.db.pragma('foreign_keys', { simple: true });
+    const tempStore = store.db.pragma('temp_store', { simple: true });
     await store.close();
 
     assert.equal(journal, 'wal');
     assert.equal(synchronous, 2);
     assert.equal(foreignKeys, 1);
+    assert.equal(tempStore, 2, 'savepoint journals in memory (MEMORY = 2)');
   });
 
   it('applies versioned migrations once and records them', async () => {
