@@ -206,7 +206,8 @@ export class ConfirmationService {
     assertion: Assertion,
     actor: Actor,
   ): Promise<Approval> {
-    const challenge = await this.ctx.store.getChallenge(assertion.challenge);
+    const records = await this.ctx.store.getApprovalRecords(assertion.challenge, assertion.json.id);
+    const { challenge, card, account } = records;
     if (
       !challenge ||
       challenge.sessionId !== session.id ||
@@ -216,8 +217,6 @@ export class ConfirmationService {
     ) {
       return this.failAttempt(session, 'authentication_failed', actor);
     }
-    const card = await this.ctx.store.getCardByCredentialId(assertion.json.id);
-    const account = card && (await this.ctx.store.getAccount(card.accountId));
     const merchant = await this.merchants.getMerchant(session.merchantId);
     if (!card || !account || !merchant) {
       return this.failAttempt(session, 'authentication_failed', actor);

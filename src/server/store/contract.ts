@@ -5,6 +5,7 @@
 import type { ErrorCode, SessionStatus, TerminalSessionStatus } from '../../protocol/index.js';
 import type {
   AccountPatch,
+  ApprovalRecords,
   ApprovingAccount,
   AccountRecord,
   AdminKeyRecord,
@@ -304,6 +305,12 @@ export interface Store {
   /** Stores a fresh challenge and spends every earlier unused one of its session. */
   storeChallenge(challenge: ChallengeRecord, now: number): Promise<void>;
   getChallenge(challenge: string): Promise<ChallengeRecord | null>;
+  /**
+   * The challenge, the card with `credentialId` and that card's account, as `getChallenge`,
+   * `getCardByCredentialId` and `getAccount` would return them: the records a confirmation
+   * starts from, in one round trip on a networked store.
+   */
+  getApprovalRecords(challenge: string, credentialId: string): Promise<ApprovalRecords>;
   /**
    * Counts a failed approval of a live session; the `maxAttempts`-th moves it to `failed`. Returns
    * the session after the write (unchanged when it was already final), or null when missing.

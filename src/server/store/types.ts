@@ -236,6 +236,14 @@ export interface HandoffRecord {
   claimedAt: number | null;
 }
 
+/** What an approval names, read together (each null when there is none). */
+export interface ApprovalRecords {
+  challenge: ChallengeRecord | null;
+  /** The card with the assertion's credential id, and its account. */
+  card: CardRecord | null;
+  account: AccountRecord | null;
+}
+
 export interface ChallengeRecord {
   challenge: string;
   sessionId: string;

@@ -109,6 +109,27 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         assert.equal((await store.listLedgerEntries({ sessionId: claimed.session.id })).length, 1);
       });
 
+      it('reads an approval’s challenge, card and account together, as the single reads do', async () => {
+        const payer = await withPayer(store);
+        const claimed = await claimedSession(store, payer.merchant.id);
+        await store.settle(settleInput(payer, claimed)); // a used challenge, a counter, lastUsedAt
+
+        const together = await store.getApprovalRecords(claimed.challenge, payer.card.credentialId);
+        const unknown = await store.getApprovalRecords('no-such-challenge', 'no-such-card');
+        const nul = await store.getApprovalRecords('a\u0000', 'b\u0000');
+
+        assert.deepEqual(together, {
+          challenge: await store.getChallenge(claimed.challenge),
+          card: await store.getCardByCredentialId(payer.card.credentialId),
+          account: await store.getAccount(payer.accountId),
+        });
+        assert.ok(together.challenge && together.card && together.account);
+        assert.ok(together.card.publicKey instanceof Uint8Array);
+        assert.deepEqual([...together.card.publicKey], [...payer.card.publicKey]);
+        assert.deepEqual(unknown, { challenge: null, card: null, account: null });
+        assert.deepEqual(nul, { challenge: null, card: null, account: null });
+      });
+
       it('keeps one live challenge per session: a new one spends the earlier', async () => {
         const payer = await withPayer(store);
         const claimed = await claimedSession(store, payer.merchant.id);

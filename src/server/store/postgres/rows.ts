@@ -32,3 +32,11 @@ export {
 export function toCard(row: sqlite.Row): CardRecord {
   return sqlite.toCard({ ...row, test: row.test === true ? 1 : 0 });
 }
+
+/** A BYTEA value as `to_jsonb` writes it (`\x` and hex digits), back as the Buffer pg gives. */
+export function byteaFromJson(value: unknown): Buffer {
+  if (typeof value !== 'string' || !value.startsWith('\\x')) {
+    throw new TypeError('expected a BYTEA value as JSON (\\x and hex digits)');
+  }
+  return Buffer.from(value.slice(2), 'hex');
+}

@@ -11,6 +11,7 @@
  */
 import type {
   AuditEntry,
+  ApprovalRecords,
   ChallengeRecord,
   ClaimInput,
   CreateSessionResult,
@@ -188,6 +189,27 @@ export class PgSessions extends PgOutbox {
   async getChallenge(challenge: string): Promise<ChallengeRecord | null> {
     const row = await this.one('SELECT * FROM challenges WHERE challenge = $1', [challenge]);
     return row ? rows.toChallenge(row) : null;
+  }
+
+  async getApprovalRecords(challenge: string, credentialId: string): Promise<ApprovalRecords> {
+    // Each row as JSON (one statement, one round trip), turned back into the row pg would give.
+    const row = await this.one(
+      `SELECT
+         (SELECT to_jsonb(ch) FROM challenges ch WHERE ch.challenge = $1) AS challenge,
+         (SELECT to_jsonb(c) FROM cards c WHERE c.credential_id = $2) AS card,
+         (SELECT to_jsonb(a) FROM accounts a
+            WHERE a.id = (SELECT account_id FROM cards WHERE credential_id = $2)) AS account`,
+      [challenge, credentialId],
+    );
+    const of = (key: string) => (row?.[key] ?? null) as rows.Row | null;
+    const card = of('card');
+    const challengeRow = of('challenge');
+    const account = of('account');
+    return {
+      challenge: challengeRow ? rows.toChallenge(challengeRow) : null,
+      card: card ? rows.toCard({ ...card, public_key: rows.byteaFromJson(card.public_key) }) : null,
+      account: account ? rows.toAccount(account) : null,
+    };
   }
 
   async recordFailedAttempt(

@@ -6,6 +6,7 @@
 import type { ErrorCode, SessionStatus } from '../../../protocol/index.js';
 import type {
   AuditEntry,
+  ApprovalRecords,
   ChallengeRecord,
   ClaimInput,
   CreateSessionResult,
@@ -209,6 +210,15 @@ export class SqliteStore extends SqliteOutbox implements Store {
   async getChallenge(challenge: string): Promise<ChallengeRecord | null> {
     const row = this.one('SELECT * FROM challenges WHERE challenge = ?', challenge);
     return row ? rows.toChallenge(row) : null;
+  }
+
+  async getApprovalRecords(challenge: string, credentialId: string): Promise<ApprovalRecords> {
+    const card = await this.getCardByCredentialId(credentialId);
+    return {
+      challenge: await this.getChallenge(challenge),
+      card,
+      account: card ? await this.getAccount(card.accountId) : null,
+    };
   }
 
   async recordFailedAttempt(
