@@ -263,6 +263,16 @@ describe('what a policy reads', () => {
     });
   });
 
+  it('reads at most a million of anything, whatever a file says', () => {
+    const policy = parseRiskPolicy({
+      limits: { accountPaymentsLong: 1e300, cardPaymentsShort: 2.5 },
+    });
+    const caps = capsFor(policy);
+    assert.equal(caps.accountPaymentsLong, 1_000_000);
+    assert.equal(caps.cardPaymentsShort, 3);
+    assert.ok(Object.values(caps).every((cap) => Number.isSafeInteger(cap) && cap >= 1));
+  });
+
   it('reads nothing for a limit set to null or a signal of weight 0', () => {
     const policy = parseRiskPolicy({
       limits: {

@@ -211,6 +211,9 @@ export class RiskPolicy implements PaymentPolicy {
   }
 }
 
+/** The most any count reads: more payments than an account makes in any window. */
+const MAX_CAP = 1_000_000;
+
 /**
  * What the store must read for `config`, each count with its own cap: one past the largest
  * threshold it is compared with (a busy account then costs no more than a quiet one). A limit
@@ -218,8 +221,10 @@ export class RiskPolicy implements PaymentPolicy {
  */
 export function capsFor(config: RiskPolicyConfig): RiskSignalQuery['caps'] {
   const caps: RiskSignalQuery['caps'] = {};
+  // A threshold beyond what any count reaches (a file's 1e300) reads no further than MAX_CAP.
   const need = (name: keyof RiskSignals, threshold: number) => {
-    caps[name] = Math.max(caps[name] ?? 0, Math.floor(threshold) + 1);
+    const cap = Math.min(MAX_CAP, Math.floor(threshold) + 1);
+    caps[name] = Math.max(caps[name] ?? 0, cap);
   };
   const { limits, score } = config;
   const { weights } = score;
