@@ -25,8 +25,6 @@ import './secret-box.js';
 import type { Merchant } from './types.js';
 import './webhook-panel.js';
 
-/** The issuer's longest overlap: 7 days. */
-
 export class ConsoleMerchant extends ConsoleScreen {
   @property() merchantId = '';
 

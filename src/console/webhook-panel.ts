@@ -24,7 +24,6 @@ import { ConsoleScreen } from './screen-base.js';
 import './secret-box.js';
 import type { Merchant, WebhookEventPage, WebhookEventView } from './types.js';
 
-/** The issuer's longest overlap of webhook secrets: 7 days. */
 /** The issuer's codes that are about the URL typed (shown under the field). */
 const URL_CODES = new Set(['webhook_url_not_allowed', 'invalid_request']);
 

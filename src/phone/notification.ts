@@ -10,6 +10,7 @@ import {
   formatAmount,
   type AccountNoticePush,
   type PaymentAttemptPush,
+  type PaymentPushFields,
   type RefundPush,
 } from '../protocol/index.js';
 import { formatDateTime, phoneLocale, type PhoneLocale } from './locales.js';
@@ -22,42 +23,32 @@ export interface NotificationContent {
 
 const SESSION_ID = /^cs_[A-Za-z0-9_-]{8,80}$/;
 
+/** Whether `p` has the fields every message about one payment carries, well formed. */
+function aboutAPayment(p: Partial<PaymentPushFields>): boolean {
+  return (
+    typeof p.sessionId === 'string' &&
+    SESSION_ID.test(p.sessionId) &&
+    typeof p.merchantName === 'string' &&
+    typeof p.amount === 'number' &&
+    typeof p.currency === 'string' &&
+    typeof p.at === 'string'
+  );
+}
+
 /** The payload, when it is a well-formed payment attempt. */
 function paymentAttempt(payload: unknown): PaymentAttemptPush | null {
   const p = payload as Partial<PaymentAttemptPush> | null;
-  if (
-    !p ||
-    p.type !== 'payment-attempt' ||
-    (p.outcome !== 'settled' && p.outcome !== 'refused') ||
-    typeof p.sessionId !== 'string' ||
-    !SESSION_ID.test(p.sessionId) ||
-    typeof p.merchantName !== 'string' ||
-    typeof p.amount !== 'number' ||
-    typeof p.currency !== 'string' ||
-    typeof p.at !== 'string'
-  ) {
+  if (!p || p.type !== 'payment-attempt' || (p.outcome !== 'settled' && p.outcome !== 'refused')) {
     return null;
   }
-  return p as PaymentAttemptPush;
+  return aboutAPayment(p) ? (p as PaymentAttemptPush) : null;
 }
 
-/** The payload, when it is a well-formed refund. */
+/** The payload, when it is a well-formed refund (its page needs the notice token). */
 function refund(payload: unknown): RefundPush | null {
   const p = payload as Partial<RefundPush> | null;
-  if (
-    !p ||
-    p.type !== 'refund' ||
-    typeof p.sessionId !== 'string' ||
-    !SESSION_ID.test(p.sessionId) ||
-    typeof p.noticeToken !== 'string' ||
-    typeof p.merchantName !== 'string' ||
-    typeof p.amount !== 'number' ||
-    typeof p.currency !== 'string' ||
-    typeof p.at !== 'string'
-  ) {
-    return null;
-  }
-  return p as RefundPush;
+  if (!p || p.type !== 'refund' || typeof p.noticeToken !== 'string') return null;
+  return aboutAPayment(p) ? (p as RefundPush) : null;
 }
 
 function refundContent(r: RefundPush, locale: PhoneLocale, language: string): NotificationContent {

@@ -49,21 +49,25 @@ export type PaymentAttemptRefusal = Extract<
   | 'credential_not_allowed'
 >;
 
-/** The plaintext of every push message about a payment attempt (encrypted with RFC 8291). */
-export interface PaymentAttemptPush {
-  type: 'payment-attempt';
-  outcome: 'settled' | 'refused';
-  /** Only when refused. */
-  reason?: ErrorCode;
+/** What every push message about one payment says of it. */
+export interface PaymentPushFields {
   sessionId: string;
   /** Opens the payment's notice page: `/p/<sessionId>#<noticeToken>`. */
   noticeToken: string;
   merchantName: string;
-  /** Minor units, as everywhere in the API. */
+  /** Minor units, as everywhere in the API (a refund's own amount, for a refund). */
   amount: number;
   currency: string;
-  /** When the outcome was decided. */
+  /** When the outcome was decided, or the refund made. */
   at: IsoTimestamp;
+}
+
+/** The plaintext of every push message about a payment attempt (encrypted with RFC 8291). */
+export interface PaymentAttemptPush extends PaymentPushFields {
+  type: 'payment-attempt';
+  outcome: 'settled' | 'refused';
+  /** Only when refused. */
+  reason?: ErrorCode;
 }
 
 /**
@@ -79,17 +83,8 @@ export interface AccountNoticePush {
 }
 
 /** The plaintext of a push message about a refund of a settled payment. */
-export interface RefundPush {
+export interface RefundPush extends PaymentPushFields {
   type: 'refund';
-  sessionId: string;
-  /** Opens the payment's notice page: `/p/<sessionId>#<noticeToken>`. */
-  noticeToken: string;
-  merchantName: string;
-  /** The refund's amount, in minor units of the payment's currency. */
-  amount: number;
-  currency: string;
-  /** When the refund was made. */
-  at: IsoTimestamp;
 }
 
 /** Every push message the issuer sends. */

@@ -277,7 +277,6 @@ export class DomainContext {
     }
   }
 
-  /** Wakes this process's streams with the session's latest event (and counts an ending). */
   /**
    * Runs `tell` (a call to the notifier) without waiting for it: a slow or failing notifier can
    * neither delay nor undo the change it is told about; a failure is logged.
@@ -288,6 +287,7 @@ export class DomainContext {
       .catch((error: unknown) => this.logger.warn({ err: error }, 'notifier failed'));
   }
 
+  /** Wakes this process's streams with the session's latest event (and counts an ending). */
   publish(session: SessionRecord): void {
     if (isTerminalSessionStatus(session.status)) {
       this.observer.sessionEnded(session.status, session.errorCode);

@@ -13,6 +13,22 @@ export const EVENTS_CHANNEL = 'dualpay_events';
 /** The channel a merchant's id is announced on when it or its keys change (cached elsewhere). */
 export const MERCHANTS_CHANNEL = 'dualpay_merchants';
 
+/** An audit row's column values, in `audit_log`'s order (id aside). */
+export function auditValues(entry: AuditEntry): unknown[] {
+  return [
+    entry.at,
+    entry.actor,
+    entry.action,
+    entry.sessionId ?? null,
+    entry.accountId ?? null,
+    entry.cardId ?? null,
+    entry.merchantId ?? null,
+    entry.ip ?? null,
+    entry.userAgent?.slice(0, 256) ?? null,
+    JSON.stringify(entry.detail ?? {}),
+  ];
+}
+
 export class PgBase {
   protected readonly engine: PgDatabase;
 
@@ -53,18 +69,7 @@ export class PgBase {
       `INSERT INTO audit_log (at, actor, action, session_id, account_id, card_id, merchant_id, ip,
          user_agent, detail)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        entry.at,
-        entry.actor,
-        entry.action,
-        entry.sessionId ?? null,
-        entry.accountId ?? null,
-        entry.cardId ?? null,
-        entry.merchantId ?? null,
-        entry.ip ?? null,
-        entry.userAgent?.slice(0, 256) ?? null,
-        JSON.stringify(entry.detail ?? {}),
-      ],
+      auditValues(entry),
     );
   }
 

@@ -60,6 +60,19 @@ export const TYPES: CustomTypesConfig = {
 /** A write that meets a deadlock or serialization failure is retried whole, this many times. */
 const MAX_ATTEMPTS = 3;
 const RETRYABLE = new Set(['40P01', '40001']);
+/** Runs `attempt` again after a deadlock or serialization failure, up to `MAX_ATTEMPTS` in all. */
+async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (tries < MAX_ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) continue;
+      throw error;
+    }
+  }
+}
+
 /** How a server-side function's refusal begins (`RAISE EXCEPTION 'dualpay:over_limit'`). */
 const REFUSAL = 'dualpay:';
 
@@ -279,15 +292,9 @@ export class PgDatabase implements Queryable {
    * declare a result type that includes `Refusal`.
    */
   async write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.withClient((client, discard) => this.transaction(client, discard, work));
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (attempt < MAX_ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) continue;
-        throw error;
-      }
-    }
+    return retried(() =>
+      this.withClient((client, discard) => this.transaction(client, discard, work)),
+    );
   }
 
   private async transaction<T>(
@@ -329,21 +336,20 @@ export class PgDatabase implements Queryable {
     params: unknown[],
     sessionId: string,
   ): Promise<{ ok: true; row: Row } | Refusal> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const row = (await this.prepared(text, params)).rows[0];
-        if (!row) throw new Error(`${text.slice(0, 40)}… returned no row`);
-        return { ok: true, row };
-      } catch (error) {
-        const { code, message } = error as { code?: unknown; message?: unknown };
-        if (code === 'P0001' && typeof message === 'string' && message.startsWith(REFUSAL)) {
-          const conflict = message.slice(REFUSAL.length) as Conflict;
-          return this.refusal(this, new Refused(conflict, sessionId));
-        }
-        if (attempt < MAX_ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) continue;
-        throw storeError(error);
+    let result;
+    try {
+      result = await retried(() => this.prepared(text, params));
+    } catch (error) {
+      const { code, message } = error as { code?: unknown; message?: unknown };
+      if (code === 'P0001' && typeof message === 'string' && message.startsWith(REFUSAL)) {
+        const conflict = message.slice(REFUSAL.length) as Conflict;
+        return this.refusal(this, new Refused(conflict, sessionId));
       }
+      throw storeError(error);
     }
+    const row = result.rows[0];
+    if (!row) throw new Error(`${text.slice(0, 40)}… returned no row`);
+    return { ok: true, row };
   }
 
   /** The answer to a refused write, read after its rollback. */

@@ -24,6 +24,7 @@ import type {
   SessionRecord,
   SettleInput,
 } from '../types.js';
+import { auditValues } from './base.js';
 import { Refused, type Tx } from './database.js';
 import { PgOutbox } from './webhooks.js';
 import * as rows from './rows.js';
@@ -265,16 +266,7 @@ export class PgSessions extends PgOutbox {
         webhook?.type ?? null,
         webhook?.payload ?? null,
         webhook?.createdAt ?? null,
-        audit.at,
-        audit.actor,
-        audit.action,
-        audit.sessionId ?? null,
-        audit.accountId ?? null,
-        audit.cardId ?? null,
-        audit.merchantId ?? null,
-        audit.ip ?? null,
-        audit.userAgent?.slice(0, 256) ?? null,
-        JSON.stringify(audit.detail ?? {}),
+        ...auditValues(audit),
       ],
       input.sessionId,
     );
